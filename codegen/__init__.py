@@ -1,0 +1,1 @@
+"""kubeset's generator: OpenAPI spec → IR → pydantic models and typed clients."""

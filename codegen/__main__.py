@@ -1,0 +1,5 @@
+"""``python -m codegen`` is ``clientgen``."""
+
+from codegen.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,134 @@
+"""Generate one package: IR → models → clients → format, written aside and swapped in whole."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from codegen.ir import Clientset, build_ir
+from codegen.models import generate_models
+from codegen.render import Renderer, header
+from codegen.spec import LoadedSpec, SpecError
+
+__all__ = ["Summary", "generate_package", "render_package"]
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What a generation produced."""
+
+    package: str
+    path: Path
+    files: int
+    resources: int
+    group_versions: int
+    models: int
+    seconds: float
+
+    def line(self) -> str:
+        """The one-line summary printed at the end."""
+        return (
+            f"generated {self.package}: {self.files} files, {self.group_versions} group-versions, "
+            f"{self.resources} resources, {self.models} models in {self.seconds:.1f}s -> {self.path}"
+        )
+
+
+def _quiet(_: str) -> None:
+    return None
+
+
+def _ruff(args: list[str], target: Path) -> None:
+    command = [sys.executable, "-m", "ruff", *args, "--isolated", "--line-length", "100",
+               "--target-version", "py311", str(target)]
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise RuntimeError(f"ruff {' '.join(args)} failed:\n{result.stdout}{result.stderr}")
+
+
+def _check_models(ir: Clientset, classes: dict[str, list[str]]) -> None:
+    for gv in ir.group_versions:
+        for resource in gv.resources:
+            refs = [resource.model, resource.list_model]
+            refs += [r for s in resource.subresources for r in (s.model, s.body_model)]
+            for ref in refs:
+                if ref is not None and ref.name not in classes.get(ref.module, []):
+                    raise SpecError(
+                        ir.source,
+                        f"$.paths (/{resource.plural})",
+                        f"model {ref.module}.{ref.name} was not generated",
+                    )
+
+
+def render_package(spec: LoadedSpec, package: str, root: Path, progress: Progress = _quiet) -> Summary:
+    """Write package ``package`` for ``spec`` into ``root/package`` (which must not exist)."""
+    started = time.monotonic()
+    ir = build_ir(spec, package)
+    progress(f"spec: {len(ir.group_versions)} group-versions, {ir.resource_count} resources")
+    head = header(spec.source, spec.sha256)
+    pkg = root / package
+    (pkg / "models").mkdir(parents=True)
+    (pkg / "typed").mkdir()
+    classes = generate_models(spec.definitions, pkg / "models", head)
+    _check_models(ir, classes)
+    progress(f"models: {len(classes)} modules, {sum(map(len, classes.values()))} classes")
+    renderer = Renderer()
+    for gv in ir.group_versions:
+        (pkg / "typed" / f"{gv.accessor}.py").write_text(renderer.typed_module(gv, head))
+    (pkg / "typed" / "__init__.py").write_text(renderer.typed_init(ir, head))
+    (pkg / "clientset.py").write_text(renderer.clientset_module(ir, head))
+    example = "core_v1" if "core_v1" in classes else sorted(classes)[0]
+    (pkg / "__init__.py").write_text(renderer.package_init(ir, head, example))
+    (pkg / "py.typed").write_text("")
+    progress(f"clients: {len(ir.group_versions)} modules")
+    _ruff(["check", "--fix", "--select", "I,F401", "--quiet"], pkg)
+    _ruff(["format", "--quiet"], pkg)
+    progress("formatted")
+    files = sum(1 for p in pkg.rglob("*") if p.is_file())
+    return Summary(
+        package=package,
+        path=pkg,
+        files=files,
+        resources=ir.resource_count,
+        group_versions=len(ir.group_versions),
+        models=sum(map(len, classes.values())),
+        seconds=time.monotonic() - started,
+    )
+
+
+def generate_package(
+    spec: LoadedSpec, package: str, out_dir: Path, progress: Progress = _quiet
+) -> Summary:
+    """Generate ``out_dir/package``; the old one is replaced only once the new one is complete."""
+    if not package.isidentifier():
+        raise ValueError(f"--package {package!r} is not a valid Python package name")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{package}.tmp-", dir=out_dir))
+    try:
+        summary = render_package(spec, package, tmp, progress)
+        final = out_dir / package
+        backup = out_dir / f".{package}.old-{os.getpid()}"
+        if final.exists():
+            final.rename(backup)
+        (tmp / package).rename(final)
+        if backup.exists():
+            shutil.rmtree(backup)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return Summary(
+        package=summary.package,
+        path=out_dir / package,
+        files=summary.files,
+        resources=summary.resources,
+        group_versions=summary.group_versions,
+        models=summary.models,
+        seconds=summary.seconds,
+    )

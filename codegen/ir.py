@@ -1,0 +1,347 @@
+"""The intermediate representation: what a clientset contains, independent of any template.
+
+Built from a spec's ``paths`` (verbs from ``x-kubernetes-action``, kinds from
+``x-kubernetes-group-version-kind``, patch types from ``consumes``) and ``definitions`` (models).
+Frozen and sorted, so the same spec always gives the same IR.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from codegen.naming import camel_plural, group_accessors, model_module, snake_case
+from codegen.spec import LoadedSpec, SpecError, json_path, resolve_ref
+
+__all__ = [
+    "Clientset",
+    "GroupVersion",
+    "ModelRef",
+    "Resource",
+    "Subresource",
+    "build_ir",
+]
+
+#: Verbs of a resource or subresource, in client-go's order.
+VERB_ORDER = ("get", "list", "watch", "create", "update", "patch", "delete", "deletecollection")
+
+#: The patch content types kubeset sends (``apply-patch+cbor`` is the same verb as ``+yaml``).
+PATCH_TYPES = {
+    "application/json-patch+json": "JSON",
+    "application/merge-patch+json": "MERGE",
+    "application/strategic-merge-patch+json": "STRATEGIC",
+    "application/apply-patch+yaml": "APPLY",
+}
+
+#: Subresources whose methods have client-go's hand-picked names.
+SUBRESOURCE_METHODS = {
+    ("finalize", "update"): "finalize",
+    ("eviction", "create"): "evict",
+    ("binding", "create"): "bind",
+    ("token", "create"): "create_token",
+}
+#: Subresource names that are several words run together.
+SUBRESOURCE_WORDS = {"ephemeralcontainers": "ephemeral_containers"}
+#: Subresources served by a runtime mixin rather than generated methods.
+RUNTIME_SUBRESOURCES = {"log": "WithLogs"}
+
+_PATH = re.compile(
+    r"^/(?:api/(?P<core>v1)|apis/(?P<group>[^/{}]+)/(?P<version>[^/{}]+))"
+    r"(?P<watch>/watch)?"
+    r"(?P<ns>/namespaces/\{namespace\})?"
+    r"/(?P<plural>[^/{}]+)"
+    r"(?:/\{name\}(?:/(?P<sub>[^/{}]+))?)?$"
+)
+_METHODS = ("get", "put", "post", "patch", "delete")
+
+
+@dataclass(frozen=True, order=True)
+class ModelRef:
+    """A generated model class: ``models/<module>.py``'s ``<name>``."""
+
+    module: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Subresource:
+    """One subresource (``status``, ``scale``, ``eviction`` …) of a resource."""
+
+    name: str
+    verbs: tuple[str, ...]
+    model: ModelRef | None
+    body_model: ModelRef | None
+    api_version: str
+    kind: str
+    patch_types: tuple[str, ...]
+    same_model: bool
+
+    @property
+    def stem(self) -> str:
+        """The snake_case word(s) used in method names (``ephemeral_containers``)."""
+        return SUBRESOURCE_WORDS.get(self.name, snake_case(self.name))
+
+    def method(self, verb: str) -> str:
+        """The Python method for ``verb`` on this subresource (``update_status``, ``evict``)."""
+        special = SUBRESOURCE_METHODS.get((self.name, verb))
+        if special:
+            return special
+        prefix = {"get": "get", "update": "update", "patch": "patch", "create": "create"}[verb]
+        return f"{prefix}_{self.stem}"
+
+    @property
+    def runtime_mixin(self) -> str | None:
+        """The runtime mixin serving this subresource, if it is not generated."""
+        return RUNTIME_SUBRESOURCES.get(self.name)
+
+    @property
+    def applies(self) -> bool:
+        """Whether server-side apply is accepted (``apply_<stem>``)."""
+        return "APPLY" in self.patch_types
+
+
+@dataclass(frozen=True)
+class Resource:
+    """One resource type of a group-version, with exactly the verbs its paths declare."""
+
+    group: str
+    version: str
+    kind: str
+    plural: str
+    namespaced: bool
+    verbs: tuple[str, ...]
+    patch_types: tuple[str, ...]
+    model: ModelRef
+    list_model: ModelRef | None
+    subresources: tuple[Subresource, ...] = ()
+
+    @property
+    def camel_plural(self) -> str:
+        """``ConfigMaps``: the kind pluralised as the URL is."""
+        return camel_plural(self.kind, self.plural)
+
+    @property
+    def accessor(self) -> str:
+        """``config_maps``: the group client's accessor."""
+        return snake_case(self.camel_plural)
+
+    @property
+    def applies(self) -> bool:
+        """Whether server-side apply is accepted."""
+        return "APPLY" in self.patch_types
+
+    @property
+    def list_kind(self) -> str:
+        """``PodList``."""
+        return self.list_model.name if self.list_model else f"{self.kind}List"
+
+
+@dataclass(frozen=True)
+class GroupVersion:
+    """One API group-version and its resources."""
+
+    group: str
+    version: str
+    accessor: str
+    resources: tuple[Resource, ...]
+
+    @property
+    def api_version(self) -> str:
+        """``v1`` or ``group/version``."""
+        return f"{self.group}/{self.version}" if self.group else self.version
+
+    @property
+    def models(self) -> tuple[str, ...]:
+        """The model modules this group-version's resources use."""
+        refs: set[str] = set()
+        for resource in self.resources:
+            refs.add(resource.model.module)
+            if resource.list_model:
+                refs.add(resource.list_model.module)
+            for sub in resource.subresources:
+                for ref in (sub.model, sub.body_model):
+                    if ref is not None:
+                        refs.add(ref.module)
+        return tuple(sorted(refs))
+
+
+@dataclass(frozen=True)
+class Clientset:
+    """Everything one generated package holds."""
+
+    package: str
+    source: str
+    sha256: str
+    group_versions: tuple[GroupVersion, ...]
+    skipped: tuple[str, ...] = field(default=())
+
+    @property
+    def resource_count(self) -> int:
+        """Number of resources across all group-versions."""
+        return sum(len(gv.resources) for gv in self.group_versions)
+
+
+@dataclass
+class _Sub:
+    verbs: set[str] = field(default_factory=set)
+    model: str | None = None
+    body: str | None = None
+    gvk: tuple[str, str] | None = None
+    patch_types: set[str] = field(default_factory=set)
+
+
+@dataclass
+class _Res:
+    namespaced: bool = False
+    verbs: set[str] = field(default_factory=set)
+    kind: str | None = None
+    model_by_verb: dict[str, str] = field(default_factory=dict)
+    list_model: str | None = None
+    patch_types: set[str] = field(default_factory=set)
+    subs: dict[str, _Sub] = field(default_factory=dict)
+
+
+def _schema_ref(schema: Any) -> str | None:
+    if isinstance(schema, dict):
+        ref = schema.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/definitions/"):
+            return ref[len("#/definitions/") :]
+    return None
+
+
+def _response_ref(op: dict[str, Any]) -> str | None:
+    for code in sorted(op.get("responses") or {}):
+        if code.startswith("2"):
+            ref = _schema_ref((op["responses"][code] or {}).get("schema"))
+            if ref:
+                return ref
+    return None
+
+
+def _body_ref(spec: LoadedSpec, params: list[Any]) -> str | None:
+    for param in params:
+        if isinstance(param, dict) and "$ref" in param:
+            param = resolve_ref(spec.data, param["$ref"])
+        if isinstance(param, dict) and param.get("in") == "body":
+            return _schema_ref(param.get("schema"))
+    return None
+
+
+def _verb(method: str, action: str, named: bool, sub: str | None, watch: bool) -> str | None:
+    if watch or action in ("watch", "watchlist"):
+        return "watch"
+    if sub or named:
+        return {"get": "get", "put": "update", "patch": "patch", "delete": "delete", "post": "create"}.get(
+            method
+        )
+    return {"get": "list", "post": "create", "delete": "deletecollection"}.get(method)
+
+
+def _ref(definition: str) -> ModelRef:
+    module, name = model_module(definition)
+    return ModelRef(module, name)
+
+
+def build_ir(spec: LoadedSpec, package: str) -> Clientset:
+    """The :class:`Clientset` IR of a loaded spec."""
+    found: dict[tuple[str, str, str], _Res] = {}
+    skipped: list[str] = []
+    for path in sorted(spec.paths):
+        item = spec.paths[path]
+        match = _PATH.match(path)
+        if not isinstance(item, dict):
+            continue
+        common = item.get("parameters") or []
+        for method in _METHODS:
+            op = item.get(method)
+            if not isinstance(op, dict):
+                continue
+            action = op.get("x-kubernetes-action")
+            if action is None or action == "connect":
+                continue
+            if match is None:
+                skipped.append(f"{method.upper()} {path}")
+                continue
+            group = match.group("group") or ""
+            version = match.group("core") or match.group("version")
+            plural, sub = match.group("plural"), match.group("sub")
+            named = "{name}" in path
+            verb = _verb(method, action, named, sub, bool(match.group("watch")))
+            if verb is None:
+                skipped.append(f"{method.upper()} {path}")
+                continue
+            res = found.setdefault((group, version, plural), _Res())
+            res.namespaced |= match.group("ns") is not None
+            gvk = op.get("x-kubernetes-group-version-kind") or {}
+            params = [*common, *(op.get("parameters") or [])]
+            patch_types = {PATCH_TYPES[c] for c in op.get("consumes", []) if c in PATCH_TYPES}
+            if sub:
+                entry = res.subs.setdefault(sub, _Sub())
+                entry.verbs.add(verb)
+                entry.model = entry.model or _response_ref(op)
+                entry.body = entry.body or _body_ref(spec, params)
+                if gvk and entry.gvk is None:
+                    gv = f"{gvk['group']}/{gvk['version']}" if gvk.get("group") else gvk["version"]
+                    entry.gvk = (gv, gvk["kind"])
+                if verb == "patch":
+                    entry.patch_types |= patch_types
+                continue
+            res.verbs.add(verb)
+            if gvk and verb != "watch":
+                res.kind = res.kind or gvk.get("kind")
+            ref = _response_ref(op)
+            if verb == "list":
+                res.list_model = res.list_model or ref
+            elif ref and verb != "watch":
+                res.model_by_verb.setdefault(verb, ref)
+            if verb == "patch":
+                res.patch_types |= patch_types
+    accessors = group_accessors(g for g, _, _ in found)
+    by_gv: dict[tuple[str, str], list[Resource]] = {}
+    for (group, version, plural), res in sorted(found.items()):
+        where = json_path(["paths", f"/{plural}"])
+        model_def = next(
+            (res.model_by_verb[v] for v in ("get", "create", "update", "patch", "delete")
+             if v in res.model_by_verb),
+            None,
+        )
+        if model_def is None or res.kind is None:
+            raise SpecError(spec.source, where, f"{group}/{version} {plural}: no model found")
+        model = _ref(model_def)
+        subs = []
+        for name, entry in sorted(res.subs.items()):
+            sub_model = _ref(entry.model) if entry.model else None
+            body = _ref(entry.body) if entry.body else sub_model
+            api_version, kind = entry.gvk or (f"{group}/{version}" if group else version, res.kind)
+            subs.append(
+                Subresource(
+                    name=name,
+                    verbs=tuple(v for v in VERB_ORDER if v in entry.verbs),
+                    model=sub_model,
+                    body_model=body,
+                    api_version=api_version,
+                    kind=kind,
+                    patch_types=tuple(sorted(entry.patch_types)),
+                    same_model=sub_model == model,
+                )
+            )
+        by_gv.setdefault((group, version), []).append(
+            Resource(
+                group=group,
+                version=version,
+                kind=res.kind,
+                plural=plural,
+                namespaced=res.namespaced,
+                verbs=tuple(v for v in VERB_ORDER if v in res.verbs),
+                patch_types=tuple(sorted(res.patch_types)),
+                model=model,
+                list_model=_ref(res.list_model) if res.list_model else None,
+                subresources=tuple(subs),
+            )
+        )
+    gvs = tuple(
+        GroupVersion(group, version, f"{accessors[group]}_{version}", tuple(resources))
+        for (group, version), resources in sorted(by_gv.items(), key=lambda kv: (accessors[kv[0][0]], kv[0][1]))
+    )
+    return Clientset(package, spec.source, spec.sha256, gvs, tuple(skipped))

@@ -1,0 +1,48 @@
+"""Discovery: what the server is and serves (client-go's ``DiscoveryClient``)."""
+
+from __future__ import annotations
+
+from kubeset._async.rest import AsyncRESTClient
+from kubeset.meta import APIGroup, APIGroupList, APIResourceList, ServerVersion
+from kubeset.request import Request, decode
+
+__all__ = ["AsyncDiscoveryClient"]
+
+
+class AsyncDiscoveryClient:
+    """Reads ``/version``, ``/api``, ``/apis`` and the per-group-version resource lists."""
+
+    def __init__(self, rest: AsyncRESTClient) -> None:
+        self._rest = rest
+
+    async def server_version(self) -> ServerVersion:
+        """The server's version (``gitVersion`` ``v1.36.3`` …)."""
+        req = Request("GET", "/version")
+        response = await self._rest.request(req)
+        return decode(ServerVersion, response.content, req.info(response.status_code))
+
+    async def server_groups(self) -> list[APIGroup]:
+        """Every API group, the legacy core group (``""``, version ``v1``) first."""
+        core_req = Request("GET", "/api")
+        core = (await self._rest.request(core_req)).json()
+        versions = [{"groupVersion": v, "version": v} for v in core.get("versions", [])]
+        groups = [
+            APIGroup.model_validate(
+                {
+                    "name": "",
+                    "versions": versions,
+                    "preferredVersion": versions[0] if versions else None,
+                }
+            )
+        ]
+        req = Request("GET", "/apis")
+        response = await self._rest.request(req)
+        listed = decode(APIGroupList, response.content, req.info(response.status_code))
+        return groups + list(listed.groups or [])
+
+    async def server_resources_for_group_version(self, group_version: str) -> APIResourceList:
+        """The resources of ``v1`` or ``group/version``, subresources as ``plural/sub``."""
+        path = f"/apis/{group_version}" if "/" in group_version else f"/api/{group_version}"
+        req = Request("GET", path)
+        response = await self._rest.request(req)
+        return decode(APIResourceList, response.content, req.info(response.status_code))

@@ -1,0 +1,49 @@
+# Generated from kubeset/_async/discovery.py by codegen/unasync.py. DO NOT EDIT.
+"""Discovery: what the server is and serves (client-go's ``DiscoveryClient``)."""
+
+from __future__ import annotations
+
+from kubeset._sync.rest import RESTClient
+from kubeset.meta import APIGroup, APIGroupList, APIResourceList, ServerVersion
+from kubeset.request import Request, decode
+
+__all__ = ["DiscoveryClient"]
+
+
+class DiscoveryClient:
+    """Reads ``/version``, ``/api``, ``/apis`` and the per-group-version resource lists."""
+
+    def __init__(self, rest: RESTClient) -> None:
+        self._rest = rest
+
+    def server_version(self) -> ServerVersion:
+        """The server's version (``gitVersion`` ``v1.36.3`` …)."""
+        req = Request("GET", "/version")
+        response = self._rest.request(req)
+        return decode(ServerVersion, response.content, req.info(response.status_code))
+
+    def server_groups(self) -> list[APIGroup]:
+        """Every API group, the legacy core group (``""``, version ``v1``) first."""
+        core_req = Request("GET", "/api")
+        core = (self._rest.request(core_req)).json()
+        versions = [{"groupVersion": v, "version": v} for v in core.get("versions", [])]
+        groups = [
+            APIGroup.model_validate(
+                {
+                    "name": "",
+                    "versions": versions,
+                    "preferredVersion": versions[0] if versions else None,
+                }
+            )
+        ]
+        req = Request("GET", "/apis")
+        response = self._rest.request(req)
+        listed = decode(APIGroupList, response.content, req.info(response.status_code))
+        return groups + list(listed.groups or [])
+
+    def server_resources_for_group_version(self, group_version: str) -> APIResourceList:
+        """The resources of ``v1`` or ``group/version``, subresources as ``plural/sub``."""
+        path = f"/apis/{group_version}" if "/" in group_version else f"/api/{group_version}"
+        req = Request("GET", path)
+        response = self._rest.request(req)
+        return decode(APIResourceList, response.content, req.info(response.status_code))

@@ -1,0 +1,3 @@
+"""The kubeset version."""
+
+__version__ = "0.1.0"

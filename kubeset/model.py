@@ -1,0 +1,51 @@
+"""The base of every generated model, and the one place that decides how models are serialized.
+
+Every generated model subclasses :class:`KubeModel`:
+
+- ``extra="allow"``: fields a newer server sends that this model does not know are kept and written
+  back, so read → modify → update never deletes data the client did not know about.
+- Every field is optional: servers omit or null "required" fields in real responses, partial objects
+  are what server-side apply wants, and bookmark events carry only metadata.
+- ``defer_build``: a model's validator is built on first use, not at import.
+
+Serialization (:func:`to_dict`, :func:`to_json`) writes wire names (``apiVersion``, not
+``api_version``) and only the fields that were set — by the server's response or by the caller —
+so nothing the server sent is dropped and nothing the caller did not set is sent as ``null``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+__all__ = ["KubeModel", "to_dict", "to_json"]
+
+
+class KubeModel(BaseModel):
+    """Base class of all generated Kubernetes models."""
+
+    model_config = ConfigDict(
+        extra="allow",
+        validate_by_name=True,
+        validate_by_alias=True,
+        serialize_by_alias=True,
+        defer_build=True,
+        protected_namespaces=(),
+    )
+
+
+def to_dict(obj: BaseModel | Mapping[str, Any]) -> dict[str, Any]:
+    """A model or mapping as a JSON-ready dict: wire names, only the fields that were set."""
+    if isinstance(obj, BaseModel):
+        return obj.model_dump(mode="json", by_alias=True, exclude_unset=True)
+    return dict(obj)
+
+
+def to_json(obj: BaseModel | Mapping[str, Any] | list[Any]) -> bytes:
+    """A model, mapping or list as compact JSON bytes: wire names, only the fields that were set."""
+    if isinstance(obj, BaseModel):
+        return obj.model_dump_json(by_alias=True, exclude_unset=True).encode()
+    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode()

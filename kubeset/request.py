@@ -1,0 +1,433 @@
+"""Pure request building and response decoding: no I/O, no client, nothing to mock.
+
+Every verb of every resource client turns into a :class:`Request` built here from a
+:class:`~kubeset.resource.ResourceInfo` and the caller's options, and every response body is decoded
+here. The sync and async clients only move these over HTTP.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar, cast
+from urllib.parse import quote, urlencode
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from kubeset.errors import DecodeError, RequestInfo, error_from_status
+from kubeset.model import KubeModel, to_dict, to_json
+from kubeset.resource import (
+    EventType,
+    FieldValidation,
+    PatchType,
+    PropagationPolicy,
+    ResourceInfo,
+    WatchEvent,
+)
+
+__all__ = [
+    "Request",
+    "apply_body",
+    "create_request",
+    "decode",
+    "decode_event",
+    "decode_optional",
+    "delete_collection_request",
+    "delete_request",
+    "get_request",
+    "list_request",
+    "object_body",
+    "patch_request",
+    "resource_path",
+    "update_request",
+]
+
+M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T", bound=KubeModel)
+
+Params = tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """One HTTP request to the API server, before any I/O."""
+
+    method: str
+    path: str
+    params: Params = ()
+    body: bytes | None = None
+    content_type: str | None = None
+
+    @property
+    def url_path(self) -> str:
+        """The path with its query string."""
+        return f"{self.path}?{urlencode(self.params)}" if self.params else self.path
+
+    def info(self, status_code: int | None = None) -> RequestInfo:
+        """This request, for error messages."""
+        return RequestInfo(self.method, self.url_path, status_code)
+
+
+def _segment(value: str, what: str) -> str:
+    if not value:
+        raise ValueError(f"{what} must not be empty")
+    if "/" in value or value in (".", ".."):
+        raise ValueError(f"{what} {value!r} is not a valid path segment")
+    return quote(value, safe=":@")
+
+
+def resource_path(
+    info: ResourceInfo,
+    namespace: str | None,
+    name: str | None = None,
+    subresource: str | None = None,
+) -> str:
+    """``/api/v1/namespaces/{ns}/pods/{name}/{sub}`` and its cluster-scoped and collection forms.
+
+    A namespaced resource with ``namespace`` empty or ``None`` addresses all namespaces, which is
+    only valid for collection reads (list, watch).
+    """
+    parts = [info.prefix]
+    if info.namespaced and namespace:
+        parts.append("namespaces/" + _segment(namespace, "namespace"))
+    elif info.namespaced and name is not None:
+        raise ValueError(
+            f"{info.plural} is namespaced: a namespace is required to address {name!r}"
+        )
+    parts.append(info.plural)
+    if name is not None:
+        parts.append(_segment(name, "name"))
+    if subresource:
+        if name is None:
+            raise ValueError(f"subresource {subresource!r} needs an object name")
+        parts.append(subresource)
+    return "/".join(parts)
+
+
+def _flag(params: list[tuple[str, str]], key: str, value: Any) -> None:
+    if value is None:
+        return
+    if isinstance(value, bool):
+        params.append((key, "true" if value else "false"))
+    else:
+        params.append((key, str(value)))
+
+
+def _write_params(
+    dry_run: bool, field_manager: str | None, field_validation: FieldValidation | None
+) -> list[tuple[str, str]]:
+    params: list[tuple[str, str]] = []
+    if dry_run:
+        params.append(("dryRun", "All"))
+    _flag(params, "fieldManager", field_manager)
+    _flag(params, "fieldValidation", field_validation)
+    return params
+
+
+def _require_verb(info: ResourceInfo, verb: str, subresource: str | None = None) -> None:
+    if subresource is None:
+        if verb not in info.verbs:
+            raise ValueError(f"{info.plural} does not support {verb}")
+    elif verb not in info.subresources.get(subresource, frozenset()):
+        raise ValueError(f"{info.plural}/{subresource} does not support {verb}")
+
+
+def get_request(
+    info: ResourceInfo,
+    namespace: str | None,
+    name: str,
+    *,
+    resource_version: str | None = None,
+    subresource: str | None = None,
+    params: Sequence[tuple[str, str]] = (),
+) -> Request:
+    """GET one object (or one of its subresources)."""
+    _require_verb(info, "get", subresource)
+    query = list(params)
+    _flag(query, "resourceVersion", resource_version)
+    return Request("GET", resource_path(info, namespace, name, subresource), tuple(query))
+
+
+def list_request(
+    info: ResourceInfo,
+    namespace: str | None,
+    *,
+    label_selector: str | None = None,
+    field_selector: str | None = None,
+    limit: int | None = None,
+    continue_: str | None = None,
+    resource_version: str | None = None,
+    resource_version_match: str | None = None,
+    timeout_seconds: int | None = None,
+    watch: bool = False,
+    allow_watch_bookmarks: bool | None = None,
+    send_initial_events: bool | None = None,
+) -> Request:
+    """GET a collection, or watch it (``watch=True``)."""
+    _require_verb(info, "watch" if watch else "list")
+    params: list[tuple[str, str]] = []
+    _flag(params, "labelSelector", label_selector)
+    _flag(params, "fieldSelector", field_selector)
+    _flag(params, "limit", limit)
+    _flag(params, "continue", continue_)
+    _flag(params, "resourceVersion", resource_version)
+    _flag(params, "resourceVersionMatch", resource_version_match)
+    _flag(params, "timeoutSeconds", timeout_seconds)
+    if watch:
+        params.append(("watch", "true"))
+        _flag(params, "allowWatchBookmarks", allow_watch_bookmarks)
+        _flag(params, "sendInitialEvents", send_initial_events)
+    return Request("GET", resource_path(info, namespace), tuple(params))
+
+
+def object_body(obj: BaseModel | Mapping[str, Any], info: ResourceInfo | None = None) -> bytes:
+    """JSON body of a write: wire names, set fields only, ``apiVersion``/``kind`` filled in."""
+    data = to_dict(obj)
+    if info is not None:
+        data.setdefault("apiVersion", info.api_version)
+        data.setdefault("kind", info.kind)
+    return to_json(data)
+
+
+def apply_body(obj: BaseModel | Mapping[str, Any], info: ResourceInfo) -> bytes:
+    """Body of a server-side apply: like :func:`object_body`, without ``metadata.managedFields``
+    (which an apply request must not carry)."""
+    data = to_dict(obj)
+    data.setdefault("apiVersion", info.api_version)
+    data.setdefault("kind", info.kind)
+    metadata = data.get("metadata")
+    if isinstance(metadata, dict) and "managedFields" in metadata:
+        data["metadata"] = {k: v for k, v in metadata.items() if k != "managedFields"}
+    return to_json(data)
+
+
+def object_name(obj: BaseModel | Mapping[str, Any]) -> str:
+    """``metadata.name`` of a model or mapping; a clear error when it is missing."""
+    metadata = obj.get("metadata") if isinstance(obj, Mapping) else getattr(obj, "metadata", None)
+    name = (
+        metadata.get("name") if isinstance(metadata, Mapping) else getattr(metadata, "name", None)
+    )
+    if not isinstance(name, str) or not name:
+        raise ValueError("the object has no metadata.name")
+    return name
+
+
+def create_request(
+    info: ResourceInfo,
+    namespace: str | None,
+    body: bytes,
+    *,
+    dry_run: bool = False,
+    field_manager: str | None = None,
+    field_validation: FieldValidation | None = None,
+    name: str | None = None,
+    subresource: str | None = None,
+) -> Request:
+    """POST a new object (or to a subresource such as ``eviction`` or ``token``)."""
+    _require_verb(info, "create", subresource)
+    if info.namespaced and not namespace:
+        raise ValueError(f"{info.plural} is namespaced: a namespace is required to create")
+    params = _write_params(dry_run, field_manager, field_validation)
+    path = resource_path(info, namespace, name, subresource)
+    return Request("POST", path, tuple(params), body, "application/json")
+
+
+def update_request(
+    info: ResourceInfo,
+    namespace: str | None,
+    name: str,
+    body: bytes,
+    *,
+    dry_run: bool = False,
+    field_manager: str | None = None,
+    field_validation: FieldValidation | None = None,
+    subresource: str | None = None,
+) -> Request:
+    """PUT a whole object (or subresource)."""
+    _require_verb(info, "update", subresource)
+    params = _write_params(dry_run, field_manager, field_validation)
+    path = resource_path(info, namespace, name, subresource)
+    return Request("PUT", path, tuple(params), body, "application/json")
+
+
+def patch_body(patch: Any) -> bytes:
+    """The bytes of a patch given as a model, mapping, list, str or bytes."""
+    if isinstance(patch, bytes):
+        return patch
+    if isinstance(patch, str):
+        return patch.encode()
+    if isinstance(patch, BaseModel):
+        return to_json(patch)
+    return json.dumps(patch, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def patch_request(
+    info: ResourceInfo,
+    namespace: str | None,
+    name: str,
+    body: bytes,
+    patch_type: PatchType | str,
+    *,
+    dry_run: bool = False,
+    field_manager: str | None = None,
+    field_validation: FieldValidation | None = None,
+    force: bool | None = None,
+    subresource: str | None = None,
+) -> Request:
+    """PATCH an object with one of the patch types the resource accepts."""
+    _require_verb(info, "patch", subresource)
+    try:
+        ptype = PatchType(patch_type)
+    except ValueError:
+        known = ", ".join(p.name for p in PatchType)
+        raise ValueError(f"unknown patch type {patch_type!r} (known: {known})") from None
+    if info.patch_types and ptype not in info.patch_types:
+        accepted = ", ".join(sorted(p.name for p in info.patch_types))
+        raise ValueError(f"{info.plural} does not accept {ptype.name} patches (accepts {accepted})")
+    if ptype is PatchType.APPLY and not field_manager:
+        raise ValueError("server-side apply needs a field_manager")
+    if force and ptype is not PatchType.APPLY:
+        raise ValueError("force is only valid for server-side apply")
+    params = _write_params(dry_run, field_manager, field_validation)
+    _flag(params, "force", force)
+    path = resource_path(info, namespace, name, subresource)
+    return Request("PATCH", path, tuple(params), body, ptype.value)
+
+
+def delete_options_body(
+    *,
+    grace_period_seconds: int | None = None,
+    propagation_policy: PropagationPolicy | None = None,
+    preconditions: BaseModel | Mapping[str, Any] | None = None,
+    dry_run: bool = False,
+) -> bytes:
+    """A ``DeleteOptions`` body."""
+    options: dict[str, Any] = {"kind": "DeleteOptions", "apiVersion": "v1"}
+    if grace_period_seconds is not None:
+        options["gracePeriodSeconds"] = grace_period_seconds
+    if propagation_policy is not None:
+        options["propagationPolicy"] = propagation_policy
+    if preconditions is not None:
+        options["preconditions"] = to_dict(preconditions)
+    if dry_run:
+        options["dryRun"] = ["All"]
+    return to_json(options)
+
+
+def delete_request(
+    info: ResourceInfo,
+    namespace: str | None,
+    name: str,
+    *,
+    grace_period_seconds: int | None = None,
+    propagation_policy: PropagationPolicy | None = None,
+    preconditions: BaseModel | Mapping[str, Any] | None = None,
+    dry_run: bool = False,
+) -> Request:
+    """DELETE one object, options sent as a ``DeleteOptions`` body."""
+    _require_verb(info, "delete")
+    body = delete_options_body(
+        grace_period_seconds=grace_period_seconds,
+        propagation_policy=propagation_policy,
+        preconditions=preconditions,
+        dry_run=dry_run,
+    )
+    path = resource_path(info, namespace, name)
+    return Request("DELETE", path, (), body, "application/json")
+
+
+def delete_collection_request(
+    info: ResourceInfo,
+    namespace: str | None,
+    *,
+    label_selector: str | None = None,
+    field_selector: str | None = None,
+    grace_period_seconds: int | None = None,
+    propagation_policy: PropagationPolicy | None = None,
+    dry_run: bool = False,
+    timeout_seconds: int | None = None,
+) -> Request:
+    """DELETE every object of a collection matching the selectors."""
+    _require_verb(info, "deletecollection")
+    if info.namespaced and not namespace:
+        raise ValueError(f"{info.plural} is namespaced: delete_collection needs a namespace")
+    params: list[tuple[str, str]] = []
+    _flag(params, "labelSelector", label_selector)
+    _flag(params, "fieldSelector", field_selector)
+    _flag(params, "timeoutSeconds", timeout_seconds)
+    body = delete_options_body(
+        grace_period_seconds=grace_period_seconds,
+        propagation_policy=propagation_policy,
+        dry_run=dry_run,
+    )
+    return Request(
+        "DELETE", resource_path(info, namespace), tuple(params), body, "application/json"
+    )
+
+
+def _summarize(exc: ValidationError) -> str:
+    errors = exc.errors(include_url=False, include_input=False)
+    if errors and errors[0]["type"] in ("json_invalid", "json_type"):
+        return f"the response is not valid JSON ({errors[0]['msg']})"
+    shown = "; ".join(
+        f"{'.'.join(str(p) for p in e['loc']) or '<root>'}: {e['msg']}" for e in errors[:5]
+    )
+    more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
+    return f"the response does not fit the model: {shown}{more}"
+
+
+def decode(model: type[M], content: bytes, request: RequestInfo) -> M:
+    """Bytes of a response → ``model``; anything else → :class:`DecodeError` naming the request."""
+    try:
+        return model.model_validate_json(content)
+    except ValidationError as exc:
+        raise DecodeError(f"{model.__name__}: {_summarize(exc)}", request=request) from None
+
+
+def decode_optional(model: type[M], content: bytes, request: RequestInfo) -> M | None:
+    """Like :func:`decode`, but a ``Status`` body (a finished delete) gives ``None``."""
+    try:
+        head = json.loads(content)
+    except ValueError as exc:
+        raise DecodeError(f"the response is not valid JSON ({exc})", request=request) from None
+    if isinstance(head, dict) and head.get("kind") == "Status":
+        return None
+    try:
+        return model.model_validate(head)
+    except ValidationError as exc:
+        raise DecodeError(f"{model.__name__}: {_summarize(exc)}", request=request) from None
+
+
+class _Envelope(BaseModel, Generic[T]):
+    model_config = ConfigDict(extra="ignore")
+    type: EventType
+    object: T
+
+
+@functools.cache
+def _envelope(model: type[T]) -> type[_Envelope[T]]:
+    return _Envelope[model]  # type: ignore[valid-type]
+
+
+def _event_error(line: str | bytes, request: RequestInfo, cause: str | None) -> Exception:
+    try:
+        raw = json.loads(line)
+    except ValueError as exc:
+        return DecodeError(f"a watch event is not valid JSON ({exc})", request=request)
+    if isinstance(raw, dict) and raw.get("type") == "ERROR" and isinstance(raw.get("object"), dict):
+        return error_from_status(raw["object"], request=request)
+    return DecodeError(f"a watch event does not fit the model: {cause}", request=request)
+
+
+def decode_event(model: type[T], line: str | bytes, request: RequestInfo) -> WatchEvent[T]:
+    """One line of a watch stream → :class:`WatchEvent`; an ``ERROR`` event is raised as the typed
+    error of its ``Status`` (:class:`~kubeset.errors.Gone` for an expired resourceVersion)."""
+    try:
+        envelope = _envelope(model).model_validate_json(line)
+    except ValidationError as exc:
+        raise _event_error(line, request, _summarize(exc)) from None
+    if envelope.type == "ERROR":
+        raise _event_error(line, request, None)
+    return WatchEvent(envelope.type, cast(T, envelope.object))
