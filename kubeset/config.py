@@ -96,19 +96,19 @@ class Config:
         return replace(self, **changes)
 
     def ssl_context(self) -> ssl.SSLContext | bool:
-        """The TLS settings for httpx: a context, or ``False`` when verification is disabled."""
+        """TLS settings for httpx (``insecure-skip-tls-verify``: a context that does not verify)."""
         if not self.host.startswith("https://"):
             return True
-        ctx = ssl.create_default_context(cafile=self.ca_file) if self.ca_file else None
-        if ctx is None:
-            ctx = ssl.create_default_context()
-            if self.ca_data:
-                try:
-                    ctx.load_verify_locations(cadata=self.ca_data.decode())
-                except (ssl.SSLError, ValueError) as exc:
-                    raise ConfigError(
-                        f"certificate-authority-data is not a valid PEM CA: {exc}"
-                    ) from exc
+        # The cluster's CA replaces the system bundle; -data overrides the file (as in client-go).
+        if self.ca_data:
+            try:
+                ctx = ssl.create_default_context(cadata=self.ca_data.decode())
+            except (ssl.SSLError, ValueError) as exc:
+                raise ConfigError(
+                    f"certificate-authority-data is not a valid PEM CA: {exc}"
+                ) from exc
+        else:
+            ctx = ssl.create_default_context(cafile=self.ca_file)
         if self.insecure_skip_tls_verify:
             ctx.check_hostname = False
             ctx.verify_mode = ssl.CERT_NONE

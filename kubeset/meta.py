@@ -15,6 +15,7 @@ __all__ = [
     "APIGroupList",
     "APIResource",
     "APIResourceList",
+    "APIVersions",
     "GroupVersionForDiscovery",
     "ServerVersion",
 ]
@@ -38,6 +39,12 @@ class ServerVersion(KubeModel):
         None, validation_alias="goVersion", serialization_alias="goVersion"
     )
     platform: str | None = None
+
+
+class APIVersions(KubeModel):
+    """``/api``: the versions of the legacy core group."""
+
+    versions: list[str] | None = None
 
 
 class GroupVersionForDiscovery(KubeModel):

@@ -291,7 +291,8 @@ def patch_request(
     if force and ptype is not PatchType.APPLY:
         raise ValueError("force is only valid for server-side apply")
     params = _write_params(dry_run, field_manager, field_validation)
-    _flag(params, "force", force)
+    if ptype is PatchType.APPLY:  # the server rejects ``force`` (even false) on other patches
+        _flag(params, "force", force)
     path = resource_path(info, namespace, name, subresource)
     return Request("PATCH", path, tuple(params), body, ptype.value)
 

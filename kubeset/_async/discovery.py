@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kubeset._async.rest import AsyncRESTClient
-from kubeset.meta import APIGroup, APIGroupList, APIResourceList, ServerVersion
+from kubeset.meta import APIGroup, APIGroupList, APIResourceList, APIVersions, ServerVersion
 from kubeset.request import Request, decode
 
 __all__ = ["AsyncDiscoveryClient"]
@@ -24,8 +24,9 @@ class AsyncDiscoveryClient:
     async def server_groups(self) -> list[APIGroup]:
         """Every API group, the legacy core group (``""``, version ``v1``) first."""
         core_req = Request("GET", "/api")
-        core = (await self._rest.request(core_req)).json()
-        versions = [{"groupVersion": v, "version": v} for v in core.get("versions", [])]
+        core_response = await self._rest.request(core_req)
+        core = decode(APIVersions, core_response.content, core_req.info(core_response.status_code))
+        versions = [{"groupVersion": v, "version": v} for v in core.versions or []]
         groups = [
             APIGroup.model_validate(
                 {

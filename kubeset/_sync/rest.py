@@ -62,7 +62,8 @@ class RESTClient:
                 time.sleep(delay)
 
     def _build(self, req: Request, *, stream: bool, read_timeout: float | None) -> httpx.Request:
-        headers = dict(self._auth.headers())
+        # Per request, so that ``config.user_agent`` also holds for a caller's own ``http_client``.
+        headers = {"User-Agent": self.config.user_agent, **self._auth.headers()}
         if req.content_type:
             headers["Content-Type"] = req.content_type
         extensions: dict[str, Any] = {}
