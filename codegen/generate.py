@@ -37,8 +37,9 @@ class Summary:
     def line(self) -> str:
         """The one-line summary printed at the end."""
         return (
-            f"generated {self.package}: {self.files} files, {self.group_versions} group-versions, "
-            f"{self.resources} resources, {self.models} models in {self.seconds:.1f}s -> {self.path}"
+            f"generated {self.package}: {self.files} files, {self.group_versions} "
+            f"group-versions, {self.resources} resources, {self.models} models "
+            f"in {self.seconds:.1f}s -> {self.path}"
         )
 
 
@@ -47,8 +48,18 @@ def _quiet(_: str) -> None:
 
 
 def _ruff(args: list[str], target: Path) -> None:
-    command = [sys.executable, "-m", "ruff", *args, "--isolated", "--line-length", "100",
-               "--target-version", "py311", str(target)]
+    command = [
+        sys.executable,
+        "-m",
+        "ruff",
+        *args,
+        "--isolated",
+        "--line-length",
+        "100",
+        "--target-version",
+        "py311",
+        str(target),
+    ]
     result = subprocess.run(command, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         raise RuntimeError(f"ruff {' '.join(args)} failed:\n{result.stdout}{result.stderr}")
@@ -68,7 +79,9 @@ def _check_models(ir: Clientset, classes: dict[str, list[str]]) -> None:
                     )
 
 
-def render_package(spec: LoadedSpec, package: str, root: Path, progress: Progress = _quiet) -> Summary:
+def render_package(
+    spec: LoadedSpec, package: str, root: Path, progress: Progress = _quiet
+) -> Summary:
     """Write package ``package`` for ``spec`` into ``root/package`` (which must not exist)."""
     started = time.monotonic()
     ir = build_ir(spec, package)

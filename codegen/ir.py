@@ -172,6 +172,7 @@ class Clientset:
 
     package: str
     source: str
+    title: str
     sha256: str
     group_versions: tuple[GroupVersion, ...]
     skipped: tuple[str, ...] = field(default=())
@@ -232,9 +233,13 @@ def _verb(method: str, action: str, named: bool, sub: str | None, watch: bool) -
     if watch or action in ("watch", "watchlist"):
         return "watch"
     if sub or named:
-        return {"get": "get", "put": "update", "patch": "patch", "delete": "delete", "post": "create"}.get(
-            method
-        )
+        return {
+            "get": "get",
+            "put": "update",
+            "patch": "patch",
+            "delete": "delete",
+            "post": "create",
+        }.get(method)
     return {"get": "list", "post": "create", "delete": "deletecollection"}.get(method)
 
 
@@ -302,8 +307,11 @@ def build_ir(spec: LoadedSpec, package: str) -> Clientset:
     for (group, version, plural), res in sorted(found.items()):
         where = json_path(["paths", f"/{plural}"])
         model_def = next(
-            (res.model_by_verb[v] for v in ("get", "create", "update", "patch", "delete")
-             if v in res.model_by_verb),
+            (
+                res.model_by_verb[v]
+                for v in ("get", "create", "update", "patch", "delete")
+                if v in res.model_by_verb
+            ),
             None,
         )
         if model_def is None or res.kind is None:
@@ -342,6 +350,8 @@ def build_ir(spec: LoadedSpec, package: str) -> Clientset:
         )
     gvs = tuple(
         GroupVersion(group, version, f"{accessors[group]}_{version}", tuple(resources))
-        for (group, version), resources in sorted(by_gv.items(), key=lambda kv: (accessors[kv[0][0]], kv[0][1]))
+        for (group, version), resources in sorted(
+            by_gv.items(), key=lambda kv: (accessors[kv[0][0]], kv[0][1])
+        )
     )
-    return Clientset(package, spec.source, spec.sha256, gvs, tuple(skipped))
+    return Clientset(package, spec.source, spec.title, spec.sha256, gvs, tuple(skipped))

@@ -57,7 +57,16 @@ _VALIDATION_KEYS = (
     "minProperties",
     "maxProperties",
 )
-_SCHEMA_KEYS = ("$ref", "type", "properties", "additionalProperties", "items", "allOf", "anyOf", "oneOf")
+_SCHEMA_KEYS = (
+    "$ref",
+    "type",
+    "properties",
+    "additionalProperties",
+    "items",
+    "allOf",
+    "anyOf",
+    "oneOf",
+)
 
 
 def special_type(name: str, schema: dict[str, Any]) -> str | None:
@@ -114,11 +123,11 @@ def fix_schema(
         _describe(node, notes)
         return node
     required = node.pop("required", None)
-    required_names = set(required) if isinstance(required, list) else set()
+    required_names: set[str] = set(required) if isinstance(required, list) else set()
     if isinstance(node.get("properties"), dict):
         node["properties"] = {
             key: fix_schema(value, rename, required=key in required_names)
-            for key, value in node["properties"].items()
+            for key, value in sorted(node["properties"].items())
             if isinstance(value, dict)
         }
     for key in ("items", "additionalProperties", "not"):
@@ -146,7 +155,10 @@ def _rewrite_aliases(source: str) -> str:
 
 def _types_module(header: str) -> str:
     names = ", ".join(_TYPES)
-    return f'{header}"""The wire types the models use, from kubeset.types."""\n\nfrom kubeset.types import {names}\n\n__all__ = {list(_TYPES)!r}\n'
+    return (
+        f'{header}"""The wire types the models use, from kubeset.types."""\n\n'
+        f"from kubeset.types import {names}\n\n__all__ = {list(_TYPES)!r}\n"
+    )
 
 
 def generate_models(
@@ -157,6 +169,8 @@ def generate_models(
     ``header`` starts every file. ``out_dir`` must exist and be empty.
     """
     import datamodel_code_generator as dcg
+    from datamodel_code_generator.enums import DataModelType, InputFileType
+    from datamodel_code_generator.format import PythonVersion
 
     names: dict[str, str] = {}
     for name, schema in definitions.items():
@@ -177,7 +191,10 @@ def generate_models(
             continue
         fixed[target] = fix_schema(copy.deepcopy(definitions[name]), rename)
     for kind in _TYPES:
-        fixed[f"{TYPES_MODULE}.{kind}"] = {"type": "object", "properties": {"placeholder": {"type": "string"}}}
+        fixed[f"{TYPES_MODULE}.{kind}"] = {
+            "type": "object",
+            "properties": {"placeholder": {"type": "string"}},
+        }
     document = {"$schema": "http://json-schema.org/draft-04/schema#", "definitions": fixed}
 
     with tempfile.TemporaryDirectory(prefix="kubeset-models-") as tmp:
@@ -186,10 +203,10 @@ def generate_models(
             warnings.simplefilter("ignore")
             dcg.generate(
                 document,
-                input_file_type=dcg.InputFileType.JsonSchema,
+                input_file_type=InputFileType.JsonSchema,
                 output=raw_dir,
-                output_model_type=dcg.DataModelType.PydanticV2BaseModel,
-                target_python_version=dcg.PythonVersion.PY_311,
+                output_model_type=DataModelType.PydanticV2BaseModel,
+                target_python_version=PythonVersion.PY_311,
                 base_class="kubeset.model.KubeModel",
                 snake_case_field=True,
                 force_optional_for_required_fields=True,
@@ -214,5 +231,7 @@ def generate_models(
         if leftovers:
             raise RuntimeError(f"unexpected model output: {leftovers}")
     (out_dir / f"{TYPES_MODULE}.py").write_text(_types_module(header))
-    (out_dir / "__init__.py").write_text(header + '"""The API\'s models, one module per group-version."""\n')
+    (out_dir / "__init__.py").write_text(
+        header + '"""The API\'s models, one module per group-version."""\n'
+    )
     return classes

@@ -32,18 +32,22 @@ __all__ = [
 _VERSION = re.compile(r"^v\d+(?:(?:alpha|beta)\d+)?$")
 
 # Words that must not become bare identifiers in generated code.
-_RESERVED = set(keyword.kwlist) | set(keyword.softkwlist) | {
-    "self",
-    "cls",
-    "int",
-    "str",
-    "bool",
-    "float",
-    "list",
-    "dict",
-    "type",
-    "object",
-}
+_RESERVED = (
+    set(keyword.kwlist)
+    | set(keyword.softkwlist)
+    | {
+        "self",
+        "cls",
+        "int",
+        "str",
+        "bool",
+        "float",
+        "list",
+        "dict",
+        "type",
+        "object",
+    }
+)
 
 
 def snake_case(name: str) -> str:

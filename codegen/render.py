@@ -68,7 +68,9 @@ def _py_set(items: list[str]) -> str:
     return "{" + ", ".join(items) + "}" if items else "()"
 
 
-def _sub_methods(sub: Subresource, model_expr: str | None, body_expr: str | None) -> list[dict[str, Any]]:
+def _sub_methods(
+    sub: Subresource, model_expr: str | None, body_expr: str | None
+) -> list[dict[str, Any]]:
     if sub.runtime_mixin or model_expr is None:
         return []
     gvk = f'("{sub.api_version}", "{sub.kind}")'
@@ -197,7 +199,7 @@ class Renderer:
             "clientset.py.jinja",
             header=head,
             package=ir.package,
-            source=_source_name(ir.source),
+            source=ir.title,
             modes=_MODES,
             group_versions=[_group(gv) for gv in ir.group_versions],
         )
@@ -208,7 +210,7 @@ class Renderer:
             "package_init.py.jinja",
             header=head,
             package=ir.package,
-            source=_source_name(ir.source),
+            source=ir.title,
             sha256=ir.sha256,
             group_versions=ir.group_versions,
             example_module=example_module,
@@ -217,7 +219,3 @@ class Renderer:
     def typed_init(self, ir: Clientset, head: str) -> str:
         """``typed/__init__.py``."""
         return self._render("typed_init.py.jinja", header=head, group_versions=ir.group_versions)
-
-
-def _source_name(source: str) -> str:
-    return source if "://" in source else Path(source).name

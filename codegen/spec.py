@@ -41,6 +41,15 @@ class LoadedSpec:
         return defs
 
     @property
+    def title(self) -> str:
+        """``info.title info.version`` (``Kubernetes 1.36``), or the source's file name."""
+        info = self.data.get("info")
+        if isinstance(info, dict) and info.get("title"):
+            version = info.get("version")
+            return f"{info['title']} {version}" if version else str(info["title"])
+        return self.source.rsplit("/", 1)[-1]
+
+    @property
     def paths(self) -> dict[str, Any]:
         """``paths``: URL template → path item."""
         paths: dict[str, Any] = self.data.get("paths") or {}
@@ -111,10 +120,12 @@ def parse_spec(raw: bytes, source: str) -> LoadedSpec:
             "as served at /openapi/v2",
         )
     if data.get("swagger") != "2.0":
-        raise SpecError(source, "$.swagger", "not an OpenAPI v2 document (swagger: \"2.0\" missing)")
+        raise SpecError(source, "$.swagger", 'not an OpenAPI v2 document (swagger: "2.0" missing)')
     definitions = data.get("definitions")
     if not isinstance(definitions, dict) or not definitions:
-        raise SpecError(source, "$.definitions", "missing or empty: nothing to generate models from")
+        raise SpecError(
+            source, "$.definitions", "missing or empty: nothing to generate models from"
+        )
     if not isinstance(data.get("paths", {}), dict):
         raise SpecError(source, "$.paths", "must be an object")
     for ref, where in sorted(_refs(data, []), key=lambda item: json_path(item[1])):

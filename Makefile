@@ -1,0 +1,54 @@
+# kubeset: `make help` lists the targets. Everything runs in ./.venv (made by `make install`).
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+SPEC ?= openapi/swagger.json
+PACKAGE ?= k8s
+OUT ?= generated
+
+.DEFAULT_GOAL := help
+.PHONY: help install generate verify lint typecheck test unit e2e envtest cluster openapi demo unasync
+
+help: ## list the targets
+	@awk -F ':.*## ' '/^[a-z0-9-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+install: $(VENV)/.installed ## create .venv and install kubeset with the generator and test tools
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV) && $(PY) -m pip install -q --upgrade pip && $(PY) -m pip install -q -e '.[dev]' && touch $@
+
+generate: install ## render $(OUT)/$(PACKAGE) from $(SPEC) (default: generated/k8s from openapi/swagger.json)
+	$(PY) -m codegen generate --spec $(SPEC) --package $(PACKAGE) --out $(OUT)
+
+verify: install ## regenerate into a temp dir and fail on any difference (also the sync runtime)
+	$(PY) -m codegen verify --spec $(SPEC) --package $(PACKAGE) --out $(OUT) && $(PY) -m codegen.unasync --check
+
+lint: install ## ruff check and ruff format --check
+	$(PY) -m ruff check . && $(PY) -m ruff format --check .
+
+typecheck: install ## mypy --strict on kubeset/, codegen/ and generated/
+	$(PY) -m mypy
+
+test: install envtest ## every test, end-to-end ones against a real kube-apiserver included
+	$(PY) -m pytest
+
+unit: install ## the tests that need no apiserver
+	$(PY) -m pytest -m "not e2e"
+
+e2e: install envtest ## the end-to-end tests only
+	$(PY) -m pytest -m e2e
+
+envtest: ## build bin/kube-apiserver and bin/etcd from Go modules (seconds when the Go cache is warm)
+	bash envtest/build.sh
+
+cluster: install envtest ## run a control plane in the foreground; writes ./kubeconfig; Ctrl-C stops it
+	$(PY) -m kubeset.envtest cluster --kubeconfig ./kubeconfig
+
+openapi: install envtest ## dump /openapi/v2 and /openapi/v3 of a fresh apiserver into openapi/
+	$(PY) -m kubeset.envtest openapi --out openapi
+
+demo: install envtest ## generate, start a control plane, create pods, run examples/list_pods.py against it
+	$(PY) examples/demo.py
+
+unasync: install ## regenerate kubeset/_sync from kubeset/_async
+	$(PY) -m codegen.unasync
