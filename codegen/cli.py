@@ -1,7 +1,16 @@
-"""``clientgen``: generate a typed clientset package from an OpenAPI v2 spec.
+"""``clientgen``: generate a typed clientset package.
 
-clientgen generate --spec openapi/swagger.json --package k8s --out generated
-clientgen verify   --spec openapi/swagger.json --package k8s --out generated
+From a whole cluster's OpenAPI v2 spec (a self-contained package, like ``k8s``)::
+
+    clientgen generate --spec openapi/swagger.json --package k8s --out generated
+
+From CRD manifests, or from some API groups of a live cluster (``/openapi/v3``, else
+``/openapi/v2``); such packages re-export the built-in models they use from ``k8s``::
+
+    clientgen generate --crd crds/ --package certmanager --out generated
+    clientgen generate --from-cluster --group cert-manager.io --package certmanager --out generated
+
+``clientgen verify`` takes the same options and compares instead of writing.
 """
 
 from __future__ import annotations
@@ -13,9 +22,12 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+from codegen.base import BaseIndex
 from codegen.generate import Summary, generate_package, render_package
-from codegen.spec import SpecError, load_spec
+from codegen.sources import crd_spec, definition_name, load_crd_documents, spec_from_cluster
+from codegen.spec import LoadedSpec, SpecError, load_spec
 
 __all__ = ["main"]
 
@@ -58,8 +70,28 @@ def main(argv: list[str] | None = None) -> int:
         ("verify", "regenerate into a temporary directory and compare with --out/<package>"),
     ):
         cmd = sub.add_parser(name, help=text)
+        source = cmd.add_mutually_exclusive_group(required=True)
+        source.add_argument("--spec", help="OpenAPI v2 spec: a file path or http(s) URL")
+        source.add_argument(
+            "--crd",
+            nargs="+",
+            metavar="PATH",
+            help="CustomResourceDefinition manifests: files or directories (multi-document YAML)",
+        )
+        source.add_argument(
+            "--from-cluster",
+            action="store_true",
+            help="read the --group(s) from the cluster of --kubeconfig/--context",
+        )
+        cmd.add_argument("--group", action="append", default=[], help="API group (repeatable)")
         cmd.add_argument(
-            "--spec", required=True, help="OpenAPI v2 spec: a file path or http(s) URL"
+            "--kubeconfig", help="kubeconfig for --from-cluster (default: $KUBECONFIG)"
+        )
+        cmd.add_argument("--context", help="kubeconfig context for --from-cluster")
+        cmd.add_argument(
+            "--base-package",
+            default="k8s",
+            help="package whose built-in models --crd/--from-cluster packages reuse (default: k8s)",
         )
         cmd.add_argument("--package", required=True, help="Python package name, e.g. k8s")
         cmd.add_argument("--out", required=True, type=Path, help="directory the package goes in")
@@ -67,10 +99,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     report = _progress(not args.quiet and sys.stderr.isatty())
     try:
-        spec = load_spec(args.spec)
+        if args.group and not args.from_cluster:
+            raise ValueError("--group goes with --from-cluster")
+        spec, base, origins = _source(args)
+        options: dict[str, Any] = {"base": base, "origins": origins}
         if args.command == "verify":
             with tempfile.TemporaryDirectory(prefix="clientgen-verify-") as tmp:
-                summary: Summary = render_package(spec, args.package, Path(tmp), report)
+                summary: Summary = render_package(spec, args.package, Path(tmp), report, **options)
                 differences = _diff(summary.path, args.out / args.package)
             if differences:
                 for line in differences:
@@ -83,15 +118,39 @@ def main(argv: list[str] | None = None) -> int:
                 return 1
             print(f"{args.out / args.package} is up to date ({summary.files} files)")
             return 0
-        summary = generate_package(spec, args.package, args.out, report)
+        summary = generate_package(spec, args.package, args.out, report, **options)
     except SpecError as exc:
         print(f"clientgen: error: {exc}", file=sys.stderr)
         return 2
     except ValueError as exc:
         print(f"clientgen: error: {exc}", file=sys.stderr)
         return 2
+    for warning in summary.warnings:
+        print(f"clientgen: warning: {warning}", file=sys.stderr)
     print(summary.line())
     return 0
+
+
+def _source(args: argparse.Namespace) -> tuple[LoadedSpec, BaseIndex | None, dict[str, str]]:
+    """The spec the options name, the base index (for CRD and cluster packages) and where each
+    definition came from."""
+    if args.spec:
+        return load_spec(args.spec), None, {}
+    if args.crd:
+        documents = load_crd_documents(args.crd)
+        spec = crd_spec(documents)
+        origins = {}
+        for doc, where in documents:
+            group = str(doc["spec"]["group"])
+            kind = str(doc["spec"]["names"]["kind"])
+            for version in doc["spec"].get("versions") or []:
+                name = definition_name(group, str(version.get("name")), kind)
+                origins[name] = f"{doc['spec']['names']['plural']}.{group} ({where})"
+        return spec, BaseIndex(args.base_package), origins
+    if not args.group:
+        raise ValueError("--from-cluster needs at least one --group")
+    spec = spec_from_cluster(args.group, kubeconfig=args.kubeconfig, context=args.context)
+    return spec, BaseIndex(args.base_package), {}
 
 
 if __name__ == "__main__":

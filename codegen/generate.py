@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 import subprocess
@@ -12,8 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from codegen.ir import Clientset, build_ir
-from codegen.models import generate_models
+from codegen.base import BaseIndex
+from codegen.ir import Clientset, build_ir, model_definitions
+from codegen.models import generate_models, plan_models
 from codegen.render import Renderer, header
 from codegen.spec import LoadedSpec, SpecError
 
@@ -33,6 +35,7 @@ class Summary:
     group_versions: int
     models: int
     seconds: float
+    warnings: tuple[str, ...] = ()
 
     def line(self) -> str:
         """The one-line summary printed at the end."""
@@ -40,6 +43,7 @@ class Summary:
             f"generated {self.package}: {self.files} files, {self.group_versions} "
             f"group-versions, {self.resources} resources, {self.models} models "
             f"in {self.seconds:.1f}s -> {self.path}"
+            + (f" ({len(self.warnings)} warnings)" if self.warnings else "")
         )
 
 
@@ -80,17 +84,42 @@ def _check_models(ir: Clientset, classes: dict[str, list[str]]) -> None:
 
 
 def render_package(
-    spec: LoadedSpec, package: str, root: Path, progress: Progress = _quiet
+    spec: LoadedSpec,
+    package: str,
+    root: Path,
+    progress: Progress = _quiet,
+    *,
+    base: BaseIndex | None = None,
+    origins: dict[str, str] | None = None,
 ) -> Summary:
-    """Write package ``package`` for ``spec`` into ``root/package`` (which must not exist)."""
+    """Write package ``package`` for ``spec`` into ``root/package`` (which must not exist).
+
+    With ``base``, models the base package has are re-exported from it rather than generated.
+    ``origins`` names where each definition came from (a CRD file), for warnings.
+    """
     started = time.monotonic()
-    ir = build_ir(spec, package)
+    found: list[str] = []
+
+    def warn(where: str, message: str) -> None:
+        definition = where.removeprefix("definitions.")
+        origin = next(
+            (
+                o
+                for d, o in (origins or {}).items()
+                if definition.startswith(d + ".") or definition == d
+            ),
+            spec.source,
+        )
+        found.append(f"{origin}: {where}: {message}")
+
+    plan = plan_models(spec.definitions, base=base, needed=model_definitions(spec), warn=warn)
+    ir = build_ir(spec, package, naming=plan.ref)
     progress(f"spec: {len(ir.group_versions)} group-versions, {ir.resource_count} resources")
     head = header(spec.source, spec.sha256)
     pkg = root / package
     (pkg / "models").mkdir(parents=True)
     (pkg / "typed").mkdir()
-    classes = generate_models(spec.definitions, pkg / "models", head)
+    classes = generate_models(plan, pkg / "models", head)
     _check_models(ir, classes)
     progress(f"models: {len(classes)} modules, {sum(map(len, classes.values()))} classes")
     renderer = Renderer()
@@ -112,13 +141,20 @@ def render_package(
         files=files,
         resources=ir.resource_count,
         group_versions=len(ir.group_versions),
-        models=sum(map(len, classes.values())),
+        models=sum(len(v) for k, v in classes.items() if k not in plan.external),
         seconds=time.monotonic() - started,
+        warnings=tuple(found),
     )
 
 
 def generate_package(
-    spec: LoadedSpec, package: str, out_dir: Path, progress: Progress = _quiet
+    spec: LoadedSpec,
+    package: str,
+    out_dir: Path,
+    progress: Progress = _quiet,
+    *,
+    base: BaseIndex | None = None,
+    origins: dict[str, str] | None = None,
 ) -> Summary:
     """Generate ``out_dir/package``; the old one is replaced only once the new one is complete."""
     if not package.isidentifier():
@@ -126,7 +162,7 @@ def generate_package(
     out_dir.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{package}.tmp-", dir=out_dir))
     try:
-        summary = render_package(spec, package, tmp, progress)
+        summary = render_package(spec, package, tmp, progress, base=base, origins=origins)
         final = out_dir / package
         backup = out_dir / f".{package}.old-{os.getpid()}"
         if final.exists():
@@ -136,12 +172,4 @@ def generate_package(
             shutil.rmtree(backup)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    return Summary(
-        package=summary.package,
-        path=out_dir / package,
-        files=summary.files,
-        resources=summary.resources,
-        group_versions=summary.group_versions,
-        models=summary.models,
-        seconds=summary.seconds,
-    )
+    return dataclasses.replace(summary, path=out_dir / package)

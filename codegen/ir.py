@@ -8,6 +8,7 @@ Frozen and sorted, so the same spec always gives the same IR.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -229,6 +230,29 @@ def _body_ref(spec: LoadedSpec, params: list[Any]) -> str | None:
     return None
 
 
+def _definition_gvk(spec: LoadedSpec, definition: str) -> tuple[str, str] | None:
+    """The one group/version/kind a definition declares (a subresource body such as Scale
+    carries its own, whatever the operation says)."""
+    schema = spec.definitions.get(definition)
+    gvks = schema.get("x-kubernetes-group-version-kind") if isinstance(schema, dict) else None
+    if isinstance(gvks, list) and len(gvks) == 1 and isinstance(gvks[0], dict):
+        gvk = gvks[0]
+        version = (
+            f"{gvk['group']}/{gvk['version']}" if gvk.get("group") else str(gvk.get("version"))
+        )
+        return version, str(gvk.get("kind"))
+    return None
+
+
+def _declares_watch(spec: LoadedSpec, params: list[Any]) -> bool:
+    for param in params:
+        if isinstance(param, dict) and "$ref" in param:
+            param = resolve_ref(spec.data, param["$ref"])
+        if isinstance(param, dict) and param.get("in") == "query" and param.get("name") == "watch":
+            return True
+    return False
+
+
 def _verb(method: str, action: str, named: bool, sub: str | None, watch: bool) -> str | None:
     if watch or action in ("watch", "watchlist"):
         return "watch"
@@ -243,15 +267,37 @@ def _verb(method: str, action: str, named: bool, sub: str | None, watch: bool) -
     return {"get": "list", "post": "create", "delete": "deletecollection"}.get(method)
 
 
-def _ref(definition: str) -> ModelRef:
-    module, name = model_module(definition)
-    return ModelRef(module, name)
+Naming = Callable[[str], tuple[str, str]]
 
 
-def build_ir(spec: LoadedSpec, package: str) -> Clientset:
-    """The :class:`Clientset` IR of a loaded spec."""
+def model_definitions(spec: LoadedSpec, package: str = "_") -> set[str]:
+    """The definitions the IR's resources use as models (object, list, subresource bodies)."""
+    used: set[str] = set()
+
+    def record(definition: str) -> tuple[str, str]:
+        used.add(definition)
+        return model_module(definition)
+
+    build_ir(spec, package, naming=record)
+    return used
+
+
+def build_ir(spec: LoadedSpec, package: str, naming: Naming = model_module) -> Clientset:
+    """The :class:`Clientset` IR of a loaded spec; ``naming`` maps a definition to its
+    ``(module, Class)``."""
+
+    def _ref(definition: str) -> ModelRef:
+        module, name = naming(definition)
+        return ModelRef(module, name)
+
     found: dict[tuple[str, str, str], _Res] = {}
     skipped: list[str] = []
+    watch_paths = any(
+        isinstance(op, dict) and op.get("x-kubernetes-action") in ("watch", "watchlist")
+        for item in spec.paths.values()
+        if isinstance(item, dict)
+        for op in item.values()
+    )
     for path in sorted(spec.paths):
         item = spec.paths[path]
         match = _PATH.match(path)
@@ -293,6 +339,8 @@ def build_ir(spec: LoadedSpec, package: str) -> Clientset:
                     entry.patch_types |= patch_types
                 continue
             res.verbs.add(verb)
+            if verb == "list" and not watch_paths and _declares_watch(spec, params):
+                res.verbs.add("watch")  # v3 documents have no /watch/ paths: the list says it
             if gvk and verb != "watch":
                 res.kind = res.kind or gvk.get("kind")
             ref = _response_ref(op)
@@ -321,7 +369,11 @@ def build_ir(spec: LoadedSpec, package: str) -> Clientset:
         for name, entry in sorted(res.subs.items()):
             sub_model = _ref(entry.model) if entry.model else None
             body = _ref(entry.body) if entry.body else sub_model
-            api_version, kind = entry.gvk or (f"{group}/{version}" if group else version, res.kind)
+            api_version, kind = (
+                _definition_gvk(spec, entry.body or entry.model or "")
+                or entry.gvk
+                or (f"{group}/{version}" if group else version, res.kind)
+            )
             subs.append(
                 Subresource(
                     name=name,

@@ -211,7 +211,6 @@ class Renderer:
             header=head,
             package=ir.package,
             source=ir.title,
-            sha256=ir.sha256,
             group_versions=ir.group_versions,
             example_module=example_module,
         )

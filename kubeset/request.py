@@ -33,6 +33,7 @@ __all__ = [
     "create_request",
     "decode",
     "decode_event",
+    "decode_event_dict",
     "decode_optional",
     "delete_collection_request",
     "delete_request",
@@ -432,3 +433,19 @@ def decode_event(model: type[T], line: str | bytes, request: RequestInfo) -> Wat
     if envelope.type == "ERROR":
         raise _event_error(line, request, None)
     return WatchEvent(envelope.type, cast(T, envelope.object))
+
+
+def decode_event_dict(line: str | bytes, request: RequestInfo) -> WatchEvent[dict[str, Any]]:
+    """One line of a watch stream → :class:`WatchEvent` of a plain dict (the dynamic client);
+    an ``ERROR`` event is raised as the typed error of its ``Status``."""
+    try:
+        raw = json.loads(line)
+    except ValueError as exc:
+        raise DecodeError(f"a watch event is not valid JSON ({exc})", request=request) from None
+    kind = raw.get("type") if isinstance(raw, dict) else None
+    obj = raw.get("object") if isinstance(raw, dict) else None
+    if kind == "ERROR" and isinstance(obj, dict):
+        raise error_from_status(obj, request=request)
+    if kind not in ("ADDED", "MODIFIED", "DELETED", "BOOKMARK") or not isinstance(obj, dict):
+        raise DecodeError(f"not a watch event: {str(line)[:200]}", request=request)
+    return WatchEvent(kind, obj)

@@ -13,8 +13,6 @@ from typing import Any, Generic, Literal, TypeAlias, TypedDict, TypeVar
 
 from pydantic import BaseModel
 
-from kubeset.model import KubeModel
-
 __all__ = [
     "ApplyOptions",
     "Body",
@@ -29,7 +27,7 @@ __all__ = [
     "WriteOptions",
 ]
 
-T = TypeVar("T", bound=KubeModel)
+T = TypeVar("T")
 
 FieldValidation = Literal["Ignore", "Warn", "Strict"]
 PropagationPolicy = Literal["Orphan", "Background", "Foreground"]
@@ -106,7 +104,8 @@ class ApplyOptions(TypedDict, total=False):
 
 @dataclass(frozen=True, slots=True)
 class WatchEvent(Generic[T]):
-    """One event of a watch: ``type`` and the typed ``object``.
+    """One event of a watch: ``type`` and the ``object`` (a typed model, or a dict from the
+    dynamic client).
 
     For ``BOOKMARK`` events the object carries only ``metadata.resourceVersion`` (and the
     ``k8s.io/initial-events-end`` annotation when asked for initial events). ``ERROR`` events

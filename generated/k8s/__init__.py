@@ -8,6 +8,3 @@ Models live in ``k8s.models.<module>`` (for example ``k8s.models.core_v1``).
 from .clientset import AsyncClientset, AsyncInterface, Clientset, Interface
 
 __all__ = ["AsyncClientset", "AsyncInterface", "Clientset", "Interface"]
-
-SPEC_SHA256 = "cc17a37bd48fa5cfa5ad047c7e0042dbffd9000764655349d53143f5546cc261"
-"""The sha256 of the spec this package was generated from."""

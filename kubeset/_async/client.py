@@ -8,6 +8,7 @@ subresource methods delegating to the ``_*_subresource`` helpers here — the wa
 
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncIterator, Mapping
 from typing import Any, ClassVar, Generic, TypeVar, cast
 
@@ -21,6 +22,7 @@ from kubeset.request import (
     apply_body,
     create_request,
     decode,
+    decode_event,
     decode_optional,
     delete_collection_request,
     delete_request,
@@ -281,7 +283,8 @@ class AsyncWithWatch(AsyncResourceClient[T, L]):
             allow_watch_bookmarks=allow_watch_bookmarks,
             send_initial_events=send_initial_events,
         )
-        return AsyncWatch(self._rest, req, self._model, resource_version=resource_version)
+        decode = functools.partial(decode_event, self._model)
+        return AsyncWatch(self._rest, req, decode, resource_version=resource_version)
 
 
 class AsyncWithCreate(AsyncResourceClient[T, L]):

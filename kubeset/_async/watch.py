@@ -2,20 +2,31 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AsyncExitStack
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import httpx
 
 from kubeset._async.rest import AsyncRESTClient
-from kubeset.model import KubeModel
-from kubeset.request import Request, decode_event
+from kubeset.errors import RequestInfo
+from kubeset.request import Request
 from kubeset.resource import WatchEvent
 
 __all__ = ["AsyncLineStream", "AsyncWatch"]
 
-T = TypeVar("T", bound=KubeModel)
+T = TypeVar("T")
+
+Decoder = Callable[[str, RequestInfo], WatchEvent[T]]
+
+
+def _resource_version(obj: Any) -> str | None:
+    if isinstance(obj, Mapping):
+        metadata = obj.get("metadata")
+        version = metadata.get("resourceVersion") if isinstance(metadata, Mapping) else None
+    else:
+        version = getattr(getattr(obj, "metadata", None), "resource_version", None)
+    return version if isinstance(version, str) and version else None
 
 
 class AsyncLineStream:
@@ -80,12 +91,12 @@ class AsyncWatch(Generic[T]):
         self,
         rest: AsyncRESTClient,
         request: Request,
-        model: type[T],
+        decode: Decoder[T],
         *,
         resource_version: str | None = None,
     ) -> None:
         self._stream = AsyncLineStream(rest, request)
-        self._model = model
+        self._decode = decode
         self.resource_version = resource_version
 
     async def __aenter__(self) -> AsyncWatch[T]:
@@ -105,9 +116,8 @@ class AsyncWatch(Generic[T]):
     async def _events(self) -> AsyncIterator[WatchEvent[T]]:
         info = self._stream.request.info(200)
         async for line in self._stream.lines():
-            event = decode_event(self._model, line, info)
-            metadata = getattr(event.object, "metadata", None)
-            version = getattr(metadata, "resource_version", None)
+            event = self._decode(line, info)
+            version = _resource_version(event.object)
             if version:
                 self.resource_version = version
             yield event

@@ -9,6 +9,7 @@ subresource methods delegating to the ``_*_subresource`` helpers here — the wa
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, Mapping
 from typing import Any, ClassVar, Generic, TypeVar, cast
 
@@ -22,6 +23,7 @@ from kubeset.request import (
     apply_body,
     create_request,
     decode,
+    decode_event,
     decode_optional,
     delete_collection_request,
     delete_request,
@@ -282,7 +284,8 @@ class WithWatch(ResourceClient[T, L]):
             allow_watch_bookmarks=allow_watch_bookmarks,
             send_initial_events=send_initial_events,
         )
-        return Watch(self._rest, req, self._model, resource_version=resource_version)
+        decode = functools.partial(decode_event, self._model)
+        return Watch(self._rest, req, decode, resource_version=resource_version)
 
 
 class WithCreate(ResourceClient[T, L]):

@@ -3,20 +3,31 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import httpx
 
 from kubeset._sync.rest import RESTClient
-from kubeset.model import KubeModel
-from kubeset.request import Request, decode_event
+from kubeset.errors import RequestInfo
+from kubeset.request import Request
 from kubeset.resource import WatchEvent
 
 __all__ = ["LineStream", "Watch"]
 
-T = TypeVar("T", bound=KubeModel)
+T = TypeVar("T")
+
+Decoder = Callable[[str, RequestInfo], WatchEvent[T]]
+
+
+def _resource_version(obj: Any) -> str | None:
+    if isinstance(obj, Mapping):
+        metadata = obj.get("metadata")
+        version = metadata.get("resourceVersion") if isinstance(metadata, Mapping) else None
+    else:
+        version = getattr(getattr(obj, "metadata", None), "resource_version", None)
+    return version if isinstance(version, str) and version else None
 
 
 class LineStream:
@@ -81,12 +92,12 @@ class Watch(Generic[T]):
         self,
         rest: RESTClient,
         request: Request,
-        model: type[T],
+        decode: Decoder[T],
         *,
         resource_version: str | None = None,
     ) -> None:
         self._stream = LineStream(rest, request)
-        self._model = model
+        self._decode = decode
         self.resource_version = resource_version
 
     def __enter__(self) -> Watch[T]:
@@ -106,9 +117,8 @@ class Watch(Generic[T]):
     def _events(self) -> Iterator[WatchEvent[T]]:
         info = self._stream.request.info(200)
         for line in self._stream.lines():
-            event = decode_event(self._model, line, info)
-            metadata = getattr(event.object, "metadata", None)
-            version = getattr(metadata, "resource_version", None)
+            event = self._decode(line, info)
+            version = _resource_version(event.object)
             if version:
                 self.resource_version = version
             yield event

@@ -8,6 +8,3 @@ Models live in ``widgets.models.<module>`` (for example ``widgets.models.autosca
 from .clientset import AsyncClientset, AsyncInterface, Clientset, Interface
 
 __all__ = ["AsyncClientset", "AsyncInterface", "Clientset", "Interface"]
-
-SPEC_SHA256 = "bebc2f18a95a8087f27482d64443db5c38cca51891080c405499aa16b74ec4e4"
-"""The sha256 of the spec this package was generated from."""

@@ -14,8 +14,8 @@ class Scale(KubeModel):
     )
     kind: str | None = None
     metadata: meta_v1.ObjectMeta | None = None
-    spec: Spec | None = None
+    spec: ScaleSpec | None = None
 
 
-class Spec(KubeModel):
+class ScaleSpec(KubeModel):
     replicas: int | None = None
