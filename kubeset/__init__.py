@@ -6,10 +6,16 @@ configuration, the REST client, verbs, watches, patches and typed errors.
 
 from kubeset._version import __version__
 from kubeset.config import (
+    AuthProviderConfig,
     Config,
     ConfigError,
+    EmptyConfigError,
+    ExecConfig,
+    Impersonation,
+    InsecureTLSWarning,
     build_config_from_flags,
     in_cluster_config,
+    load_config,
     load_kubeconfig,
 )
 from kubeset.errors import (
@@ -39,13 +45,18 @@ from kubeset.resource import PatchType, ResourceInfo, WatchEvent
 __all__ = [
     "AlreadyExists",
     "ApiError",
+    "AuthProviderConfig",
     "BadRequest",
     "Config",
     "ConfigError",
     "Conflict",
     "DecodeError",
+    "EmptyConfigError",
+    "ExecConfig",
     "Forbidden",
     "Gone",
+    "Impersonation",
+    "InsecureTLSWarning",
     "InternalError",
     "Invalid",
     "KubeModel",
@@ -65,6 +76,7 @@ __all__ = [
     "__version__",
     "build_config_from_flags",
     "in_cluster_config",
+    "load_config",
     "load_kubeconfig",
     "to_dict",
     "to_json",

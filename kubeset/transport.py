@@ -1,17 +1,21 @@
-"""What the sync and async REST clients share: httpx settings, auth headers, retry decisions,
-``Warning`` header parsing. Nothing here does I/O except reading a token file."""
+"""What the sync and async REST clients share: httpx settings, retry decisions, ``Warning``
+header parsing. Authentication lives in :mod:`kubeset.auth`."""
 
 from __future__ import annotations
 
 import email.utils
+import importlib.util
 import re
 import time
+import urllib.parse
+import warnings
 from collections.abc import Callable
 from typing import Any
 
 import httpx
 
-from kubeset.config import Config
+from kubeset.auth import Authenticator, AuthRunner, Credentials
+from kubeset.config import Config, ConfigError, InsecureTLSWarning, redact_url
 from kubeset.ratelimit import TokenBucket
 
 __all__ = [
@@ -21,6 +25,7 @@ __all__ = [
     "make_limiter",
     "parse_warnings",
     "retry_delay",
+    "warn_if_insecure",
 ]
 
 #: Status codes worth retrying: throttling and transient server-side failures.
@@ -31,21 +36,54 @@ TOKEN_FILE_REFRESH = 60.0
 MAX_BACKOFF = 10.0
 
 
-def client_options(config: Config) -> dict[str, Any]:
-    """Keyword arguments for ``httpx.Client`` / ``httpx.AsyncClient`` from a :class:`Config`."""
+def _proxy(config: Config) -> str:
+    url = config.proxy_url or ""
+    scheme = urllib.parse.urlsplit(url).scheme
+    if scheme not in ("http", "https", "socks5"):
+        raise ConfigError(
+            f"proxy-url {redact_url(url)!r} has unsupported scheme {scheme!r}: "
+            "must be http, https, or socks5"
+        )
+    if scheme == "socks5" and importlib.util.find_spec("socksio") is None:
+        raise ConfigError(
+            f"proxy-url {redact_url(url)!r} is a SOCKS5 proxy, which needs the socksio package: "
+            "pip install 'kubeset[socks]'"
+        )
+    return url
+
+
+def client_options(
+    config: Config, *, client_cert: tuple[bytes, bytes] | None = None
+) -> dict[str, Any]:
+    """Keyword arguments for ``httpx.Client`` / ``httpx.AsyncClient`` from a :class:`Config`.
+
+    ``client_cert``: a PEM certificate and key to present when the config has none of its own
+    (one an exec plugin returned).
+    """
     headers = {"User-Agent": config.user_agent, "Accept": "application/json"}
     if config.disable_compression:
         headers["Accept-Encoding"] = "identity"
     options: dict[str, Any] = {
         "base_url": config.host,
-        "verify": config.ssl_context(),
+        "verify": config.ssl_context(client_cert=client_cert),
         "headers": headers,
         "timeout": httpx.Timeout(config.timeout),
         "follow_redirects": False,
     }
     if config.proxy_url:
-        options["proxy"] = config.proxy_url
+        options["proxy"] = _proxy(config)
     return options
+
+
+def warn_if_insecure(config: Config) -> None:
+    """Warn (:class:`~kubeset.config.InsecureTLSWarning`) when TLS verification is off."""
+    if config.insecure_skip_tls_verify and config.host.startswith("https://"):
+        warnings.warn(
+            f"insecure-skip-tls-verify is set for {config.host}: the server's certificate is "
+            "not verified, and anyone on the path can read and change the traffic",
+            InsecureTLSWarning,
+            stacklevel=3,
+        )
 
 
 def make_limiter(config: Config) -> TokenBucket | None:
@@ -54,27 +92,26 @@ def make_limiter(config: Config) -> TokenBucket | None:
 
 
 class AuthHeaders:
-    """The ``Authorization`` header for a config; a token file is re-read every minute."""
+    """The authentication headers for a config, fetched synchronously.
+
+    Kept for code that used it before :mod:`kubeset.auth`; the REST clients use
+    :class:`~kubeset.auth.AuthRunner` / :class:`~kubeset.auth.AsyncAuthRunner` directly.
+    """
 
     def __init__(self, config: Config, *, clock: Callable[[], float] = time.monotonic) -> None:
-        self._config = config
-        self._clock = clock
-        self._cached: dict[str, str] = {}
-        self._expires = 0.0 if config.bearer_token_file else float("inf")
-        if not config.bearer_token_file:
-            self._cached = config.auth_headers()
+        self._auth = Authenticator(config, clock=clock, token_file_refresh=TOKEN_FILE_REFRESH)
+        self._runner = AuthRunner(self._auth)
+        self._last: Credentials | None = None
 
     def headers(self) -> dict[str, str]:
-        """The headers to send now."""
-        if self._clock() >= self._expires:
-            self._cached = self._config.auth_headers()
-            self._expires = self._clock() + TOKEN_FILE_REFRESH
-        return self._cached
+        """The headers to send now (a repeated header keeps its last value)."""
+        self._last = self._runner.credentials()
+        return dict(self._auth.headers(self._last))
 
     def invalidate(self) -> None:
-        """Forget a cached file token (after a 401), so the next request re-reads it."""
-        if self._config.bearer_token_file:
-            self._expires = 0.0
+        """The server refused the last credentials (a 401): refresh them."""
+        if self._last is not None:
+            self._runner.unauthorized(self._last)
 
 
 def _retry_after(headers: httpx.Headers) -> float | None:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -10,15 +11,16 @@ from typing import Any
 
 import httpx
 
-from kubeset.config import Config
+from kubeset.auth import Authenticator, AuthRunner, Credentials
+from kubeset.config import Config, ConfigError
 from kubeset.errors import error_from_response
 from kubeset.request import Request
 from kubeset.transport import (
-    AuthHeaders,
     client_options,
     make_limiter,
     parse_warnings,
     retry_delay,
+    warn_if_insecure,
 )
 
 __all__ = ["RESTClient"]
@@ -27,22 +29,34 @@ __all__ = ["RESTClient"]
 class RESTClient:
     """Sends :class:`~kubeset.request.Request` objects to one API server.
 
-    Applies the token-bucket rate limit, authentication headers, retries of throttled or failed
-    reads (honouring ``Retry-After``), hands ``Warning`` headers to ``config.warning_handler`` and
-    turns error responses into typed :class:`~kubeset.errors.ApiError` subclasses.
+    Applies the token-bucket rate limit, authentication (:mod:`kubeset.auth`: tokens, token
+    files, exec plugins, OIDC, impersonation; a request refused with 401 is sent once more when
+    refreshing gave new credentials), retries of throttled or failed reads (honouring
+    ``Retry-After``), hands ``Warning`` headers to ``config.warning_handler`` and turns error
+    responses into typed :class:`~kubeset.errors.ApiError` subclasses.
 
     Pass ``http_client`` to use your own ``httpx.Client`` (its base URL, TLS and transport are
-    then yours); otherwise one is made from the config and closed by :meth:`close`.
+    then yours, so it cannot take a client certificate from an exec plugin); otherwise one is made
+    from the config and closed by :meth:`close`. When an exec plugin returns a new client
+    certificate, a new httpx client is made for it (``self.http``); the previous one is closed
+    once the requests and streams still using it are done.
     """
 
     def __init__(self, config: Config, *, http_client: httpx.Client | None = None) -> None:
         self.config = config
         self._owns_http = http_client is None
-        self.http = (
-            http_client if http_client is not None else httpx.Client(**client_options(config))
-        )
+        self._authenticator = Authenticator(config)
+        self._auth = AuthRunner(self._authenticator)
+        self._client_cert: tuple[bytes, bytes] | None = None
+        self._client_cert_serial = -1  # of the credentials self._client_cert came with
+        self._lock = threading.Lock()
+        self._busy: dict[httpx.Client, int] = {}  # requests and streams in flight
+        self._retired: list[httpx.Client] = []  # replaced, to close when no longer busy
+        if http_client is None:
+            warn_if_insecure(config)
+            http_client = httpx.Client(**client_options(config))
+        self.http = http_client
         self._limiter = make_limiter(config)
-        self._auth = AuthHeaders(config)
 
     def __enter__(self) -> RESTClient:
         return self
@@ -51,9 +65,50 @@ class RESTClient:
         self.close()
 
     def close(self) -> None:
-        """Close the httpx client, if this REST client made it."""
+        """Close the httpx client(s), if this REST client made them."""
         if self._owns_http:
-            self.http.close()
+            with self._lock:
+                clients, self._retired = [*self._retired, self.http], []
+            for http in clients:
+                http.close()
+
+    def _acquire(self, creds: Credentials) -> httpx.Client:
+        """The httpx client to send with, marked busy: one that presents the client certificate
+        ``creds`` bring (an exec plugin's), made anew when that certificate changed (to a newer
+        one: a request still holding older credentials does not switch back)."""
+        cert = self._authenticator.client_cert(creds)
+        stale = None
+        with self._lock:
+            if cert != self._client_cert and creds.serial > self._client_cert_serial:
+                if not self._owns_http:
+                    raise ConfigError(
+                        "the exec plugin returned a client certificate, which a caller-provided "
+                        "http_client cannot present: let the REST client make its own httpx client"
+                    )
+                stale = self.http
+                self.http = httpx.Client(**client_options(self.config, client_cert=cert))
+                self._client_cert, self._client_cert_serial = cert, creds.serial
+                if self._busy.get(stale):
+                    self._retired.append(stale)
+                    stale = None
+            http = self.http
+            self._busy[http] = self._busy.get(http, 0) + 1
+        if stale is not None:
+            stale.close()
+        return http
+
+    def _release(self, http: httpx.Client) -> None:
+        """A request or stream on ``http`` is done; close it if it was replaced and is idle."""
+        with self._lock:
+            left = self._busy.get(http, 1) - 1
+            if left > 0:
+                self._busy[http] = left
+                return
+            self._busy.pop(http, None)
+            if http not in self._retired:
+                return
+            self._retired.remove(http)
+        http.close()
 
     def _throttle(self) -> None:
         if self._limiter is not None:
@@ -61,23 +116,31 @@ class RESTClient:
             if delay > 0:
                 time.sleep(delay)
 
-    def _build(self, req: Request, *, stream: bool, read_timeout: float | None) -> httpx.Request:
+    def _build(
+        self,
+        http: httpx.Client,
+        req: Request,
+        creds: Credentials,
+        *,
+        stream: bool,
+        read_timeout: float | None,
+    ) -> httpx.Request:
         # Per request, so that ``config.user_agent`` also holds for a caller's own ``http_client``.
-        headers = {"User-Agent": self.config.user_agent, **self._auth.headers()}
+        headers = [("User-Agent", self.config.user_agent), *self._authenticator.headers(creds)]
         if req.content_type:
-            headers["Content-Type"] = req.content_type
+            headers.append(("Content-Type", req.content_type))
         extensions: dict[str, Any] = {}
         if self.config.tls_server_name:
             extensions["sni_hostname"] = self.config.tls_server_name
         timeout: Any = httpx.USE_CLIENT_DEFAULT
         if stream:
             timeout = httpx.Timeout(self.config.timeout, read=read_timeout)
-        return self.http.build_request(
+        return http.build_request(
             req.method,
             req.path,
             params=req.params,
             content=req.body,
-            headers=headers,
+            headers=httpx.Headers(headers),
             timeout=timeout,
             extensions=extensions,
         )
@@ -91,38 +154,60 @@ class RESTClient:
 
     def _send(
         self, req: Request, *, stream: bool = False, read_timeout: float | None = None
-    ) -> httpx.Response:
+    ) -> tuple[httpx.Response, httpx.Client]:
+        """The response and the httpx client that got it; for a stream, the caller releases
+        that client (:meth:`_release`) when the stream is closed."""
         attempt = 0
+        reauthenticated = False
         while True:
             self._throttle()
+            creds = self._auth.credentials()
+            http = self._acquire(creds)
+            handed_over = False
             try:
-                response = self.http.send(
-                    self._build(req, stream=stream, read_timeout=read_timeout), stream=stream
-                )
-            except httpx.TransportError:
-                delay = retry_delay(req.method, None, None, attempt)
-                if delay is None or attempt >= self.config.max_retries:
-                    raise
-            else:
-                self._warn(response)
-                if response.status_code < 400:
-                    return response
-                if response.status_code == 401:
-                    self._auth.invalidate()
-                delay = retry_delay(req.method, response.status_code, response.headers, attempt)
-                if delay is None or attempt >= self.config.max_retries:
-                    body = response.read()
-                    response.close()
-                    raise error_from_response(
-                        response.status_code, body, req.info(response.status_code)
+                try:
+                    response = http.send(
+                        self._build(http, req, creds, stream=stream, read_timeout=read_timeout),
+                        stream=stream,
                     )
-                response.close()
+                except httpx.TransportError:
+                    delay = retry_delay(req.method, None, None, attempt)
+                    if delay is None or attempt >= self.config.max_retries:
+                        raise
+                else:
+                    self._warn(response)
+                    if response.status_code < 400:
+                        handed_over = stream
+                        return response, http
+                    if response.status_code == 401 and not reauthenticated:
+                        try:
+                            retry = self._auth.unauthorized(creds)
+                        except BaseException:
+                            response.close()
+                            raise
+                        if retry:
+                            # Refused before the server acted: safe to repeat, writes included.
+                            reauthenticated = True
+                            response.close()
+                            continue
+                    delay = retry_delay(req.method, response.status_code, response.headers, attempt)
+                    if delay is None or attempt >= self.config.max_retries:
+                        body = response.read()
+                        response.close()
+                        raise error_from_response(
+                            response.status_code, body, req.info(response.status_code)
+                        )
+                    response.close()
+            finally:
+                if not handed_over:
+                    self._release(http)
             attempt += 1
             time.sleep(delay)
 
     def request(self, req: Request) -> httpx.Response:
         """Send ``req`` and read the whole response; raises a typed error on 4xx/5xx."""
-        return self._send(req)
+        response, _ = self._send(req)
+        return response
 
     @contextmanager
     def stream(
@@ -133,8 +218,11 @@ class RESTClient:
         ``read_timeout`` bounds the wait for each chunk (``None``: wait as long as the server
         keeps the stream open).
         """
-        response = self._send(req, stream=True, read_timeout=read_timeout)
+        response, http = self._send(req, stream=True, read_timeout=read_timeout)
         try:
             yield response
         finally:
-            response.close()
+            try:
+                response.close()
+            finally:
+                self._release(http)

@@ -9,6 +9,10 @@ generated certificates, provisions an admin user and writes a kubeconfig::
         alice = cp.add_user("alice", ["devs"])
         print(cp.host, cp.kubeconfig_path, alice.kubeconfig_path)
 
+    # Static-token users (kube-apiserver's --token-auth-file) are named before the start:
+    with ControlPlane(token_users={"tina": ["testers"]}) as cp:
+        tina = cp.token_user("tina")  # .token, .kubeconfig_path
+
 The binaries come from ``make envtest`` (built from Go modules into ``bin/``) or
 from ``$KUBEBUILDER_ASSETS``. The pytest plugin
 :mod:`kubeset.envtest.pytest_plugin` provides a session-scoped ``kube_cluster``
@@ -20,7 +24,7 @@ when a control plane starts.
 """
 
 from kubeset.envtest._binaries import Binaries, find_binaries
-from kubeset.envtest._controlplane import ControlPlane, User
+from kubeset.envtest._controlplane import ControlPlane, TokenUser, User
 from kubeset.envtest._errors import BinariesNotFoundError, ControlPlaneStartError, EnvtestError
 
 __all__ = [
@@ -29,6 +33,7 @@ __all__ = [
     "ControlPlane",
     "ControlPlaneStartError",
     "EnvtestError",
+    "TokenUser",
     "User",
     "find_binaries",
 ]

@@ -8,6 +8,7 @@ import contextlib
 import json
 import os
 import re
+import secrets
 import shutil
 import signal
 import socket
@@ -17,8 +18,8 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, NoReturn, Self
@@ -78,6 +79,26 @@ class User:
     groups: tuple[str, ...]
     cert_path: Path
     key_path: Path
+    kubeconfig_path: Path
+
+
+@dataclass(frozen=True)
+class TokenUser:
+    """A user of a test control plane, authenticated by a static bearer token.
+
+    The API server reads its tokens from ``--token-auth-file`` when it starts, so these users
+    are given to :class:`ControlPlane` (``token_users=``) before it starts.
+
+    Attributes:
+        name: the user name (also its uid).
+        groups: the groups it belongs to.
+        token: the bearer token (not in ``repr()``).
+        kubeconfig_path: a kubeconfig for this user (the token as ``token:``).
+    """
+
+    name: str
+    groups: tuple[str, ...]
+    token: str = field(repr=False)
     kubeconfig_path: Path
 
 
@@ -184,7 +205,15 @@ def _terminate(proc: subprocess.Popen[bytes] | None, timeout: float) -> None:
         os.killpg(proc.pid, signal.SIGKILL)
 
 
-def _kubeconfig(*, host: str, ca_pem: bytes, user: str, cert_pem: bytes, key_pem: bytes) -> str:
+def _kubeconfig(
+    *,
+    host: str,
+    ca_pem: bytes,
+    user: str,
+    cert_pem: bytes | None = None,
+    key_pem: bytes | None = None,
+    token: str | None = None,
+) -> str:
     def q(value: str) -> str:
         return json.dumps(value)  # a JSON string is a valid YAML scalar
 
@@ -202,9 +231,10 @@ def _kubeconfig(*, host: str, ca_pem: bytes, user: str, cert_pem: bytes, key_pem
         "users:\n"
         f"- name: {q(user)}\n"
         "  user:\n"
-        f"    client-certificate-data: {b64(cert_pem)}\n"
-        f"    client-key-data: {b64(key_pem)}\n"
-        "contexts:\n"
+        + (f"    token: {q(token)}\n" if token is not None else "")
+        + (f"    client-certificate-data: {b64(cert_pem)}\n" if cert_pem is not None else "")
+        + (f"    client-key-data: {b64(key_pem)}\n" if key_pem is not None else "")
+        + "contexts:\n"
         f"- name: {CLUSTER_NAME}\n"
         "  context:\n"
         f"    cluster: {CLUSTER_NAME}\n"
@@ -244,6 +274,9 @@ class ControlPlane:
         start_timeout: seconds to wait for both processes to become ready.
         runtime_config_all: enable every API group/version, including alpha and
             beta ones, and every alpha/beta feature gate.
+        token_users: users authenticated by static bearer tokens (name → groups),
+            served through kube-apiserver's ``--token-auth-file``; see
+            :meth:`token_user`.
     """
 
     def __init__(
@@ -254,6 +287,7 @@ class ControlPlane:
         extra_apiserver_flags: Iterable[str] = (),
         start_timeout: float = 60.0,
         runtime_config_all: bool = False,
+        token_users: Mapping[str, Iterable[str]] | None = None,
     ) -> None:
         self._binary_dir = binary_dir
         self._etcd_path = etcd_path
@@ -263,6 +297,16 @@ class ControlPlane:
         self._extra_apiserver_flags = tuple(extra_apiserver_flags)
         self._start_timeout = float(start_timeout)
         self._runtime_config_all = runtime_config_all
+        self._token_user_groups: dict[str, tuple[str, ...]] = {}
+        for name, groups in (token_users or {}).items():
+            groups = (groups,) if isinstance(groups, str) else tuple(groups)
+            for value in (name, *groups):
+                if not value or any(c in value for c in ',"\r\n'):
+                    raise ValueError(
+                        f"token user names and groups must be non-empty and free of commas, "
+                        f"quotes and newlines: {value!r}"
+                    )
+            self._token_user_groups[name] = groups
         self._state_lock = threading.RLock()
         self._reset()
 
@@ -276,6 +320,7 @@ class ControlPlane:
         self._client_ca: CertificateAuthority | None = None
         self._serving_ca_pem = b""
         self._user_dirs: set[str] = set()
+        self._token_users: dict[str, TokenUser] = {}
         self._etcd_log: Path | None = None
         self._apiserver_log: Path | None = None
         self.start_seconds: float = 0.0
@@ -462,6 +507,30 @@ class ControlPlane:
         # The admin's certificate is needed to probe readiness; its kubeconfig
         # is written once the API server's address is known.
         self._issue_user(ADMIN_USER, (ADMIN_GROUP,), write_kubeconfig=False)
+        self._write_token_file()
+
+    def _write_token_file(self) -> None:
+        """The ``--token-auth-file`` of the token users: ``token,user,uid,"group1,group2"``."""
+        from kubeset.envtest._pki import write_private
+
+        if not self._token_user_groups:
+            return
+        lines = []
+        for name, groups in self._token_user_groups.items():
+            token = secrets.token_urlsafe(32)
+            base = _safe_file_name(name)
+            dir_name, n = f"token-{base}", 1
+            while dir_name in self._user_dirs:
+                n += 1
+                dir_name = f"token-{base}-{n}"
+            self._user_dirs.add(dir_name)
+            user_dir = self.tmp_dir / "users" / dir_name
+            user_dir.mkdir(parents=True, mode=0o700)
+            self._token_users[name] = TokenUser(
+                name=name, groups=groups, token=token, kubeconfig_path=user_dir / "kubeconfig"
+            )
+            lines.append(f'{token},{name},{name},"{",".join(groups)}"\n')
+        write_private(self.tmp_dir / "pki" / "tokens.csv", "".join(lines).encode())
 
     def _issue_user(self, name: str, groups: Sequence[str], *, write_kubeconfig: bool) -> User:
         ca = self._client_ca
@@ -505,6 +574,26 @@ class ControlPlane:
             user=user.name,
             cert_pem=user.cert_path.read_bytes(),
             key_pem=user.key_path.read_bytes(),
+        )
+        write_private(user.kubeconfig_path, text.encode())
+
+    def token_user(self, name: str) -> TokenUser:
+        """The static-token user ``name`` given to the constructor (``token_users=``)."""
+        self._require(self._host, "host")
+        try:
+            return self._token_users[name]
+        except KeyError:
+            known = ", ".join(sorted(self._token_users)) or "none"
+            raise EnvtestError(
+                f"no token user {name!r} (token users: {known}); token users are given to "
+                "ControlPlane(token_users=...) before it starts"
+            ) from None
+
+    def _write_token_kubeconfig(self, user: TokenUser) -> None:
+        from kubeset.envtest._pki import write_private
+
+        text = _kubeconfig(
+            host=self.host, ca_pem=self._serving_ca_pem, user=user.name, token=user.token
         )
         write_private(user.kubeconfig_path, text.encode())
 
@@ -608,6 +697,8 @@ class ControlPlane:
             # maintained: a loopback advertise address is invalid in Endpoints.
             "--endpoint-reconciler-type=none",
         ]
+        if self._token_user_groups:
+            argv.append(f"--token-auth-file={pki / 'tokens.csv'}")
         if self._runtime_config_all:
             argv += ["--runtime-config=api/all=true", "--feature-gates=AllAlpha=true,AllBeta=true"]
         argv += self._extra_apiserver_flags
@@ -623,6 +714,8 @@ class ControlPlane:
             self._apiserver = _spawn(self._apiserver_argv(binaries, port), log)
             if self._wait_ready("kube-apiserver", self._apiserver, self._apiserver_ready, deadline):
                 self._write_kubeconfig(self.admin)
+                for token_user in self._token_users.values():
+                    self._write_token_kubeconfig(token_user)
                 return
             if _ADDRESS_IN_USE in _read_from(log, offset) and attempt < _BIND_ATTEMPTS:
                 continue
