@@ -17,12 +17,14 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import re
+import sys
 import types
 import typing
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from kubeset.lazy import wire_class
 from kubeset.model import KubeModel
 from kubeset.types import Time
 
@@ -40,6 +42,12 @@ def _unwrap_optional(annotation: Any) -> Any:
         rest = tuple(a for a in args if a is not type(None))
         return rest[0] if len(rest) == 1 else typing.Union[rest]  # noqa: UP007
     return annotation
+
+
+def _group_module(module: str) -> str:
+    """``k8s.models.core_v1.pod`` → ``core_v1``: the group-version package of a model module."""
+    parts = module.split(".")
+    return parts[parts.index("models") + 1] if "models" in parts[:-1] else parts[-1]
 
 
 def _annotation_kind(annotation: Any) -> Kind:
@@ -69,7 +77,7 @@ def _annotation_kind(annotation: Any) -> Kind:
         return ("any",)
     if isinstance(annotation, type):
         if issubclass(annotation, KubeModel):
-            return ("model", f"{annotation.__module__.rsplit('.', 1)[-1]}.{annotation.__name__}")
+            return ("model", f"{_group_module(annotation.__module__)}.{annotation.__name__}")
         if issubclass(annotation, bool):
             return ("boolean",)
         if issubclass(annotation, int):
@@ -88,12 +96,13 @@ class BaseIndex:
 
     def __init__(self, package: str = "k8s") -> None:
         self.package = package
-        self._classes: dict[str, dict[str, type[KubeModel]]] | None = None
+        self._classes: dict[str, set[str]] | None = None
         self._shapes: dict[frozenset[str], list[tuple[str, dict[str, Kind]]]] | None = None
 
-    def _load(self) -> dict[str, dict[str, type[KubeModel]]]:
+    def _load(self) -> dict[str, set[str]]:
+        """Group-version module → the class names it exports (nothing imported but the packages)."""
         if self._classes is None:
-            classes: dict[str, dict[str, type[KubeModel]]] = {}
+            classes: dict[str, set[str]] = {}
             try:
                 models = importlib.import_module(f"{self.package}.models")
             except ImportError:
@@ -102,13 +111,7 @@ class BaseIndex:
                 if info.name.startswith("_") or info.name == "wiretypes":
                     continue
                 module = importlib.import_module(f"{self.package}.models.{info.name}")
-                classes[info.name] = {
-                    name: value
-                    for name, value in vars(module).items()
-                    if isinstance(value, type)
-                    and issubclass(value, KubeModel)
-                    and value.__module__ == module.__name__
-                }
+                classes[info.name] = set(getattr(module, "__all__", ()))
             self._classes = classes
         return self._classes
 
@@ -123,9 +126,14 @@ class BaseIndex:
     def _index(self) -> dict[frozenset[str], list[tuple[str, dict[str, Kind]]]]:
         if self._shapes is None:
             shapes: dict[frozenset[str], list[tuple[str, dict[str, Kind]]]] = {}
-            for module, classes in sorted(self._load().items()):
-                namespace = vars(importlib.import_module(f"{self.package}.models.{module}"))
-                for name, cls in sorted(classes.items()):
+            for module, names in sorted(self._load().items()):
+                package = importlib.import_module(f"{self.package}.models.{module}")
+                for name in sorted(names):
+                    cls = getattr(package, name)
+                    if not (isinstance(cls, type) and issubclass(cls, KubeModel)):
+                        continue
+                    wire_class(cls)
+                    namespace = vars(sys.modules[cls.__module__])
                     hints = typing.get_type_hints(cls, globalns=namespace, include_extras=True)
                     fields: dict[str, Kind] = {}
                     for attr, info in cls.model_fields.items():

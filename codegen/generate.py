@@ -131,7 +131,7 @@ def render_package(
     (pkg / "__init__.py").write_text(renderer.package_init(ir, head, example))
     (pkg / "py.typed").write_text("")
     progress(f"clients: {len(ir.group_versions)} modules")
-    _ruff(["check", "--fix", "--select", "I,F401", "--quiet"], pkg)
+    _ruff(["check", "--fix", "--select", "I", "--quiet"], pkg)
     _ruff(["format", "--quiet"], pkg)
     progress("formatted")
     files = sum(1 for p in pkg.rglob("*") if p.is_file())

@@ -189,29 +189,64 @@ def _rewrite_aliases(source: str) -> str:
     )
 
 
-def _types_module(header: str) -> str:
-    names = ", ".join(TYPES)
-    return (
-        f'{header}"""The wire types the models use, from kubeset.types."""\n\n'
-        f"from kubeset.types import {names}\n\n__all__ = {list(TYPES)!r}\n"
-    )
+_IMPORT = re.compile(r"^from (\.+)([\w.]*) import (.+)$", re.MULTILINE)
 
 
-def _reexport_module(header: str, package: str, module: str, classes: Iterable[str]) -> str:
-    names = sorted(classes)
-    return (
-        f'{header}"""The {package}.models.{module} models this package uses."""\n\n'
-        f"from {package}.models.{module} import {', '.join(names)}\n\n__all__ = {names!r}\n"
+def _lazy_imports(source: str) -> str:
+    """Move a class module's imports of other class modules under ``TYPE_CHECKING`` and record
+    them in ``__kubeset_refs__`` for :func:`kubeset.lazy.wire` (the wire types stay eager)."""
+    refs: dict[str, str] = {}
+    lazy_lines: list[str] = []
+
+    def take(match: re.Match[str]) -> str:
+        dots, package, names = match.group(1), match.group(2), match.group(3)
+        if package == TYPES_MODULE or package.startswith(TYPES_MODULE + "."):
+            return match.group(0)
+        base = dots + (package + "." if package else "")
+        for item in names.split(","):
+            parts = item.split(" as ")
+            module, local = parts[0].strip(), parts[-1].strip()
+            refs[local] = base + module
+        lazy_lines.append(match.group(0))
+        return ""
+
+    body = _IMPORT.sub(take, source)
+    if not refs:
+        return source
+    block = "\n".join(
+        ["from typing import TYPE_CHECKING", "", "if TYPE_CHECKING:"]
+        + ["    " + line for line in lazy_lines]
     )
+    refs_line = "__kubeset_refs__ = " + repr(dict(sorted(refs.items())))
+    head, sep, rest = body.partition("\n\n\nclass ")
+    return f"{head.rstrip()}\n{block}\n\n{refs_line}{sep}{rest}"
+
+
+def _package_init(header: str, doc: str, classes: Mapping[str, str]) -> str:
+    """A group package's ``__init__``: type checkers see every class, runtime imports each on
+    first use."""
+    lines = [header + f'"""{doc}"""', "", "from typing import TYPE_CHECKING", ""]
+    lines.append("if TYPE_CHECKING:")
+    lines += [f"    from .{stem} import {name} as {name}" for name, stem in sorted(classes.items())]
+    lines += [
+        "else:",
+        "    from kubeset.lazy import lazy_package",
+        "",
+        f"    __getattr__, __dir__ = lazy_package(__name__, {dict(sorted(classes.items()))!r})",
+        "",
+        f"__all__ = {sorted(classes)!r}",
+    ]
+    return "\n".join(lines) + "\n"
 
 
 def generate_models(plan: ModelPlan, out_dir: Path, header: str) -> dict[str, list[str]]:
-    """Write the model modules of ``plan`` into ``out_dir``; return module → class names.
+    """Write the model packages of ``plan`` into ``out_dir`` (one package per group-version,
+    one module per class); return group module → class names.
 
     ``header`` starts every file. ``out_dir`` must exist and be empty.
     """
     import datamodel_code_generator as dcg
-    from datamodel_code_generator.enums import DataModelType, InputFileType
+    from datamodel_code_generator.enums import DataModelType, InputFileType, ModuleSplitMode
     from datamodel_code_generator.format import PythonVersion
 
     placeholder = {"type": "object", "properties": {"placeholder": {"type": "string"}}}
@@ -243,28 +278,49 @@ def generate_models(plan: ModelPlan, out_dir: Path, header: str) -> dict[str, li
                 disable_timestamp=True,
                 keep_model_order=True,
                 formatters=[],
+                module_split_mode=ModuleSplitMode.Single,
             )
-        for path in sorted(raw_dir.glob("*.py")):
-            module = path.stem
-            if module in ("__init__", TYPES_MODULE) or module in plan.external:
-                continue
-            source = path.read_text()
-            source = re.sub(r"\A(#[^\n]*\n)+\n?", "", source)
-            source = _rewrite_aliases(source)
-            classes[module] = re.findall(r"^class (\w+)\(", source, flags=re.MULTILINE)
-            (out_dir / path.name).write_text(header + source)
-        leftovers = sorted(p.name for p in raw_dir.iterdir() if p.suffix != ".py")
-        if leftovers:
-            raise RuntimeError(f"unexpected model output: {leftovers}")
-    for module, names in sorted(plan.external.items()):
-        assert plan.base_package is not None
-        (out_dir / f"{module}.py").write_text(
-            _reexport_module(header, plan.base_package, module, names)
-        )
-        classes[module] = sorted(names)
-    (out_dir / f"{TYPES_MODULE}.py").write_text(_types_module(header))
+        # model.py holds the document root (no schema of its own): not a model.
+        ignored = ("__init__.py", "model.py")
+        strays = sorted(p.name for p in raw_dir.iterdir() if p.is_file() and p.name not in ignored)
+        if strays:
+            raise RuntimeError(f"unexpected model output: {strays}")
+        for group_dir in sorted(p for p in raw_dir.iterdir() if p.is_dir()):
+            module = group_dir.name
+            target = out_dir / module
+            target.mkdir()
+            stems: dict[str, str] = {}
+            for path in sorted(group_dir.glob("*.py")):
+                if path.name == "__init__.py":
+                    continue
+                source = re.sub(r"\A(#[^\n]*\n)+\n?", "", path.read_text())
+                found = re.findall(r"^class (\w+)\(", source, flags=re.MULTILINE)
+                if len(found) != 1:
+                    raise RuntimeError(f"{module}/{path.name}: expected one class, found {found}")
+                name = found[0]
+                stems[name] = path.stem
+                if module == TYPES_MODULE:
+                    text = f"from kubeset.types import {name}\n\n__all__ = [{name!r}]\n"
+                elif module in plan.external:
+                    assert plan.base_package is not None
+                    text = (
+                        f"from {plan.base_package}.models.{module} import {name}\n\n"
+                        f"__all__ = [{name!r}]\n"
+                    )
+                else:
+                    text = _lazy_imports(_rewrite_aliases(source))
+                (target / path.name).write_text(header + text)
+            if module == TYPES_MODULE:
+                doc = "The wire types the models use, from kubeset.types."
+            elif module in plan.external:
+                doc = f"The {plan.base_package}.models.{module} models this package uses."
+            else:
+                doc = f"The {module} models, one module per class, each imported on first use."
+            (target / "__init__.py").write_text(_package_init(header, doc, stems))
+            if module != TYPES_MODULE:
+                classes[module] = sorted(stems)
     (out_dir / "__init__.py").write_text(
-        header + '"""The API\'s models, one module per group-version."""\n'
+        header + '"""The API\'s models, one package per group-version."""\n'
     )
     return classes
 

@@ -95,7 +95,10 @@ def _resource(r: Resource) -> dict[str, Any]:
     verbs = set(r.verbs)
     if "patch" in verbs and r.applies:
         verbs.add("apply")
-    mixins = [mixin for verb, mixin in _MIXINS if verb in verbs]
+    if verbs == {verb for verb, _ in _MIXINS}:
+        mixins = ["WithAllVerbs"]
+    else:
+        mixins = [mixin for verb, mixin in _MIXINS if verb in verbs]
     methods: list[dict[str, Any]] = []
     for sub in r.subresources:
         if sub.runtime_mixin:

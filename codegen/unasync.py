@@ -40,7 +40,7 @@ _RULES: list[tuple[str, str]] = [
     (r"\baread\b", "read"),
     (r"\baclose\b", "close"),
     (r"\basyncio\.sleep\b", "time.sleep"),
-    (r"^import asyncio$", "import time"),
+    (r"^(\s*)import asyncio\b", r"\1import time"),
     (r"\bkubeset\._async\b", "kubeset._sync"),
     (r"\bThe async runtime\b", "The sync runtime"),
 ]

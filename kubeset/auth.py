@@ -40,7 +40,6 @@ finish, and closed with the REST client).
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import binascii
 import contextlib
@@ -63,7 +62,6 @@ from pathlib import Path
 from typing import IO, Any, Protocol, TypeVar
 
 import httpx
-import yaml
 
 from kubeset.config import AuthProviderConfig, Config, ConfigError, ExecConfig, Impersonation
 
@@ -892,6 +890,8 @@ def _run_command(effect: RunCommand) -> CommandResult:
 
 
 async def _run_command_async(effect: RunCommand) -> CommandResult:
+    import asyncio  # imported where used: sync programs never pay for it
+
     try:
         proc = await asyncio.create_subprocess_exec(
             *effect.argv,
@@ -975,6 +975,8 @@ def persist_tokens(effect: PersistTokens) -> None:
     Like kubectl, this rewrites the file (comments are not kept), atomically and with its mode
     unchanged. A failure is logged (without the tokens) and the new tokens stay in memory.
     """
+    import yaml  # only when tokens are refreshed: not worth paying at import
+
     path = Path(effect.path)
     try:
         data = yaml.safe_load(path.read_text())
@@ -1072,6 +1074,8 @@ class AsyncAuthRunner:
     @staticmethod
     async def _perform(effect: Effect) -> Any:
         if isinstance(effect, Sleep):
+            import asyncio
+
             await asyncio.sleep(effect.seconds)
             return None
         if isinstance(effect, ReadFile):

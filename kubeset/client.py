@@ -7,6 +7,7 @@ API with ``async``/``await``.
 
 from kubeset._async.client import (
     AsyncResourceClient,
+    AsyncWithAllVerbs,
     AsyncWithApply,
     AsyncWithCreate,
     AsyncWithDelete,
@@ -23,6 +24,7 @@ from kubeset._async.discovery import AsyncDiscoveryClient
 from kubeset._async.watch import AsyncLineStream, AsyncWatch
 from kubeset._sync.client import (
     ResourceClient,
+    WithAllVerbs,
     WithApply,
     WithCreate,
     WithDelete,
@@ -44,6 +46,7 @@ __all__ = [
     "AsyncLineStream",
     "AsyncResourceClient",
     "AsyncWatch",
+    "AsyncWithAllVerbs",
     "AsyncWithApply",
     "AsyncWithCreate",
     "AsyncWithDelete",
@@ -59,6 +62,7 @@ __all__ = [
     "LineStream",
     "ResourceClient",
     "Watch",
+    "WithAllVerbs",
     "WithApply",
     "WithCreate",
     "WithDelete",

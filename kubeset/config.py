@@ -55,8 +55,6 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from kubeset._version import __version__
 from kubeset.errors import KubesetError
 
@@ -470,7 +468,7 @@ class _Kubeconfig:
         return table[name]
 
 
-def _yaml_error(path: Path, exc: yaml.YAMLError) -> ConfigError:
+def _yaml_error(path: Path, exc: Exception) -> ConfigError:
     """A message naming the file and line, never quoting the file (it may hold secrets)."""
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     problem = getattr(exc, "problem", None) or getattr(exc, "context", None) or "syntax error"
@@ -491,6 +489,8 @@ def _read_file(path: Path) -> dict[str, Any] | None:
     except (OSError, UnicodeDecodeError) as exc:
         reason = _os_reason(exc) if isinstance(exc, OSError) else "not UTF-8 text"
         raise ConfigError(f"cannot read kubeconfig {path}: {reason}") from None
+    import yaml  # here, not at import time: most programs read one kubeconfig, once
+
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:

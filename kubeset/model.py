@@ -21,6 +21,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from kubeset.lazy import wire_class
+
 __all__ = ["KubeModel", "to_dict", "to_json"]
 
 
@@ -35,6 +37,25 @@ class KubeModel(BaseModel):
         defer_build=True,
         protected_namespaces=(),
     )
+
+    @classmethod
+    def model_rebuild(
+        cls,
+        *,
+        force: bool = False,
+        raise_errors: bool = True,
+        _parent_namespace_depth: int = 2,
+        _types_namespace: Any = None,
+    ) -> bool | None:
+        """Build the validator, after importing the modules of the models this one uses (see
+        :mod:`kubeset.lazy`); pydantic calls this on a model's first use."""
+        wire_class(cls)
+        return super().model_rebuild(
+            force=force,
+            raise_errors=raise_errors,
+            _parent_namespace_depth=_parent_namespace_depth + 1,
+            _types_namespace=_types_namespace,
+        )
 
 
 def to_dict(obj: BaseModel | Mapping[str, Any]) -> dict[str, Any]:

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import functools
 from collections.abc import AsyncIterator, Mapping
-from typing import Any, ClassVar, Generic, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, cast
 
 from pydantic import BaseModel
 
 from kubeset._async.rest import AsyncRESTClient
 from kubeset._async.watch import AsyncLineStream, AsyncWatch
+from kubeset.lazy import GenericArgument
 from kubeset.model import KubeModel
 from kubeset.request import (
     Request,
@@ -48,6 +49,7 @@ from kubeset.resource import (
 
 __all__ = [
     "AsyncResourceClient",
+    "AsyncWithAllVerbs",
     "AsyncWithApply",
     "AsyncWithCreate",
     "AsyncWithDelete",
@@ -74,8 +76,12 @@ class AsyncResourceClient(Generic[T, L]):
     """
 
     _info: ClassVar[ResourceInfo]
-    _model: type[T]
-    _list_model: type[L]
+    if TYPE_CHECKING:
+        _model: type[T]
+        _list_model: type[L]
+    else:
+        _model = GenericArgument(0, "AsyncResourceClient")
+        _list_model = GenericArgument(1, "AsyncResourceClient")
 
     def __init__(self, rest: AsyncRESTClient, namespace: str | None = None) -> None:
         self._rest = rest
@@ -283,6 +289,7 @@ class AsyncWithWatch(AsyncResourceClient[T, L]):
             allow_watch_bookmarks=allow_watch_bookmarks,
             send_initial_events=send_initial_events,
         )
+        self._model.model_rebuild()  # its schema goes inside each event's
         decode = functools.partial(decode_event, self._model)
         return AsyncWatch(self._rest, req, decode, resource_version=resource_version)
 
@@ -539,3 +546,18 @@ class AsyncWithLogs(AsyncResourceClient[T, L]):
         )
         req = get_request(self._info, self.namespace, name, subresource="log", params=params)
         return AsyncLineStream(self._rest, req)
+
+
+class AsyncWithAllVerbs(
+    AsyncWithGet[T, L],
+    AsyncWithList[T, L],
+    AsyncWithWatch[T, L],
+    AsyncWithCreate[T, L],
+    AsyncWithUpdate[T, L],
+    AsyncWithPatch[T, L],
+    AsyncWithApply[T, L],
+    AsyncWithDelete[T, L],
+    AsyncWithDeleteCollection[T, L],
+):
+    """Every verb: get, list, watch, create, update, patch, apply, delete, deletecollection —
+    what most resources serve (client-go's ``ClientWithListAndApply``)."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -23,6 +22,12 @@ from kubeset.transport import (
 )
 
 __all__ = ["AsyncRESTClient"]
+
+
+async def _sleep(seconds: float) -> None:
+    import asyncio  # imported where used: programs that never wait do not pay for it
+
+    await asyncio.sleep(seconds)
 
 
 class AsyncRESTClient:
@@ -53,9 +58,25 @@ class AsyncRESTClient:
         self._retired: list[httpx.AsyncClient] = []  # replaced, to close when no longer busy
         if http_client is None:
             warn_if_insecure(config)
-            http_client = httpx.AsyncClient(**client_options(config))
-        self.http = http_client
+        self._http = http_client  # made on first use: TLS setup and httpcore cost ~30 ms
+        self._closed = False
         self._limiter = make_limiter(config)
+
+    @property
+    def http(self) -> httpx.AsyncClient:
+        """The httpx client requests go through (made from the config on first use)."""
+        http = self._http
+        if http is None:
+            with self._lock:
+                http = self._http if self._http is not None else self._make_http()
+        return http
+
+    def _make_http(self) -> httpx.AsyncClient:
+        """Make the httpx client (the caller holds ``self._lock``)."""
+        if self._closed:
+            raise RuntimeError("this REST client is closed")
+        self._http = httpx.AsyncClient(**client_options(self.config))
+        return self._http
 
     async def __aenter__(self) -> AsyncRESTClient:
         return self
@@ -67,7 +88,9 @@ class AsyncRESTClient:
         """Close the httpx client(s), if this REST client made them."""
         if self._owns_http:
             with self._lock:
-                clients, self._retired = [*self._retired, self.http], []
+                self._closed = True
+                current = [self._http] if self._http is not None else []
+                clients, self._retired = [*self._retired, *current], []
             for http in clients:
                 await http.aclose()
 
@@ -84,13 +107,13 @@ class AsyncRESTClient:
                         "the exec plugin returned a client certificate, which a caller-provided "
                         "http_client cannot present: let the REST client make its own httpx client"
                     )
-                stale = self.http
-                self.http = httpx.AsyncClient(**client_options(self.config, client_cert=cert))
+                stale = self._http
+                self._http = httpx.AsyncClient(**client_options(self.config, client_cert=cert))
                 self._client_cert, self._client_cert_serial = cert, creds.serial
-                if self._busy.get(stale):
+                if stale is not None and self._busy.get(stale):
                     self._retired.append(stale)
                     stale = None
-            http = self.http
+            http = self._http if self._http is not None else self._make_http()
             self._busy[http] = self._busy.get(http, 0) + 1
         if stale is not None:
             await stale.aclose()
@@ -113,7 +136,7 @@ class AsyncRESTClient:
         if self._limiter is not None:
             delay = self._limiter.reserve()
             if delay > 0:
-                await asyncio.sleep(delay)
+                await _sleep(delay)
 
     def _build(
         self,
@@ -201,7 +224,7 @@ class AsyncRESTClient:
                 if not handed_over:
                     await self._release(http)
             attempt += 1
-            await asyncio.sleep(delay)
+            await _sleep(delay)
 
     async def request(self, req: Request) -> httpx.Response:
         """Send ``req`` and read the whole response; raises a typed error on 4xx/5xx."""

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterator, Mapping
-from typing import Any, ClassVar, Generic, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, cast
 
 from pydantic import BaseModel
 
 from kubeset._sync.rest import RESTClient
 from kubeset._sync.watch import LineStream, Watch
+from kubeset.lazy import GenericArgument
 from kubeset.model import KubeModel
 from kubeset.request import (
     Request,
@@ -49,6 +50,7 @@ from kubeset.resource import (
 
 __all__ = [
     "ResourceClient",
+    "WithAllVerbs",
     "WithApply",
     "WithCreate",
     "WithDelete",
@@ -75,8 +77,12 @@ class ResourceClient(Generic[T, L]):
     """
 
     _info: ClassVar[ResourceInfo]
-    _model: type[T]
-    _list_model: type[L]
+    if TYPE_CHECKING:
+        _model: type[T]
+        _list_model: type[L]
+    else:
+        _model = GenericArgument(0, "ResourceClient")
+        _list_model = GenericArgument(1, "ResourceClient")
 
     def __init__(self, rest: RESTClient, namespace: str | None = None) -> None:
         self._rest = rest
@@ -284,6 +290,7 @@ class WithWatch(ResourceClient[T, L]):
             allow_watch_bookmarks=allow_watch_bookmarks,
             send_initial_events=send_initial_events,
         )
+        self._model.model_rebuild()  # its schema goes inside each event's
         decode = functools.partial(decode_event, self._model)
         return Watch(self._rest, req, decode, resource_version=resource_version)
 
@@ -540,3 +547,18 @@ class WithLogs(ResourceClient[T, L]):
         )
         req = get_request(self._info, self.namespace, name, subresource="log", params=params)
         return LineStream(self._rest, req)
+
+
+class WithAllVerbs(
+    WithGet[T, L],
+    WithList[T, L],
+    WithWatch[T, L],
+    WithCreate[T, L],
+    WithUpdate[T, L],
+    WithPatch[T, L],
+    WithApply[T, L],
+    WithDelete[T, L],
+    WithDeleteCollection[T, L],
+):
+    """Every verb: get, list, watch, create, update, patch, apply, delete, deletecollection —
+    what most resources serve (client-go's ``ClientWithListAndApply``)."""

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -24,6 +23,12 @@ from kubeset.transport import (
 )
 
 __all__ = ["RESTClient"]
+
+
+def _sleep(seconds: float) -> None:
+    import time  # imported where used: programs that never wait do not pay for it
+
+    time.sleep(seconds)
 
 
 class RESTClient:
@@ -54,9 +59,25 @@ class RESTClient:
         self._retired: list[httpx.Client] = []  # replaced, to close when no longer busy
         if http_client is None:
             warn_if_insecure(config)
-            http_client = httpx.Client(**client_options(config))
-        self.http = http_client
+        self._http = http_client  # made on first use: TLS setup and httpcore cost ~30 ms
+        self._closed = False
         self._limiter = make_limiter(config)
+
+    @property
+    def http(self) -> httpx.Client:
+        """The httpx client requests go through (made from the config on first use)."""
+        http = self._http
+        if http is None:
+            with self._lock:
+                http = self._http if self._http is not None else self._make_http()
+        return http
+
+    def _make_http(self) -> httpx.Client:
+        """Make the httpx client (the caller holds ``self._lock``)."""
+        if self._closed:
+            raise RuntimeError("this REST client is closed")
+        self._http = httpx.Client(**client_options(self.config))
+        return self._http
 
     def __enter__(self) -> RESTClient:
         return self
@@ -68,7 +89,9 @@ class RESTClient:
         """Close the httpx client(s), if this REST client made them."""
         if self._owns_http:
             with self._lock:
-                clients, self._retired = [*self._retired, self.http], []
+                self._closed = True
+                current = [self._http] if self._http is not None else []
+                clients, self._retired = [*self._retired, *current], []
             for http in clients:
                 http.close()
 
@@ -85,13 +108,13 @@ class RESTClient:
                         "the exec plugin returned a client certificate, which a caller-provided "
                         "http_client cannot present: let the REST client make its own httpx client"
                     )
-                stale = self.http
-                self.http = httpx.Client(**client_options(self.config, client_cert=cert))
+                stale = self._http
+                self._http = httpx.Client(**client_options(self.config, client_cert=cert))
                 self._client_cert, self._client_cert_serial = cert, creds.serial
-                if self._busy.get(stale):
+                if stale is not None and self._busy.get(stale):
                     self._retired.append(stale)
                     stale = None
-            http = self.http
+            http = self._http if self._http is not None else self._make_http()
             self._busy[http] = self._busy.get(http, 0) + 1
         if stale is not None:
             stale.close()
@@ -114,7 +137,7 @@ class RESTClient:
         if self._limiter is not None:
             delay = self._limiter.reserve()
             if delay > 0:
-                time.sleep(delay)
+                _sleep(delay)
 
     def _build(
         self,
@@ -202,7 +225,7 @@ class RESTClient:
                 if not handed_over:
                     self._release(http)
             attempt += 1
-            time.sleep(delay)
+            _sleep(delay)
 
     def request(self, req: Request) -> httpx.Response:
         """Send ``req`` and read the whole response; raises a typed error on 4xx/5xx."""

@@ -113,8 +113,14 @@ def test_cluster_and_manifests_give_the_same_package(generated: dict[str, Path])
         assert sorted(from_cluster) == sorted(from_files)
         for name, text in from_cluster.items():
             assert text == from_files[name], f"{package}/{name} differs"
-    reexports = (generated["cluster/cm_cluster"] / "models" / "meta_v1.py").read_text()
-    assert "from k8s.models.meta_v1 import Condition, ListMeta, ObjectMeta" in reexports
+    meta = generated["cluster/cm_cluster"] / "models" / "meta_v1"
+    reexports = sorted(
+        p.read_text().split("\n", 1)[1] for p in meta.glob("*.py") if p.stem != "__init__"
+    )
+    assert reexports == [
+        f'from k8s.models.meta_v1 import {name}\n\n__all__ = ["{name}"]\n'
+        for name in ("Condition", "ListMeta", "ObjectMeta")
+    ]
 
 
 def test_typed_certificates(generated: dict[str, Path], config: Any, ns: str) -> None:

@@ -7,7 +7,6 @@ import json
 import logging
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import httpx
@@ -132,8 +131,8 @@ def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     async def fake_async_sleep(seconds: float) -> None:
         recorded.append(seconds)
 
-    monkeypatch.setattr(kubeset._sync.rest, "time", SimpleNamespace(sleep=fake_sleep))
-    monkeypatch.setattr(kubeset._async.rest, "asyncio", SimpleNamespace(sleep=fake_async_sleep))
+    monkeypatch.setattr(kubeset._sync.rest, "_sleep", fake_sleep)
+    monkeypatch.setattr(kubeset._async.rest, "_sleep", fake_async_sleep)
     return recorded
 
 

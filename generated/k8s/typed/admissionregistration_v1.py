@@ -6,24 +6,8 @@ from __future__ import annotations
 from typing import Protocol, Unpack
 
 from kubeset.client import (
-    AsyncWithApply,
-    AsyncWithCreate,
-    AsyncWithDelete,
-    AsyncWithDeleteCollection,
-    AsyncWithGet,
-    AsyncWithList,
-    AsyncWithPatch,
-    AsyncWithUpdate,
-    AsyncWithWatch,
-    WithApply,
-    WithCreate,
-    WithDelete,
-    WithDeleteCollection,
-    WithGet,
-    WithList,
-    WithPatch,
-    WithUpdate,
-    WithWatch,
+    AsyncWithAllVerbs,
+    WithAllVerbs,
 )
 from kubeset.resource import (
     ApplyOptions,
@@ -154,183 +138,47 @@ _VALIDATING_WEBHOOK_CONFIGURATIONS = ResourceInfo(
 
 
 class MutatingAdmissionPoliciesClient(
-    WithGet[
-        admissionregistration_v1.MutatingAdmissionPolicy,
-        admissionregistration_v1.MutatingAdmissionPolicyList,
-    ],
-    WithList[
-        admissionregistration_v1.MutatingAdmissionPolicy,
-        admissionregistration_v1.MutatingAdmissionPolicyList,
-    ],
-    WithWatch[
-        admissionregistration_v1.MutatingAdmissionPolicy,
-        admissionregistration_v1.MutatingAdmissionPolicyList,
-    ],
-    WithCreate[
-        admissionregistration_v1.MutatingAdmissionPolicy,
-        admissionregistration_v1.MutatingAdmissionPolicyList,
-    ],
-    WithUpdate[
-        admissionregistration_v1.MutatingAdmissionPolicy,
-        admissionregistration_v1.MutatingAdmissionPolicyList,
-    ],
-    WithPatch[
-        admissionregistration_v1.MutatingAdmissionPolicy,
-        admissionregistration_v1.MutatingAdmissionPolicyList,
-    ],
-    WithApply[
-        admissionregistration_v1.MutatingAdmissionPolicy,
-        admissionregistration_v1.MutatingAdmissionPolicyList,
-    ],
-    WithDelete[
-        admissionregistration_v1.MutatingAdmissionPolicy,
-        admissionregistration_v1.MutatingAdmissionPolicyList,
-    ],
-    WithDeleteCollection[
-        admissionregistration_v1.MutatingAdmissionPolicy,
-        admissionregistration_v1.MutatingAdmissionPolicyList,
+    WithAllVerbs[
+        "admissionregistration_v1.MutatingAdmissionPolicy",
+        "admissionregistration_v1.MutatingAdmissionPolicyList",
     ],
 ):
     """MutatingAdmissionPolicies: admissionregistration.k8s.io/v1 MutatingAdmissionPolicy, cluster-scoped; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _MUTATING_ADMISSION_POLICIES
-    _model = admissionregistration_v1.MutatingAdmissionPolicy
-    _list_model = admissionregistration_v1.MutatingAdmissionPolicyList
 
 
 class MutatingAdmissionPolicyBindingsClient(
-    WithGet[
-        admissionregistration_v1.MutatingAdmissionPolicyBinding,
-        admissionregistration_v1.MutatingAdmissionPolicyBindingList,
-    ],
-    WithList[
-        admissionregistration_v1.MutatingAdmissionPolicyBinding,
-        admissionregistration_v1.MutatingAdmissionPolicyBindingList,
-    ],
-    WithWatch[
-        admissionregistration_v1.MutatingAdmissionPolicyBinding,
-        admissionregistration_v1.MutatingAdmissionPolicyBindingList,
-    ],
-    WithCreate[
-        admissionregistration_v1.MutatingAdmissionPolicyBinding,
-        admissionregistration_v1.MutatingAdmissionPolicyBindingList,
-    ],
-    WithUpdate[
-        admissionregistration_v1.MutatingAdmissionPolicyBinding,
-        admissionregistration_v1.MutatingAdmissionPolicyBindingList,
-    ],
-    WithPatch[
-        admissionregistration_v1.MutatingAdmissionPolicyBinding,
-        admissionregistration_v1.MutatingAdmissionPolicyBindingList,
-    ],
-    WithApply[
-        admissionregistration_v1.MutatingAdmissionPolicyBinding,
-        admissionregistration_v1.MutatingAdmissionPolicyBindingList,
-    ],
-    WithDelete[
-        admissionregistration_v1.MutatingAdmissionPolicyBinding,
-        admissionregistration_v1.MutatingAdmissionPolicyBindingList,
-    ],
-    WithDeleteCollection[
-        admissionregistration_v1.MutatingAdmissionPolicyBinding,
-        admissionregistration_v1.MutatingAdmissionPolicyBindingList,
+    WithAllVerbs[
+        "admissionregistration_v1.MutatingAdmissionPolicyBinding",
+        "admissionregistration_v1.MutatingAdmissionPolicyBindingList",
     ],
 ):
     """MutatingAdmissionPolicyBindings: admissionregistration.k8s.io/v1 MutatingAdmissionPolicyBinding, cluster-scoped; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _MUTATING_ADMISSION_POLICY_BINDINGS
-    _model = admissionregistration_v1.MutatingAdmissionPolicyBinding
-    _list_model = admissionregistration_v1.MutatingAdmissionPolicyBindingList
 
 
 class MutatingWebhookConfigurationsClient(
-    WithGet[
-        admissionregistration_v1.MutatingWebhookConfiguration,
-        admissionregistration_v1.MutatingWebhookConfigurationList,
-    ],
-    WithList[
-        admissionregistration_v1.MutatingWebhookConfiguration,
-        admissionregistration_v1.MutatingWebhookConfigurationList,
-    ],
-    WithWatch[
-        admissionregistration_v1.MutatingWebhookConfiguration,
-        admissionregistration_v1.MutatingWebhookConfigurationList,
-    ],
-    WithCreate[
-        admissionregistration_v1.MutatingWebhookConfiguration,
-        admissionregistration_v1.MutatingWebhookConfigurationList,
-    ],
-    WithUpdate[
-        admissionregistration_v1.MutatingWebhookConfiguration,
-        admissionregistration_v1.MutatingWebhookConfigurationList,
-    ],
-    WithPatch[
-        admissionregistration_v1.MutatingWebhookConfiguration,
-        admissionregistration_v1.MutatingWebhookConfigurationList,
-    ],
-    WithApply[
-        admissionregistration_v1.MutatingWebhookConfiguration,
-        admissionregistration_v1.MutatingWebhookConfigurationList,
-    ],
-    WithDelete[
-        admissionregistration_v1.MutatingWebhookConfiguration,
-        admissionregistration_v1.MutatingWebhookConfigurationList,
-    ],
-    WithDeleteCollection[
-        admissionregistration_v1.MutatingWebhookConfiguration,
-        admissionregistration_v1.MutatingWebhookConfigurationList,
+    WithAllVerbs[
+        "admissionregistration_v1.MutatingWebhookConfiguration",
+        "admissionregistration_v1.MutatingWebhookConfigurationList",
     ],
 ):
     """MutatingWebhookConfigurations: admissionregistration.k8s.io/v1 MutatingWebhookConfiguration, cluster-scoped; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _MUTATING_WEBHOOK_CONFIGURATIONS
-    _model = admissionregistration_v1.MutatingWebhookConfiguration
-    _list_model = admissionregistration_v1.MutatingWebhookConfigurationList
 
 
 class ValidatingAdmissionPoliciesClient(
-    WithGet[
-        admissionregistration_v1.ValidatingAdmissionPolicy,
-        admissionregistration_v1.ValidatingAdmissionPolicyList,
-    ],
-    WithList[
-        admissionregistration_v1.ValidatingAdmissionPolicy,
-        admissionregistration_v1.ValidatingAdmissionPolicyList,
-    ],
-    WithWatch[
-        admissionregistration_v1.ValidatingAdmissionPolicy,
-        admissionregistration_v1.ValidatingAdmissionPolicyList,
-    ],
-    WithCreate[
-        admissionregistration_v1.ValidatingAdmissionPolicy,
-        admissionregistration_v1.ValidatingAdmissionPolicyList,
-    ],
-    WithUpdate[
-        admissionregistration_v1.ValidatingAdmissionPolicy,
-        admissionregistration_v1.ValidatingAdmissionPolicyList,
-    ],
-    WithPatch[
-        admissionregistration_v1.ValidatingAdmissionPolicy,
-        admissionregistration_v1.ValidatingAdmissionPolicyList,
-    ],
-    WithApply[
-        admissionregistration_v1.ValidatingAdmissionPolicy,
-        admissionregistration_v1.ValidatingAdmissionPolicyList,
-    ],
-    WithDelete[
-        admissionregistration_v1.ValidatingAdmissionPolicy,
-        admissionregistration_v1.ValidatingAdmissionPolicyList,
-    ],
-    WithDeleteCollection[
-        admissionregistration_v1.ValidatingAdmissionPolicy,
-        admissionregistration_v1.ValidatingAdmissionPolicyList,
+    WithAllVerbs[
+        "admissionregistration_v1.ValidatingAdmissionPolicy",
+        "admissionregistration_v1.ValidatingAdmissionPolicyList",
     ],
 ):
     """ValidatingAdmissionPolicies: admissionregistration.k8s.io/v1 ValidatingAdmissionPolicy, cluster-scoped; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _VALIDATING_ADMISSION_POLICIES
-    _model = admissionregistration_v1.ValidatingAdmissionPolicy
-    _list_model = admissionregistration_v1.ValidatingAdmissionPolicyList
 
     def get_status(self, name: str) -> admissionregistration_v1.ValidatingAdmissionPolicy:
         """Read the ``status`` subresource of ``name``."""
@@ -391,93 +239,25 @@ class ValidatingAdmissionPoliciesClient(
 
 
 class ValidatingAdmissionPolicyBindingsClient(
-    WithGet[
-        admissionregistration_v1.ValidatingAdmissionPolicyBinding,
-        admissionregistration_v1.ValidatingAdmissionPolicyBindingList,
-    ],
-    WithList[
-        admissionregistration_v1.ValidatingAdmissionPolicyBinding,
-        admissionregistration_v1.ValidatingAdmissionPolicyBindingList,
-    ],
-    WithWatch[
-        admissionregistration_v1.ValidatingAdmissionPolicyBinding,
-        admissionregistration_v1.ValidatingAdmissionPolicyBindingList,
-    ],
-    WithCreate[
-        admissionregistration_v1.ValidatingAdmissionPolicyBinding,
-        admissionregistration_v1.ValidatingAdmissionPolicyBindingList,
-    ],
-    WithUpdate[
-        admissionregistration_v1.ValidatingAdmissionPolicyBinding,
-        admissionregistration_v1.ValidatingAdmissionPolicyBindingList,
-    ],
-    WithPatch[
-        admissionregistration_v1.ValidatingAdmissionPolicyBinding,
-        admissionregistration_v1.ValidatingAdmissionPolicyBindingList,
-    ],
-    WithApply[
-        admissionregistration_v1.ValidatingAdmissionPolicyBinding,
-        admissionregistration_v1.ValidatingAdmissionPolicyBindingList,
-    ],
-    WithDelete[
-        admissionregistration_v1.ValidatingAdmissionPolicyBinding,
-        admissionregistration_v1.ValidatingAdmissionPolicyBindingList,
-    ],
-    WithDeleteCollection[
-        admissionregistration_v1.ValidatingAdmissionPolicyBinding,
-        admissionregistration_v1.ValidatingAdmissionPolicyBindingList,
+    WithAllVerbs[
+        "admissionregistration_v1.ValidatingAdmissionPolicyBinding",
+        "admissionregistration_v1.ValidatingAdmissionPolicyBindingList",
     ],
 ):
     """ValidatingAdmissionPolicyBindings: admissionregistration.k8s.io/v1 ValidatingAdmissionPolicyBinding, cluster-scoped; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _VALIDATING_ADMISSION_POLICY_BINDINGS
-    _model = admissionregistration_v1.ValidatingAdmissionPolicyBinding
-    _list_model = admissionregistration_v1.ValidatingAdmissionPolicyBindingList
 
 
 class ValidatingWebhookConfigurationsClient(
-    WithGet[
-        admissionregistration_v1.ValidatingWebhookConfiguration,
-        admissionregistration_v1.ValidatingWebhookConfigurationList,
-    ],
-    WithList[
-        admissionregistration_v1.ValidatingWebhookConfiguration,
-        admissionregistration_v1.ValidatingWebhookConfigurationList,
-    ],
-    WithWatch[
-        admissionregistration_v1.ValidatingWebhookConfiguration,
-        admissionregistration_v1.ValidatingWebhookConfigurationList,
-    ],
-    WithCreate[
-        admissionregistration_v1.ValidatingWebhookConfiguration,
-        admissionregistration_v1.ValidatingWebhookConfigurationList,
-    ],
-    WithUpdate[
-        admissionregistration_v1.ValidatingWebhookConfiguration,
-        admissionregistration_v1.ValidatingWebhookConfigurationList,
-    ],
-    WithPatch[
-        admissionregistration_v1.ValidatingWebhookConfiguration,
-        admissionregistration_v1.ValidatingWebhookConfigurationList,
-    ],
-    WithApply[
-        admissionregistration_v1.ValidatingWebhookConfiguration,
-        admissionregistration_v1.ValidatingWebhookConfigurationList,
-    ],
-    WithDelete[
-        admissionregistration_v1.ValidatingWebhookConfiguration,
-        admissionregistration_v1.ValidatingWebhookConfigurationList,
-    ],
-    WithDeleteCollection[
-        admissionregistration_v1.ValidatingWebhookConfiguration,
-        admissionregistration_v1.ValidatingWebhookConfigurationList,
+    WithAllVerbs[
+        "admissionregistration_v1.ValidatingWebhookConfiguration",
+        "admissionregistration_v1.ValidatingWebhookConfigurationList",
     ],
 ):
     """ValidatingWebhookConfigurations: admissionregistration.k8s.io/v1 ValidatingWebhookConfiguration, cluster-scoped; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _VALIDATING_WEBHOOK_CONFIGURATIONS
-    _model = admissionregistration_v1.ValidatingWebhookConfiguration
-    _list_model = admissionregistration_v1.ValidatingWebhookConfigurationList
 
 
 class AdmissionregistrationV1Client:
@@ -560,183 +340,47 @@ class AdmissionregistrationV1Interface(
 
 
 class AsyncMutatingAdmissionPoliciesClient(
-    AsyncWithGet[
-        admissionregistration_v1.MutatingAdmissionPolicy,
-        admissionregistration_v1.MutatingAdmissionPolicyList,
-    ],
-    AsyncWithList[
-        admissionregistration_v1.MutatingAdmissionPolicy,
-        admissionregistration_v1.MutatingAdmissionPolicyList,
-    ],
-    AsyncWithWatch[
-        admissionregistration_v1.MutatingAdmissionPolicy,
-        admissionregistration_v1.MutatingAdmissionPolicyList,
-    ],
-    AsyncWithCreate[
-        admissionregistration_v1.MutatingAdmissionPolicy,
-        admissionregistration_v1.MutatingAdmissionPolicyList,
-    ],
-    AsyncWithUpdate[
-        admissionregistration_v1.MutatingAdmissionPolicy,
-        admissionregistration_v1.MutatingAdmissionPolicyList,
-    ],
-    AsyncWithPatch[
-        admissionregistration_v1.MutatingAdmissionPolicy,
-        admissionregistration_v1.MutatingAdmissionPolicyList,
-    ],
-    AsyncWithApply[
-        admissionregistration_v1.MutatingAdmissionPolicy,
-        admissionregistration_v1.MutatingAdmissionPolicyList,
-    ],
-    AsyncWithDelete[
-        admissionregistration_v1.MutatingAdmissionPolicy,
-        admissionregistration_v1.MutatingAdmissionPolicyList,
-    ],
-    AsyncWithDeleteCollection[
-        admissionregistration_v1.MutatingAdmissionPolicy,
-        admissionregistration_v1.MutatingAdmissionPolicyList,
+    AsyncWithAllVerbs[
+        "admissionregistration_v1.MutatingAdmissionPolicy",
+        "admissionregistration_v1.MutatingAdmissionPolicyList",
     ],
 ):
     """MutatingAdmissionPolicies: admissionregistration.k8s.io/v1 MutatingAdmissionPolicy, cluster-scoped; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _MUTATING_ADMISSION_POLICIES
-    _model = admissionregistration_v1.MutatingAdmissionPolicy
-    _list_model = admissionregistration_v1.MutatingAdmissionPolicyList
 
 
 class AsyncMutatingAdmissionPolicyBindingsClient(
-    AsyncWithGet[
-        admissionregistration_v1.MutatingAdmissionPolicyBinding,
-        admissionregistration_v1.MutatingAdmissionPolicyBindingList,
-    ],
-    AsyncWithList[
-        admissionregistration_v1.MutatingAdmissionPolicyBinding,
-        admissionregistration_v1.MutatingAdmissionPolicyBindingList,
-    ],
-    AsyncWithWatch[
-        admissionregistration_v1.MutatingAdmissionPolicyBinding,
-        admissionregistration_v1.MutatingAdmissionPolicyBindingList,
-    ],
-    AsyncWithCreate[
-        admissionregistration_v1.MutatingAdmissionPolicyBinding,
-        admissionregistration_v1.MutatingAdmissionPolicyBindingList,
-    ],
-    AsyncWithUpdate[
-        admissionregistration_v1.MutatingAdmissionPolicyBinding,
-        admissionregistration_v1.MutatingAdmissionPolicyBindingList,
-    ],
-    AsyncWithPatch[
-        admissionregistration_v1.MutatingAdmissionPolicyBinding,
-        admissionregistration_v1.MutatingAdmissionPolicyBindingList,
-    ],
-    AsyncWithApply[
-        admissionregistration_v1.MutatingAdmissionPolicyBinding,
-        admissionregistration_v1.MutatingAdmissionPolicyBindingList,
-    ],
-    AsyncWithDelete[
-        admissionregistration_v1.MutatingAdmissionPolicyBinding,
-        admissionregistration_v1.MutatingAdmissionPolicyBindingList,
-    ],
-    AsyncWithDeleteCollection[
-        admissionregistration_v1.MutatingAdmissionPolicyBinding,
-        admissionregistration_v1.MutatingAdmissionPolicyBindingList,
+    AsyncWithAllVerbs[
+        "admissionregistration_v1.MutatingAdmissionPolicyBinding",
+        "admissionregistration_v1.MutatingAdmissionPolicyBindingList",
     ],
 ):
     """MutatingAdmissionPolicyBindings: admissionregistration.k8s.io/v1 MutatingAdmissionPolicyBinding, cluster-scoped; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _MUTATING_ADMISSION_POLICY_BINDINGS
-    _model = admissionregistration_v1.MutatingAdmissionPolicyBinding
-    _list_model = admissionregistration_v1.MutatingAdmissionPolicyBindingList
 
 
 class AsyncMutatingWebhookConfigurationsClient(
-    AsyncWithGet[
-        admissionregistration_v1.MutatingWebhookConfiguration,
-        admissionregistration_v1.MutatingWebhookConfigurationList,
-    ],
-    AsyncWithList[
-        admissionregistration_v1.MutatingWebhookConfiguration,
-        admissionregistration_v1.MutatingWebhookConfigurationList,
-    ],
-    AsyncWithWatch[
-        admissionregistration_v1.MutatingWebhookConfiguration,
-        admissionregistration_v1.MutatingWebhookConfigurationList,
-    ],
-    AsyncWithCreate[
-        admissionregistration_v1.MutatingWebhookConfiguration,
-        admissionregistration_v1.MutatingWebhookConfigurationList,
-    ],
-    AsyncWithUpdate[
-        admissionregistration_v1.MutatingWebhookConfiguration,
-        admissionregistration_v1.MutatingWebhookConfigurationList,
-    ],
-    AsyncWithPatch[
-        admissionregistration_v1.MutatingWebhookConfiguration,
-        admissionregistration_v1.MutatingWebhookConfigurationList,
-    ],
-    AsyncWithApply[
-        admissionregistration_v1.MutatingWebhookConfiguration,
-        admissionregistration_v1.MutatingWebhookConfigurationList,
-    ],
-    AsyncWithDelete[
-        admissionregistration_v1.MutatingWebhookConfiguration,
-        admissionregistration_v1.MutatingWebhookConfigurationList,
-    ],
-    AsyncWithDeleteCollection[
-        admissionregistration_v1.MutatingWebhookConfiguration,
-        admissionregistration_v1.MutatingWebhookConfigurationList,
+    AsyncWithAllVerbs[
+        "admissionregistration_v1.MutatingWebhookConfiguration",
+        "admissionregistration_v1.MutatingWebhookConfigurationList",
     ],
 ):
     """MutatingWebhookConfigurations: admissionregistration.k8s.io/v1 MutatingWebhookConfiguration, cluster-scoped; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _MUTATING_WEBHOOK_CONFIGURATIONS
-    _model = admissionregistration_v1.MutatingWebhookConfiguration
-    _list_model = admissionregistration_v1.MutatingWebhookConfigurationList
 
 
 class AsyncValidatingAdmissionPoliciesClient(
-    AsyncWithGet[
-        admissionregistration_v1.ValidatingAdmissionPolicy,
-        admissionregistration_v1.ValidatingAdmissionPolicyList,
-    ],
-    AsyncWithList[
-        admissionregistration_v1.ValidatingAdmissionPolicy,
-        admissionregistration_v1.ValidatingAdmissionPolicyList,
-    ],
-    AsyncWithWatch[
-        admissionregistration_v1.ValidatingAdmissionPolicy,
-        admissionregistration_v1.ValidatingAdmissionPolicyList,
-    ],
-    AsyncWithCreate[
-        admissionregistration_v1.ValidatingAdmissionPolicy,
-        admissionregistration_v1.ValidatingAdmissionPolicyList,
-    ],
-    AsyncWithUpdate[
-        admissionregistration_v1.ValidatingAdmissionPolicy,
-        admissionregistration_v1.ValidatingAdmissionPolicyList,
-    ],
-    AsyncWithPatch[
-        admissionregistration_v1.ValidatingAdmissionPolicy,
-        admissionregistration_v1.ValidatingAdmissionPolicyList,
-    ],
-    AsyncWithApply[
-        admissionregistration_v1.ValidatingAdmissionPolicy,
-        admissionregistration_v1.ValidatingAdmissionPolicyList,
-    ],
-    AsyncWithDelete[
-        admissionregistration_v1.ValidatingAdmissionPolicy,
-        admissionregistration_v1.ValidatingAdmissionPolicyList,
-    ],
-    AsyncWithDeleteCollection[
-        admissionregistration_v1.ValidatingAdmissionPolicy,
-        admissionregistration_v1.ValidatingAdmissionPolicyList,
+    AsyncWithAllVerbs[
+        "admissionregistration_v1.ValidatingAdmissionPolicy",
+        "admissionregistration_v1.ValidatingAdmissionPolicyList",
     ],
 ):
     """ValidatingAdmissionPolicies: admissionregistration.k8s.io/v1 ValidatingAdmissionPolicy, cluster-scoped; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _VALIDATING_ADMISSION_POLICIES
-    _model = admissionregistration_v1.ValidatingAdmissionPolicy
-    _list_model = admissionregistration_v1.ValidatingAdmissionPolicyList
 
     async def get_status(self, name: str) -> admissionregistration_v1.ValidatingAdmissionPolicy:
         """Read the ``status`` subresource of ``name``."""
@@ -797,93 +441,25 @@ class AsyncValidatingAdmissionPoliciesClient(
 
 
 class AsyncValidatingAdmissionPolicyBindingsClient(
-    AsyncWithGet[
-        admissionregistration_v1.ValidatingAdmissionPolicyBinding,
-        admissionregistration_v1.ValidatingAdmissionPolicyBindingList,
-    ],
-    AsyncWithList[
-        admissionregistration_v1.ValidatingAdmissionPolicyBinding,
-        admissionregistration_v1.ValidatingAdmissionPolicyBindingList,
-    ],
-    AsyncWithWatch[
-        admissionregistration_v1.ValidatingAdmissionPolicyBinding,
-        admissionregistration_v1.ValidatingAdmissionPolicyBindingList,
-    ],
-    AsyncWithCreate[
-        admissionregistration_v1.ValidatingAdmissionPolicyBinding,
-        admissionregistration_v1.ValidatingAdmissionPolicyBindingList,
-    ],
-    AsyncWithUpdate[
-        admissionregistration_v1.ValidatingAdmissionPolicyBinding,
-        admissionregistration_v1.ValidatingAdmissionPolicyBindingList,
-    ],
-    AsyncWithPatch[
-        admissionregistration_v1.ValidatingAdmissionPolicyBinding,
-        admissionregistration_v1.ValidatingAdmissionPolicyBindingList,
-    ],
-    AsyncWithApply[
-        admissionregistration_v1.ValidatingAdmissionPolicyBinding,
-        admissionregistration_v1.ValidatingAdmissionPolicyBindingList,
-    ],
-    AsyncWithDelete[
-        admissionregistration_v1.ValidatingAdmissionPolicyBinding,
-        admissionregistration_v1.ValidatingAdmissionPolicyBindingList,
-    ],
-    AsyncWithDeleteCollection[
-        admissionregistration_v1.ValidatingAdmissionPolicyBinding,
-        admissionregistration_v1.ValidatingAdmissionPolicyBindingList,
+    AsyncWithAllVerbs[
+        "admissionregistration_v1.ValidatingAdmissionPolicyBinding",
+        "admissionregistration_v1.ValidatingAdmissionPolicyBindingList",
     ],
 ):
     """ValidatingAdmissionPolicyBindings: admissionregistration.k8s.io/v1 ValidatingAdmissionPolicyBinding, cluster-scoped; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _VALIDATING_ADMISSION_POLICY_BINDINGS
-    _model = admissionregistration_v1.ValidatingAdmissionPolicyBinding
-    _list_model = admissionregistration_v1.ValidatingAdmissionPolicyBindingList
 
 
 class AsyncValidatingWebhookConfigurationsClient(
-    AsyncWithGet[
-        admissionregistration_v1.ValidatingWebhookConfiguration,
-        admissionregistration_v1.ValidatingWebhookConfigurationList,
-    ],
-    AsyncWithList[
-        admissionregistration_v1.ValidatingWebhookConfiguration,
-        admissionregistration_v1.ValidatingWebhookConfigurationList,
-    ],
-    AsyncWithWatch[
-        admissionregistration_v1.ValidatingWebhookConfiguration,
-        admissionregistration_v1.ValidatingWebhookConfigurationList,
-    ],
-    AsyncWithCreate[
-        admissionregistration_v1.ValidatingWebhookConfiguration,
-        admissionregistration_v1.ValidatingWebhookConfigurationList,
-    ],
-    AsyncWithUpdate[
-        admissionregistration_v1.ValidatingWebhookConfiguration,
-        admissionregistration_v1.ValidatingWebhookConfigurationList,
-    ],
-    AsyncWithPatch[
-        admissionregistration_v1.ValidatingWebhookConfiguration,
-        admissionregistration_v1.ValidatingWebhookConfigurationList,
-    ],
-    AsyncWithApply[
-        admissionregistration_v1.ValidatingWebhookConfiguration,
-        admissionregistration_v1.ValidatingWebhookConfigurationList,
-    ],
-    AsyncWithDelete[
-        admissionregistration_v1.ValidatingWebhookConfiguration,
-        admissionregistration_v1.ValidatingWebhookConfigurationList,
-    ],
-    AsyncWithDeleteCollection[
-        admissionregistration_v1.ValidatingWebhookConfiguration,
-        admissionregistration_v1.ValidatingWebhookConfigurationList,
+    AsyncWithAllVerbs[
+        "admissionregistration_v1.ValidatingWebhookConfiguration",
+        "admissionregistration_v1.ValidatingWebhookConfigurationList",
     ],
 ):
     """ValidatingWebhookConfigurations: admissionregistration.k8s.io/v1 ValidatingWebhookConfiguration, cluster-scoped; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _VALIDATING_WEBHOOK_CONFIGURATIONS
-    _model = admissionregistration_v1.ValidatingWebhookConfiguration
-    _list_model = admissionregistration_v1.ValidatingWebhookConfigurationList
 
 
 class AsyncAdmissionregistrationV1Client:

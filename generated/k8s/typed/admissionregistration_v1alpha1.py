@@ -6,24 +6,8 @@ from __future__ import annotations
 from typing import Protocol
 
 from kubeset.client import (
-    AsyncWithApply,
-    AsyncWithCreate,
-    AsyncWithDelete,
-    AsyncWithDeleteCollection,
-    AsyncWithGet,
-    AsyncWithList,
-    AsyncWithPatch,
-    AsyncWithUpdate,
-    AsyncWithWatch,
-    WithApply,
-    WithCreate,
-    WithDelete,
-    WithDeleteCollection,
-    WithGet,
-    WithList,
-    WithPatch,
-    WithUpdate,
-    WithWatch,
+    AsyncWithAllVerbs,
+    WithAllVerbs,
 )
 from kubeset.resource import PatchType, ResourceInfo
 from kubeset.rest import AsyncRESTClient, RESTClient
@@ -75,93 +59,25 @@ _MUTATING_ADMISSION_POLICY_BINDINGS = ResourceInfo(
 
 
 class MutatingAdmissionPoliciesClient(
-    WithGet[
-        admissionregistration_v1alpha1.MutatingAdmissionPolicy,
-        admissionregistration_v1alpha1.MutatingAdmissionPolicyList,
-    ],
-    WithList[
-        admissionregistration_v1alpha1.MutatingAdmissionPolicy,
-        admissionregistration_v1alpha1.MutatingAdmissionPolicyList,
-    ],
-    WithWatch[
-        admissionregistration_v1alpha1.MutatingAdmissionPolicy,
-        admissionregistration_v1alpha1.MutatingAdmissionPolicyList,
-    ],
-    WithCreate[
-        admissionregistration_v1alpha1.MutatingAdmissionPolicy,
-        admissionregistration_v1alpha1.MutatingAdmissionPolicyList,
-    ],
-    WithUpdate[
-        admissionregistration_v1alpha1.MutatingAdmissionPolicy,
-        admissionregistration_v1alpha1.MutatingAdmissionPolicyList,
-    ],
-    WithPatch[
-        admissionregistration_v1alpha1.MutatingAdmissionPolicy,
-        admissionregistration_v1alpha1.MutatingAdmissionPolicyList,
-    ],
-    WithApply[
-        admissionregistration_v1alpha1.MutatingAdmissionPolicy,
-        admissionregistration_v1alpha1.MutatingAdmissionPolicyList,
-    ],
-    WithDelete[
-        admissionregistration_v1alpha1.MutatingAdmissionPolicy,
-        admissionregistration_v1alpha1.MutatingAdmissionPolicyList,
-    ],
-    WithDeleteCollection[
-        admissionregistration_v1alpha1.MutatingAdmissionPolicy,
-        admissionregistration_v1alpha1.MutatingAdmissionPolicyList,
+    WithAllVerbs[
+        "admissionregistration_v1alpha1.MutatingAdmissionPolicy",
+        "admissionregistration_v1alpha1.MutatingAdmissionPolicyList",
     ],
 ):
     """MutatingAdmissionPolicies: admissionregistration.k8s.io/v1alpha1 MutatingAdmissionPolicy, cluster-scoped; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _MUTATING_ADMISSION_POLICIES
-    _model = admissionregistration_v1alpha1.MutatingAdmissionPolicy
-    _list_model = admissionregistration_v1alpha1.MutatingAdmissionPolicyList
 
 
 class MutatingAdmissionPolicyBindingsClient(
-    WithGet[
-        admissionregistration_v1alpha1.MutatingAdmissionPolicyBinding,
-        admissionregistration_v1alpha1.MutatingAdmissionPolicyBindingList,
-    ],
-    WithList[
-        admissionregistration_v1alpha1.MutatingAdmissionPolicyBinding,
-        admissionregistration_v1alpha1.MutatingAdmissionPolicyBindingList,
-    ],
-    WithWatch[
-        admissionregistration_v1alpha1.MutatingAdmissionPolicyBinding,
-        admissionregistration_v1alpha1.MutatingAdmissionPolicyBindingList,
-    ],
-    WithCreate[
-        admissionregistration_v1alpha1.MutatingAdmissionPolicyBinding,
-        admissionregistration_v1alpha1.MutatingAdmissionPolicyBindingList,
-    ],
-    WithUpdate[
-        admissionregistration_v1alpha1.MutatingAdmissionPolicyBinding,
-        admissionregistration_v1alpha1.MutatingAdmissionPolicyBindingList,
-    ],
-    WithPatch[
-        admissionregistration_v1alpha1.MutatingAdmissionPolicyBinding,
-        admissionregistration_v1alpha1.MutatingAdmissionPolicyBindingList,
-    ],
-    WithApply[
-        admissionregistration_v1alpha1.MutatingAdmissionPolicyBinding,
-        admissionregistration_v1alpha1.MutatingAdmissionPolicyBindingList,
-    ],
-    WithDelete[
-        admissionregistration_v1alpha1.MutatingAdmissionPolicyBinding,
-        admissionregistration_v1alpha1.MutatingAdmissionPolicyBindingList,
-    ],
-    WithDeleteCollection[
-        admissionregistration_v1alpha1.MutatingAdmissionPolicyBinding,
-        admissionregistration_v1alpha1.MutatingAdmissionPolicyBindingList,
+    WithAllVerbs[
+        "admissionregistration_v1alpha1.MutatingAdmissionPolicyBinding",
+        "admissionregistration_v1alpha1.MutatingAdmissionPolicyBindingList",
     ],
 ):
     """MutatingAdmissionPolicyBindings: admissionregistration.k8s.io/v1alpha1 MutatingAdmissionPolicyBinding, cluster-scoped; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _MUTATING_ADMISSION_POLICY_BINDINGS
-    _model = admissionregistration_v1alpha1.MutatingAdmissionPolicyBinding
-    _list_model = admissionregistration_v1alpha1.MutatingAdmissionPolicyBindingList
 
 
 class AdmissionregistrationV1alpha1Client:
@@ -200,93 +116,25 @@ class AdmissionregistrationV1alpha1Interface(
 
 
 class AsyncMutatingAdmissionPoliciesClient(
-    AsyncWithGet[
-        admissionregistration_v1alpha1.MutatingAdmissionPolicy,
-        admissionregistration_v1alpha1.MutatingAdmissionPolicyList,
-    ],
-    AsyncWithList[
-        admissionregistration_v1alpha1.MutatingAdmissionPolicy,
-        admissionregistration_v1alpha1.MutatingAdmissionPolicyList,
-    ],
-    AsyncWithWatch[
-        admissionregistration_v1alpha1.MutatingAdmissionPolicy,
-        admissionregistration_v1alpha1.MutatingAdmissionPolicyList,
-    ],
-    AsyncWithCreate[
-        admissionregistration_v1alpha1.MutatingAdmissionPolicy,
-        admissionregistration_v1alpha1.MutatingAdmissionPolicyList,
-    ],
-    AsyncWithUpdate[
-        admissionregistration_v1alpha1.MutatingAdmissionPolicy,
-        admissionregistration_v1alpha1.MutatingAdmissionPolicyList,
-    ],
-    AsyncWithPatch[
-        admissionregistration_v1alpha1.MutatingAdmissionPolicy,
-        admissionregistration_v1alpha1.MutatingAdmissionPolicyList,
-    ],
-    AsyncWithApply[
-        admissionregistration_v1alpha1.MutatingAdmissionPolicy,
-        admissionregistration_v1alpha1.MutatingAdmissionPolicyList,
-    ],
-    AsyncWithDelete[
-        admissionregistration_v1alpha1.MutatingAdmissionPolicy,
-        admissionregistration_v1alpha1.MutatingAdmissionPolicyList,
-    ],
-    AsyncWithDeleteCollection[
-        admissionregistration_v1alpha1.MutatingAdmissionPolicy,
-        admissionregistration_v1alpha1.MutatingAdmissionPolicyList,
+    AsyncWithAllVerbs[
+        "admissionregistration_v1alpha1.MutatingAdmissionPolicy",
+        "admissionregistration_v1alpha1.MutatingAdmissionPolicyList",
     ],
 ):
     """MutatingAdmissionPolicies: admissionregistration.k8s.io/v1alpha1 MutatingAdmissionPolicy, cluster-scoped; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _MUTATING_ADMISSION_POLICIES
-    _model = admissionregistration_v1alpha1.MutatingAdmissionPolicy
-    _list_model = admissionregistration_v1alpha1.MutatingAdmissionPolicyList
 
 
 class AsyncMutatingAdmissionPolicyBindingsClient(
-    AsyncWithGet[
-        admissionregistration_v1alpha1.MutatingAdmissionPolicyBinding,
-        admissionregistration_v1alpha1.MutatingAdmissionPolicyBindingList,
-    ],
-    AsyncWithList[
-        admissionregistration_v1alpha1.MutatingAdmissionPolicyBinding,
-        admissionregistration_v1alpha1.MutatingAdmissionPolicyBindingList,
-    ],
-    AsyncWithWatch[
-        admissionregistration_v1alpha1.MutatingAdmissionPolicyBinding,
-        admissionregistration_v1alpha1.MutatingAdmissionPolicyBindingList,
-    ],
-    AsyncWithCreate[
-        admissionregistration_v1alpha1.MutatingAdmissionPolicyBinding,
-        admissionregistration_v1alpha1.MutatingAdmissionPolicyBindingList,
-    ],
-    AsyncWithUpdate[
-        admissionregistration_v1alpha1.MutatingAdmissionPolicyBinding,
-        admissionregistration_v1alpha1.MutatingAdmissionPolicyBindingList,
-    ],
-    AsyncWithPatch[
-        admissionregistration_v1alpha1.MutatingAdmissionPolicyBinding,
-        admissionregistration_v1alpha1.MutatingAdmissionPolicyBindingList,
-    ],
-    AsyncWithApply[
-        admissionregistration_v1alpha1.MutatingAdmissionPolicyBinding,
-        admissionregistration_v1alpha1.MutatingAdmissionPolicyBindingList,
-    ],
-    AsyncWithDelete[
-        admissionregistration_v1alpha1.MutatingAdmissionPolicyBinding,
-        admissionregistration_v1alpha1.MutatingAdmissionPolicyBindingList,
-    ],
-    AsyncWithDeleteCollection[
-        admissionregistration_v1alpha1.MutatingAdmissionPolicyBinding,
-        admissionregistration_v1alpha1.MutatingAdmissionPolicyBindingList,
+    AsyncWithAllVerbs[
+        "admissionregistration_v1alpha1.MutatingAdmissionPolicyBinding",
+        "admissionregistration_v1alpha1.MutatingAdmissionPolicyBindingList",
     ],
 ):
     """MutatingAdmissionPolicyBindings: admissionregistration.k8s.io/v1alpha1 MutatingAdmissionPolicyBinding, cluster-scoped; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _MUTATING_ADMISSION_POLICY_BINDINGS
-    _model = admissionregistration_v1alpha1.MutatingAdmissionPolicyBinding
-    _list_model = admissionregistration_v1alpha1.MutatingAdmissionPolicyBindingList
 
 
 class AsyncAdmissionregistrationV1alpha1Client:

@@ -6,24 +6,8 @@ from __future__ import annotations
 from typing import Protocol
 
 from kubeset.client import (
-    AsyncWithApply,
-    AsyncWithCreate,
-    AsyncWithDelete,
-    AsyncWithDeleteCollection,
-    AsyncWithGet,
-    AsyncWithList,
-    AsyncWithPatch,
-    AsyncWithUpdate,
-    AsyncWithWatch,
-    WithApply,
-    WithCreate,
-    WithDelete,
-    WithDeleteCollection,
-    WithGet,
-    WithList,
-    WithPatch,
-    WithUpdate,
-    WithWatch,
+    AsyncWithAllVerbs,
+    WithAllVerbs,
 )
 from kubeset.resource import PatchType, ResourceInfo
 from kubeset.rest import AsyncRESTClient, RESTClient
@@ -75,93 +59,25 @@ _MUTATING_ADMISSION_POLICY_BINDINGS = ResourceInfo(
 
 
 class MutatingAdmissionPoliciesClient(
-    WithGet[
-        admissionregistration_v1beta1.MutatingAdmissionPolicy,
-        admissionregistration_v1beta1.MutatingAdmissionPolicyList,
-    ],
-    WithList[
-        admissionregistration_v1beta1.MutatingAdmissionPolicy,
-        admissionregistration_v1beta1.MutatingAdmissionPolicyList,
-    ],
-    WithWatch[
-        admissionregistration_v1beta1.MutatingAdmissionPolicy,
-        admissionregistration_v1beta1.MutatingAdmissionPolicyList,
-    ],
-    WithCreate[
-        admissionregistration_v1beta1.MutatingAdmissionPolicy,
-        admissionregistration_v1beta1.MutatingAdmissionPolicyList,
-    ],
-    WithUpdate[
-        admissionregistration_v1beta1.MutatingAdmissionPolicy,
-        admissionregistration_v1beta1.MutatingAdmissionPolicyList,
-    ],
-    WithPatch[
-        admissionregistration_v1beta1.MutatingAdmissionPolicy,
-        admissionregistration_v1beta1.MutatingAdmissionPolicyList,
-    ],
-    WithApply[
-        admissionregistration_v1beta1.MutatingAdmissionPolicy,
-        admissionregistration_v1beta1.MutatingAdmissionPolicyList,
-    ],
-    WithDelete[
-        admissionregistration_v1beta1.MutatingAdmissionPolicy,
-        admissionregistration_v1beta1.MutatingAdmissionPolicyList,
-    ],
-    WithDeleteCollection[
-        admissionregistration_v1beta1.MutatingAdmissionPolicy,
-        admissionregistration_v1beta1.MutatingAdmissionPolicyList,
+    WithAllVerbs[
+        "admissionregistration_v1beta1.MutatingAdmissionPolicy",
+        "admissionregistration_v1beta1.MutatingAdmissionPolicyList",
     ],
 ):
     """MutatingAdmissionPolicies: admissionregistration.k8s.io/v1beta1 MutatingAdmissionPolicy, cluster-scoped; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _MUTATING_ADMISSION_POLICIES
-    _model = admissionregistration_v1beta1.MutatingAdmissionPolicy
-    _list_model = admissionregistration_v1beta1.MutatingAdmissionPolicyList
 
 
 class MutatingAdmissionPolicyBindingsClient(
-    WithGet[
-        admissionregistration_v1beta1.MutatingAdmissionPolicyBinding,
-        admissionregistration_v1beta1.MutatingAdmissionPolicyBindingList,
-    ],
-    WithList[
-        admissionregistration_v1beta1.MutatingAdmissionPolicyBinding,
-        admissionregistration_v1beta1.MutatingAdmissionPolicyBindingList,
-    ],
-    WithWatch[
-        admissionregistration_v1beta1.MutatingAdmissionPolicyBinding,
-        admissionregistration_v1beta1.MutatingAdmissionPolicyBindingList,
-    ],
-    WithCreate[
-        admissionregistration_v1beta1.MutatingAdmissionPolicyBinding,
-        admissionregistration_v1beta1.MutatingAdmissionPolicyBindingList,
-    ],
-    WithUpdate[
-        admissionregistration_v1beta1.MutatingAdmissionPolicyBinding,
-        admissionregistration_v1beta1.MutatingAdmissionPolicyBindingList,
-    ],
-    WithPatch[
-        admissionregistration_v1beta1.MutatingAdmissionPolicyBinding,
-        admissionregistration_v1beta1.MutatingAdmissionPolicyBindingList,
-    ],
-    WithApply[
-        admissionregistration_v1beta1.MutatingAdmissionPolicyBinding,
-        admissionregistration_v1beta1.MutatingAdmissionPolicyBindingList,
-    ],
-    WithDelete[
-        admissionregistration_v1beta1.MutatingAdmissionPolicyBinding,
-        admissionregistration_v1beta1.MutatingAdmissionPolicyBindingList,
-    ],
-    WithDeleteCollection[
-        admissionregistration_v1beta1.MutatingAdmissionPolicyBinding,
-        admissionregistration_v1beta1.MutatingAdmissionPolicyBindingList,
+    WithAllVerbs[
+        "admissionregistration_v1beta1.MutatingAdmissionPolicyBinding",
+        "admissionregistration_v1beta1.MutatingAdmissionPolicyBindingList",
     ],
 ):
     """MutatingAdmissionPolicyBindings: admissionregistration.k8s.io/v1beta1 MutatingAdmissionPolicyBinding, cluster-scoped; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _MUTATING_ADMISSION_POLICY_BINDINGS
-    _model = admissionregistration_v1beta1.MutatingAdmissionPolicyBinding
-    _list_model = admissionregistration_v1beta1.MutatingAdmissionPolicyBindingList
 
 
 class AdmissionregistrationV1beta1Client:
@@ -200,93 +116,25 @@ class AdmissionregistrationV1beta1Interface(
 
 
 class AsyncMutatingAdmissionPoliciesClient(
-    AsyncWithGet[
-        admissionregistration_v1beta1.MutatingAdmissionPolicy,
-        admissionregistration_v1beta1.MutatingAdmissionPolicyList,
-    ],
-    AsyncWithList[
-        admissionregistration_v1beta1.MutatingAdmissionPolicy,
-        admissionregistration_v1beta1.MutatingAdmissionPolicyList,
-    ],
-    AsyncWithWatch[
-        admissionregistration_v1beta1.MutatingAdmissionPolicy,
-        admissionregistration_v1beta1.MutatingAdmissionPolicyList,
-    ],
-    AsyncWithCreate[
-        admissionregistration_v1beta1.MutatingAdmissionPolicy,
-        admissionregistration_v1beta1.MutatingAdmissionPolicyList,
-    ],
-    AsyncWithUpdate[
-        admissionregistration_v1beta1.MutatingAdmissionPolicy,
-        admissionregistration_v1beta1.MutatingAdmissionPolicyList,
-    ],
-    AsyncWithPatch[
-        admissionregistration_v1beta1.MutatingAdmissionPolicy,
-        admissionregistration_v1beta1.MutatingAdmissionPolicyList,
-    ],
-    AsyncWithApply[
-        admissionregistration_v1beta1.MutatingAdmissionPolicy,
-        admissionregistration_v1beta1.MutatingAdmissionPolicyList,
-    ],
-    AsyncWithDelete[
-        admissionregistration_v1beta1.MutatingAdmissionPolicy,
-        admissionregistration_v1beta1.MutatingAdmissionPolicyList,
-    ],
-    AsyncWithDeleteCollection[
-        admissionregistration_v1beta1.MutatingAdmissionPolicy,
-        admissionregistration_v1beta1.MutatingAdmissionPolicyList,
+    AsyncWithAllVerbs[
+        "admissionregistration_v1beta1.MutatingAdmissionPolicy",
+        "admissionregistration_v1beta1.MutatingAdmissionPolicyList",
     ],
 ):
     """MutatingAdmissionPolicies: admissionregistration.k8s.io/v1beta1 MutatingAdmissionPolicy, cluster-scoped; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _MUTATING_ADMISSION_POLICIES
-    _model = admissionregistration_v1beta1.MutatingAdmissionPolicy
-    _list_model = admissionregistration_v1beta1.MutatingAdmissionPolicyList
 
 
 class AsyncMutatingAdmissionPolicyBindingsClient(
-    AsyncWithGet[
-        admissionregistration_v1beta1.MutatingAdmissionPolicyBinding,
-        admissionregistration_v1beta1.MutatingAdmissionPolicyBindingList,
-    ],
-    AsyncWithList[
-        admissionregistration_v1beta1.MutatingAdmissionPolicyBinding,
-        admissionregistration_v1beta1.MutatingAdmissionPolicyBindingList,
-    ],
-    AsyncWithWatch[
-        admissionregistration_v1beta1.MutatingAdmissionPolicyBinding,
-        admissionregistration_v1beta1.MutatingAdmissionPolicyBindingList,
-    ],
-    AsyncWithCreate[
-        admissionregistration_v1beta1.MutatingAdmissionPolicyBinding,
-        admissionregistration_v1beta1.MutatingAdmissionPolicyBindingList,
-    ],
-    AsyncWithUpdate[
-        admissionregistration_v1beta1.MutatingAdmissionPolicyBinding,
-        admissionregistration_v1beta1.MutatingAdmissionPolicyBindingList,
-    ],
-    AsyncWithPatch[
-        admissionregistration_v1beta1.MutatingAdmissionPolicyBinding,
-        admissionregistration_v1beta1.MutatingAdmissionPolicyBindingList,
-    ],
-    AsyncWithApply[
-        admissionregistration_v1beta1.MutatingAdmissionPolicyBinding,
-        admissionregistration_v1beta1.MutatingAdmissionPolicyBindingList,
-    ],
-    AsyncWithDelete[
-        admissionregistration_v1beta1.MutatingAdmissionPolicyBinding,
-        admissionregistration_v1beta1.MutatingAdmissionPolicyBindingList,
-    ],
-    AsyncWithDeleteCollection[
-        admissionregistration_v1beta1.MutatingAdmissionPolicyBinding,
-        admissionregistration_v1beta1.MutatingAdmissionPolicyBindingList,
+    AsyncWithAllVerbs[
+        "admissionregistration_v1beta1.MutatingAdmissionPolicyBinding",
+        "admissionregistration_v1beta1.MutatingAdmissionPolicyBindingList",
     ],
 ):
     """MutatingAdmissionPolicyBindings: admissionregistration.k8s.io/v1beta1 MutatingAdmissionPolicyBinding, cluster-scoped; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _MUTATING_ADMISSION_POLICY_BINDINGS
-    _model = admissionregistration_v1beta1.MutatingAdmissionPolicyBinding
-    _list_model = admissionregistration_v1beta1.MutatingAdmissionPolicyBindingList
 
 
 class AsyncAdmissionregistrationV1beta1Client:

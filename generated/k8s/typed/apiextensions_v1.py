@@ -6,24 +6,8 @@ from __future__ import annotations
 from typing import Protocol, Unpack
 
 from kubeset.client import (
-    AsyncWithApply,
-    AsyncWithCreate,
-    AsyncWithDelete,
-    AsyncWithDeleteCollection,
-    AsyncWithGet,
-    AsyncWithList,
-    AsyncWithPatch,
-    AsyncWithUpdate,
-    AsyncWithWatch,
-    WithApply,
-    WithCreate,
-    WithDelete,
-    WithDeleteCollection,
-    WithGet,
-    WithList,
-    WithPatch,
-    WithUpdate,
-    WithWatch,
+    AsyncWithAllVerbs,
+    WithAllVerbs,
 )
 from kubeset.resource import (
     ApplyOptions,
@@ -64,39 +48,13 @@ _CUSTOM_RESOURCE_DEFINITIONS = ResourceInfo(
 
 
 class CustomResourceDefinitionsClient(
-    WithGet[
-        apiextensions_v1.CustomResourceDefinition, apiextensions_v1.CustomResourceDefinitionList
-    ],
-    WithList[
-        apiextensions_v1.CustomResourceDefinition, apiextensions_v1.CustomResourceDefinitionList
-    ],
-    WithWatch[
-        apiextensions_v1.CustomResourceDefinition, apiextensions_v1.CustomResourceDefinitionList
-    ],
-    WithCreate[
-        apiextensions_v1.CustomResourceDefinition, apiextensions_v1.CustomResourceDefinitionList
-    ],
-    WithUpdate[
-        apiextensions_v1.CustomResourceDefinition, apiextensions_v1.CustomResourceDefinitionList
-    ],
-    WithPatch[
-        apiextensions_v1.CustomResourceDefinition, apiextensions_v1.CustomResourceDefinitionList
-    ],
-    WithApply[
-        apiextensions_v1.CustomResourceDefinition, apiextensions_v1.CustomResourceDefinitionList
-    ],
-    WithDelete[
-        apiextensions_v1.CustomResourceDefinition, apiextensions_v1.CustomResourceDefinitionList
-    ],
-    WithDeleteCollection[
-        apiextensions_v1.CustomResourceDefinition, apiextensions_v1.CustomResourceDefinitionList
+    WithAllVerbs[
+        "apiextensions_v1.CustomResourceDefinition", "apiextensions_v1.CustomResourceDefinitionList"
     ],
 ):
     """CustomResourceDefinitions: apiextensions.k8s.io/v1 CustomResourceDefinition, cluster-scoped; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _CUSTOM_RESOURCE_DEFINITIONS
-    _model = apiextensions_v1.CustomResourceDefinition
-    _list_model = apiextensions_v1.CustomResourceDefinitionList
 
     def get_status(self, name: str) -> apiextensions_v1.CustomResourceDefinition:
         """Read the ``status`` subresource of ``name``."""
@@ -172,39 +130,13 @@ class ApiextensionsV1Interface(
 
 
 class AsyncCustomResourceDefinitionsClient(
-    AsyncWithGet[
-        apiextensions_v1.CustomResourceDefinition, apiextensions_v1.CustomResourceDefinitionList
-    ],
-    AsyncWithList[
-        apiextensions_v1.CustomResourceDefinition, apiextensions_v1.CustomResourceDefinitionList
-    ],
-    AsyncWithWatch[
-        apiextensions_v1.CustomResourceDefinition, apiextensions_v1.CustomResourceDefinitionList
-    ],
-    AsyncWithCreate[
-        apiextensions_v1.CustomResourceDefinition, apiextensions_v1.CustomResourceDefinitionList
-    ],
-    AsyncWithUpdate[
-        apiextensions_v1.CustomResourceDefinition, apiextensions_v1.CustomResourceDefinitionList
-    ],
-    AsyncWithPatch[
-        apiextensions_v1.CustomResourceDefinition, apiextensions_v1.CustomResourceDefinitionList
-    ],
-    AsyncWithApply[
-        apiextensions_v1.CustomResourceDefinition, apiextensions_v1.CustomResourceDefinitionList
-    ],
-    AsyncWithDelete[
-        apiextensions_v1.CustomResourceDefinition, apiextensions_v1.CustomResourceDefinitionList
-    ],
-    AsyncWithDeleteCollection[
-        apiextensions_v1.CustomResourceDefinition, apiextensions_v1.CustomResourceDefinitionList
+    AsyncWithAllVerbs[
+        "apiextensions_v1.CustomResourceDefinition", "apiextensions_v1.CustomResourceDefinitionList"
     ],
 ):
     """CustomResourceDefinitions: apiextensions.k8s.io/v1 CustomResourceDefinition, cluster-scoped; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _CUSTOM_RESOURCE_DEFINITIONS
-    _model = apiextensions_v1.CustomResourceDefinition
-    _list_model = apiextensions_v1.CustomResourceDefinitionList
 
     async def get_status(self, name: str) -> apiextensions_v1.CustomResourceDefinition:
         """Read the ``status`` subresource of ``name``."""

@@ -6,24 +6,8 @@ from __future__ import annotations
 from typing import Protocol, Unpack
 
 from kubeset.client import (
-    AsyncWithApply,
-    AsyncWithCreate,
-    AsyncWithDelete,
-    AsyncWithDeleteCollection,
-    AsyncWithGet,
-    AsyncWithList,
-    AsyncWithPatch,
-    AsyncWithUpdate,
-    AsyncWithWatch,
-    WithApply,
-    WithCreate,
-    WithDelete,
-    WithDeleteCollection,
-    WithGet,
-    WithList,
-    WithPatch,
-    WithUpdate,
-    WithWatch,
+    AsyncWithAllVerbs,
+    WithAllVerbs,
 )
 from kubeset.resource import (
     ApplyOptions,
@@ -64,21 +48,11 @@ _API_SERVICES = ResourceInfo(
 
 
 class APIServicesClient(
-    WithGet[apiregistration_v1.APIService, apiregistration_v1.APIServiceList],
-    WithList[apiregistration_v1.APIService, apiregistration_v1.APIServiceList],
-    WithWatch[apiregistration_v1.APIService, apiregistration_v1.APIServiceList],
-    WithCreate[apiregistration_v1.APIService, apiregistration_v1.APIServiceList],
-    WithUpdate[apiregistration_v1.APIService, apiregistration_v1.APIServiceList],
-    WithPatch[apiregistration_v1.APIService, apiregistration_v1.APIServiceList],
-    WithApply[apiregistration_v1.APIService, apiregistration_v1.APIServiceList],
-    WithDelete[apiregistration_v1.APIService, apiregistration_v1.APIServiceList],
-    WithDeleteCollection[apiregistration_v1.APIService, apiregistration_v1.APIServiceList],
+    WithAllVerbs["apiregistration_v1.APIService", "apiregistration_v1.APIServiceList"],
 ):
     """APIServices: apiregistration.k8s.io/v1 APIService, cluster-scoped; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _API_SERVICES
-    _model = apiregistration_v1.APIService
-    _list_model = apiregistration_v1.APIServiceList
 
     def get_status(self, name: str) -> apiregistration_v1.APIService:
         """Read the ``status`` subresource of ``name``."""
@@ -154,21 +128,11 @@ class ApiregistrationV1Interface(
 
 
 class AsyncAPIServicesClient(
-    AsyncWithGet[apiregistration_v1.APIService, apiregistration_v1.APIServiceList],
-    AsyncWithList[apiregistration_v1.APIService, apiregistration_v1.APIServiceList],
-    AsyncWithWatch[apiregistration_v1.APIService, apiregistration_v1.APIServiceList],
-    AsyncWithCreate[apiregistration_v1.APIService, apiregistration_v1.APIServiceList],
-    AsyncWithUpdate[apiregistration_v1.APIService, apiregistration_v1.APIServiceList],
-    AsyncWithPatch[apiregistration_v1.APIService, apiregistration_v1.APIServiceList],
-    AsyncWithApply[apiregistration_v1.APIService, apiregistration_v1.APIServiceList],
-    AsyncWithDelete[apiregistration_v1.APIService, apiregistration_v1.APIServiceList],
-    AsyncWithDeleteCollection[apiregistration_v1.APIService, apiregistration_v1.APIServiceList],
+    AsyncWithAllVerbs["apiregistration_v1.APIService", "apiregistration_v1.APIServiceList"],
 ):
     """APIServices: apiregistration.k8s.io/v1 APIService, cluster-scoped; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _API_SERVICES
-    _model = apiregistration_v1.APIService
-    _list_model = apiregistration_v1.APIServiceList
 
     async def get_status(self, name: str) -> apiregistration_v1.APIService:
         """Read the ``status`` subresource of ``name``."""

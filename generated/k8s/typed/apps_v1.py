@@ -6,24 +6,8 @@ from __future__ import annotations
 from typing import Protocol, Unpack
 
 from kubeset.client import (
-    AsyncWithApply,
-    AsyncWithCreate,
-    AsyncWithDelete,
-    AsyncWithDeleteCollection,
-    AsyncWithGet,
-    AsyncWithList,
-    AsyncWithPatch,
-    AsyncWithUpdate,
-    AsyncWithWatch,
-    WithApply,
-    WithCreate,
-    WithDelete,
-    WithDeleteCollection,
-    WithGet,
-    WithList,
-    WithPatch,
-    WithUpdate,
-    WithWatch,
+    AsyncWithAllVerbs,
+    WithAllVerbs,
 )
 from kubeset.resource import (
     ApplyOptions,
@@ -145,39 +129,19 @@ _STATEFUL_SETS = ResourceInfo(
 
 
 class ControllerRevisionsClient(
-    WithGet[apps_v1.ControllerRevision, apps_v1.ControllerRevisionList],
-    WithList[apps_v1.ControllerRevision, apps_v1.ControllerRevisionList],
-    WithWatch[apps_v1.ControllerRevision, apps_v1.ControllerRevisionList],
-    WithCreate[apps_v1.ControllerRevision, apps_v1.ControllerRevisionList],
-    WithUpdate[apps_v1.ControllerRevision, apps_v1.ControllerRevisionList],
-    WithPatch[apps_v1.ControllerRevision, apps_v1.ControllerRevisionList],
-    WithApply[apps_v1.ControllerRevision, apps_v1.ControllerRevisionList],
-    WithDelete[apps_v1.ControllerRevision, apps_v1.ControllerRevisionList],
-    WithDeleteCollection[apps_v1.ControllerRevision, apps_v1.ControllerRevisionList],
+    WithAllVerbs["apps_v1.ControllerRevision", "apps_v1.ControllerRevisionList"],
 ):
     """ControllerRevisions: apps/v1 ControllerRevision, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _CONTROLLER_REVISIONS
-    _model = apps_v1.ControllerRevision
-    _list_model = apps_v1.ControllerRevisionList
 
 
 class DaemonSetsClient(
-    WithGet[apps_v1.DaemonSet, apps_v1.DaemonSetList],
-    WithList[apps_v1.DaemonSet, apps_v1.DaemonSetList],
-    WithWatch[apps_v1.DaemonSet, apps_v1.DaemonSetList],
-    WithCreate[apps_v1.DaemonSet, apps_v1.DaemonSetList],
-    WithUpdate[apps_v1.DaemonSet, apps_v1.DaemonSetList],
-    WithPatch[apps_v1.DaemonSet, apps_v1.DaemonSetList],
-    WithApply[apps_v1.DaemonSet, apps_v1.DaemonSetList],
-    WithDelete[apps_v1.DaemonSet, apps_v1.DaemonSetList],
-    WithDeleteCollection[apps_v1.DaemonSet, apps_v1.DaemonSetList],
+    WithAllVerbs["apps_v1.DaemonSet", "apps_v1.DaemonSetList"],
 ):
     """DaemonSets: apps/v1 DaemonSet, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _DAEMON_SETS
-    _model = apps_v1.DaemonSet
-    _list_model = apps_v1.DaemonSetList
 
     def get_status(self, name: str) -> apps_v1.DaemonSet:
         """Read the ``status`` subresource of ``name``."""
@@ -214,21 +178,11 @@ class DaemonSetsClient(
 
 
 class DeploymentsClient(
-    WithGet[apps_v1.Deployment, apps_v1.DeploymentList],
-    WithList[apps_v1.Deployment, apps_v1.DeploymentList],
-    WithWatch[apps_v1.Deployment, apps_v1.DeploymentList],
-    WithCreate[apps_v1.Deployment, apps_v1.DeploymentList],
-    WithUpdate[apps_v1.Deployment, apps_v1.DeploymentList],
-    WithPatch[apps_v1.Deployment, apps_v1.DeploymentList],
-    WithApply[apps_v1.Deployment, apps_v1.DeploymentList],
-    WithDelete[apps_v1.Deployment, apps_v1.DeploymentList],
-    WithDeleteCollection[apps_v1.Deployment, apps_v1.DeploymentList],
+    WithAllVerbs["apps_v1.Deployment", "apps_v1.DeploymentList"],
 ):
     """Deployments: apps/v1 Deployment, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _DEPLOYMENTS
-    _model = apps_v1.Deployment
-    _list_model = apps_v1.DeploymentList
 
     def get_scale(self, name: str) -> autoscaling_v1.Scale:
         """Read the ``scale`` subresource of ``name``."""
@@ -315,21 +269,11 @@ class DeploymentsClient(
 
 
 class ReplicaSetsClient(
-    WithGet[apps_v1.ReplicaSet, apps_v1.ReplicaSetList],
-    WithList[apps_v1.ReplicaSet, apps_v1.ReplicaSetList],
-    WithWatch[apps_v1.ReplicaSet, apps_v1.ReplicaSetList],
-    WithCreate[apps_v1.ReplicaSet, apps_v1.ReplicaSetList],
-    WithUpdate[apps_v1.ReplicaSet, apps_v1.ReplicaSetList],
-    WithPatch[apps_v1.ReplicaSet, apps_v1.ReplicaSetList],
-    WithApply[apps_v1.ReplicaSet, apps_v1.ReplicaSetList],
-    WithDelete[apps_v1.ReplicaSet, apps_v1.ReplicaSetList],
-    WithDeleteCollection[apps_v1.ReplicaSet, apps_v1.ReplicaSetList],
+    WithAllVerbs["apps_v1.ReplicaSet", "apps_v1.ReplicaSetList"],
 ):
     """ReplicaSets: apps/v1 ReplicaSet, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _REPLICA_SETS
-    _model = apps_v1.ReplicaSet
-    _list_model = apps_v1.ReplicaSetList
 
     def get_scale(self, name: str) -> autoscaling_v1.Scale:
         """Read the ``scale`` subresource of ``name``."""
@@ -416,21 +360,11 @@ class ReplicaSetsClient(
 
 
 class StatefulSetsClient(
-    WithGet[apps_v1.StatefulSet, apps_v1.StatefulSetList],
-    WithList[apps_v1.StatefulSet, apps_v1.StatefulSetList],
-    WithWatch[apps_v1.StatefulSet, apps_v1.StatefulSetList],
-    WithCreate[apps_v1.StatefulSet, apps_v1.StatefulSetList],
-    WithUpdate[apps_v1.StatefulSet, apps_v1.StatefulSetList],
-    WithPatch[apps_v1.StatefulSet, apps_v1.StatefulSetList],
-    WithApply[apps_v1.StatefulSet, apps_v1.StatefulSetList],
-    WithDelete[apps_v1.StatefulSet, apps_v1.StatefulSetList],
-    WithDeleteCollection[apps_v1.StatefulSet, apps_v1.StatefulSetList],
+    WithAllVerbs["apps_v1.StatefulSet", "apps_v1.StatefulSetList"],
 ):
     """StatefulSets: apps/v1 StatefulSet, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _STATEFUL_SETS
-    _model = apps_v1.StatefulSet
-    _list_model = apps_v1.StatefulSetList
 
     def get_scale(self, name: str) -> autoscaling_v1.Scale:
         """Read the ``scale`` subresource of ``name``."""
@@ -585,39 +519,19 @@ class AppsV1Interface(
 
 
 class AsyncControllerRevisionsClient(
-    AsyncWithGet[apps_v1.ControllerRevision, apps_v1.ControllerRevisionList],
-    AsyncWithList[apps_v1.ControllerRevision, apps_v1.ControllerRevisionList],
-    AsyncWithWatch[apps_v1.ControllerRevision, apps_v1.ControllerRevisionList],
-    AsyncWithCreate[apps_v1.ControllerRevision, apps_v1.ControllerRevisionList],
-    AsyncWithUpdate[apps_v1.ControllerRevision, apps_v1.ControllerRevisionList],
-    AsyncWithPatch[apps_v1.ControllerRevision, apps_v1.ControllerRevisionList],
-    AsyncWithApply[apps_v1.ControllerRevision, apps_v1.ControllerRevisionList],
-    AsyncWithDelete[apps_v1.ControllerRevision, apps_v1.ControllerRevisionList],
-    AsyncWithDeleteCollection[apps_v1.ControllerRevision, apps_v1.ControllerRevisionList],
+    AsyncWithAllVerbs["apps_v1.ControllerRevision", "apps_v1.ControllerRevisionList"],
 ):
     """ControllerRevisions: apps/v1 ControllerRevision, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _CONTROLLER_REVISIONS
-    _model = apps_v1.ControllerRevision
-    _list_model = apps_v1.ControllerRevisionList
 
 
 class AsyncDaemonSetsClient(
-    AsyncWithGet[apps_v1.DaemonSet, apps_v1.DaemonSetList],
-    AsyncWithList[apps_v1.DaemonSet, apps_v1.DaemonSetList],
-    AsyncWithWatch[apps_v1.DaemonSet, apps_v1.DaemonSetList],
-    AsyncWithCreate[apps_v1.DaemonSet, apps_v1.DaemonSetList],
-    AsyncWithUpdate[apps_v1.DaemonSet, apps_v1.DaemonSetList],
-    AsyncWithPatch[apps_v1.DaemonSet, apps_v1.DaemonSetList],
-    AsyncWithApply[apps_v1.DaemonSet, apps_v1.DaemonSetList],
-    AsyncWithDelete[apps_v1.DaemonSet, apps_v1.DaemonSetList],
-    AsyncWithDeleteCollection[apps_v1.DaemonSet, apps_v1.DaemonSetList],
+    AsyncWithAllVerbs["apps_v1.DaemonSet", "apps_v1.DaemonSetList"],
 ):
     """DaemonSets: apps/v1 DaemonSet, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _DAEMON_SETS
-    _model = apps_v1.DaemonSet
-    _list_model = apps_v1.DaemonSetList
 
     async def get_status(self, name: str) -> apps_v1.DaemonSet:
         """Read the ``status`` subresource of ``name``."""
@@ -654,21 +568,11 @@ class AsyncDaemonSetsClient(
 
 
 class AsyncDeploymentsClient(
-    AsyncWithGet[apps_v1.Deployment, apps_v1.DeploymentList],
-    AsyncWithList[apps_v1.Deployment, apps_v1.DeploymentList],
-    AsyncWithWatch[apps_v1.Deployment, apps_v1.DeploymentList],
-    AsyncWithCreate[apps_v1.Deployment, apps_v1.DeploymentList],
-    AsyncWithUpdate[apps_v1.Deployment, apps_v1.DeploymentList],
-    AsyncWithPatch[apps_v1.Deployment, apps_v1.DeploymentList],
-    AsyncWithApply[apps_v1.Deployment, apps_v1.DeploymentList],
-    AsyncWithDelete[apps_v1.Deployment, apps_v1.DeploymentList],
-    AsyncWithDeleteCollection[apps_v1.Deployment, apps_v1.DeploymentList],
+    AsyncWithAllVerbs["apps_v1.Deployment", "apps_v1.DeploymentList"],
 ):
     """Deployments: apps/v1 Deployment, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _DEPLOYMENTS
-    _model = apps_v1.Deployment
-    _list_model = apps_v1.DeploymentList
 
     async def get_scale(self, name: str) -> autoscaling_v1.Scale:
         """Read the ``scale`` subresource of ``name``."""
@@ -755,21 +659,11 @@ class AsyncDeploymentsClient(
 
 
 class AsyncReplicaSetsClient(
-    AsyncWithGet[apps_v1.ReplicaSet, apps_v1.ReplicaSetList],
-    AsyncWithList[apps_v1.ReplicaSet, apps_v1.ReplicaSetList],
-    AsyncWithWatch[apps_v1.ReplicaSet, apps_v1.ReplicaSetList],
-    AsyncWithCreate[apps_v1.ReplicaSet, apps_v1.ReplicaSetList],
-    AsyncWithUpdate[apps_v1.ReplicaSet, apps_v1.ReplicaSetList],
-    AsyncWithPatch[apps_v1.ReplicaSet, apps_v1.ReplicaSetList],
-    AsyncWithApply[apps_v1.ReplicaSet, apps_v1.ReplicaSetList],
-    AsyncWithDelete[apps_v1.ReplicaSet, apps_v1.ReplicaSetList],
-    AsyncWithDeleteCollection[apps_v1.ReplicaSet, apps_v1.ReplicaSetList],
+    AsyncWithAllVerbs["apps_v1.ReplicaSet", "apps_v1.ReplicaSetList"],
 ):
     """ReplicaSets: apps/v1 ReplicaSet, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _REPLICA_SETS
-    _model = apps_v1.ReplicaSet
-    _list_model = apps_v1.ReplicaSetList
 
     async def get_scale(self, name: str) -> autoscaling_v1.Scale:
         """Read the ``scale`` subresource of ``name``."""
@@ -856,21 +750,11 @@ class AsyncReplicaSetsClient(
 
 
 class AsyncStatefulSetsClient(
-    AsyncWithGet[apps_v1.StatefulSet, apps_v1.StatefulSetList],
-    AsyncWithList[apps_v1.StatefulSet, apps_v1.StatefulSetList],
-    AsyncWithWatch[apps_v1.StatefulSet, apps_v1.StatefulSetList],
-    AsyncWithCreate[apps_v1.StatefulSet, apps_v1.StatefulSetList],
-    AsyncWithUpdate[apps_v1.StatefulSet, apps_v1.StatefulSetList],
-    AsyncWithPatch[apps_v1.StatefulSet, apps_v1.StatefulSetList],
-    AsyncWithApply[apps_v1.StatefulSet, apps_v1.StatefulSetList],
-    AsyncWithDelete[apps_v1.StatefulSet, apps_v1.StatefulSetList],
-    AsyncWithDeleteCollection[apps_v1.StatefulSet, apps_v1.StatefulSetList],
+    AsyncWithAllVerbs["apps_v1.StatefulSet", "apps_v1.StatefulSetList"],
 ):
     """StatefulSets: apps/v1 StatefulSet, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _STATEFUL_SETS
-    _model = apps_v1.StatefulSet
-    _list_model = apps_v1.StatefulSetList
 
     async def get_scale(self, name: str) -> autoscaling_v1.Scale:
         """Read the ``scale`` subresource of ``name``."""

@@ -10,7 +10,7 @@ from kubeset.client import (
     WithCreate,
 )
 from kubeset.model import KubeModel
-from kubeset.resource import ResourceInfo
+from kubeset.resource import PatchType, ResourceInfo
 from kubeset.rest import AsyncRESTClient, RESTClient
 
 from ..models import authentication_v1
@@ -56,23 +56,19 @@ _TOKEN_REVIEWS = ResourceInfo(
 
 
 class SelfSubjectReviewsClient(
-    WithCreate[authentication_v1.SelfSubjectReview, KubeModel],
+    WithCreate["authentication_v1.SelfSubjectReview", "KubeModel"],
 ):
     """SelfSubjectReviews: authentication.k8s.io/v1 SelfSubjectReview, cluster-scoped; verbs create."""
 
     _info = _SELF_SUBJECT_REVIEWS
-    _model = authentication_v1.SelfSubjectReview
-    _list_model = KubeModel
 
 
 class TokenReviewsClient(
-    WithCreate[authentication_v1.TokenReview, KubeModel],
+    WithCreate["authentication_v1.TokenReview", "KubeModel"],
 ):
     """TokenReviews: authentication.k8s.io/v1 TokenReview, cluster-scoped; verbs create."""
 
     _info = _TOKEN_REVIEWS
-    _model = authentication_v1.TokenReview
-    _list_model = KubeModel
 
 
 class AuthenticationV1Client:
@@ -111,23 +107,19 @@ class AuthenticationV1Interface(
 
 
 class AsyncSelfSubjectReviewsClient(
-    AsyncWithCreate[authentication_v1.SelfSubjectReview, KubeModel],
+    AsyncWithCreate["authentication_v1.SelfSubjectReview", "KubeModel"],
 ):
     """SelfSubjectReviews: authentication.k8s.io/v1 SelfSubjectReview, cluster-scoped; verbs create."""
 
     _info = _SELF_SUBJECT_REVIEWS
-    _model = authentication_v1.SelfSubjectReview
-    _list_model = KubeModel
 
 
 class AsyncTokenReviewsClient(
-    AsyncWithCreate[authentication_v1.TokenReview, KubeModel],
+    AsyncWithCreate["authentication_v1.TokenReview", "KubeModel"],
 ):
     """TokenReviews: authentication.k8s.io/v1 TokenReview, cluster-scoped; verbs create."""
 
     _info = _TOKEN_REVIEWS
-    _model = authentication_v1.TokenReview
-    _list_model = KubeModel
 
 
 class AsyncAuthenticationV1Client:

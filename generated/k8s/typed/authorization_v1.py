@@ -10,7 +10,7 @@ from kubeset.client import (
     WithCreate,
 )
 from kubeset.model import KubeModel
-from kubeset.resource import ResourceInfo
+from kubeset.resource import PatchType, ResourceInfo
 from kubeset.rest import AsyncRESTClient, RESTClient
 
 from ..models import authorization_v1
@@ -88,43 +88,35 @@ _SUBJECT_ACCESS_REVIEWS = ResourceInfo(
 
 
 class LocalSubjectAccessReviewsClient(
-    WithCreate[authorization_v1.LocalSubjectAccessReview, KubeModel],
+    WithCreate["authorization_v1.LocalSubjectAccessReview", "KubeModel"],
 ):
     """LocalSubjectAccessReviews: authorization.k8s.io/v1 LocalSubjectAccessReview, namespaced; verbs create."""
 
     _info = _LOCAL_SUBJECT_ACCESS_REVIEWS
-    _model = authorization_v1.LocalSubjectAccessReview
-    _list_model = KubeModel
 
 
 class SelfSubjectAccessReviewsClient(
-    WithCreate[authorization_v1.SelfSubjectAccessReview, KubeModel],
+    WithCreate["authorization_v1.SelfSubjectAccessReview", "KubeModel"],
 ):
     """SelfSubjectAccessReviews: authorization.k8s.io/v1 SelfSubjectAccessReview, cluster-scoped; verbs create."""
 
     _info = _SELF_SUBJECT_ACCESS_REVIEWS
-    _model = authorization_v1.SelfSubjectAccessReview
-    _list_model = KubeModel
 
 
 class SelfSubjectRulesReviewsClient(
-    WithCreate[authorization_v1.SelfSubjectRulesReview, KubeModel],
+    WithCreate["authorization_v1.SelfSubjectRulesReview", "KubeModel"],
 ):
     """SelfSubjectRulesReviews: authorization.k8s.io/v1 SelfSubjectRulesReview, cluster-scoped; verbs create."""
 
     _info = _SELF_SUBJECT_RULES_REVIEWS
-    _model = authorization_v1.SelfSubjectRulesReview
-    _list_model = KubeModel
 
 
 class SubjectAccessReviewsClient(
-    WithCreate[authorization_v1.SubjectAccessReview, KubeModel],
+    WithCreate["authorization_v1.SubjectAccessReview", "KubeModel"],
 ):
     """SubjectAccessReviews: authorization.k8s.io/v1 SubjectAccessReview, cluster-scoped; verbs create."""
 
     _info = _SUBJECT_ACCESS_REVIEWS
-    _model = authorization_v1.SubjectAccessReview
-    _list_model = KubeModel
 
 
 class AuthorizationV1Client:
@@ -185,43 +177,35 @@ class AuthorizationV1Interface(
 
 
 class AsyncLocalSubjectAccessReviewsClient(
-    AsyncWithCreate[authorization_v1.LocalSubjectAccessReview, KubeModel],
+    AsyncWithCreate["authorization_v1.LocalSubjectAccessReview", "KubeModel"],
 ):
     """LocalSubjectAccessReviews: authorization.k8s.io/v1 LocalSubjectAccessReview, namespaced; verbs create."""
 
     _info = _LOCAL_SUBJECT_ACCESS_REVIEWS
-    _model = authorization_v1.LocalSubjectAccessReview
-    _list_model = KubeModel
 
 
 class AsyncSelfSubjectAccessReviewsClient(
-    AsyncWithCreate[authorization_v1.SelfSubjectAccessReview, KubeModel],
+    AsyncWithCreate["authorization_v1.SelfSubjectAccessReview", "KubeModel"],
 ):
     """SelfSubjectAccessReviews: authorization.k8s.io/v1 SelfSubjectAccessReview, cluster-scoped; verbs create."""
 
     _info = _SELF_SUBJECT_ACCESS_REVIEWS
-    _model = authorization_v1.SelfSubjectAccessReview
-    _list_model = KubeModel
 
 
 class AsyncSelfSubjectRulesReviewsClient(
-    AsyncWithCreate[authorization_v1.SelfSubjectRulesReview, KubeModel],
+    AsyncWithCreate["authorization_v1.SelfSubjectRulesReview", "KubeModel"],
 ):
     """SelfSubjectRulesReviews: authorization.k8s.io/v1 SelfSubjectRulesReview, cluster-scoped; verbs create."""
 
     _info = _SELF_SUBJECT_RULES_REVIEWS
-    _model = authorization_v1.SelfSubjectRulesReview
-    _list_model = KubeModel
 
 
 class AsyncSubjectAccessReviewsClient(
-    AsyncWithCreate[authorization_v1.SubjectAccessReview, KubeModel],
+    AsyncWithCreate["authorization_v1.SubjectAccessReview", "KubeModel"],
 ):
     """SubjectAccessReviews: authorization.k8s.io/v1 SubjectAccessReview, cluster-scoped; verbs create."""
 
     _info = _SUBJECT_ACCESS_REVIEWS
-    _model = authorization_v1.SubjectAccessReview
-    _list_model = KubeModel
 
 
 class AsyncAuthorizationV1Client:

@@ -6,24 +6,8 @@ from __future__ import annotations
 from typing import Protocol, Unpack
 
 from kubeset.client import (
-    AsyncWithApply,
-    AsyncWithCreate,
-    AsyncWithDelete,
-    AsyncWithDeleteCollection,
-    AsyncWithGet,
-    AsyncWithList,
-    AsyncWithPatch,
-    AsyncWithUpdate,
-    AsyncWithWatch,
-    WithApply,
-    WithCreate,
-    WithDelete,
-    WithDeleteCollection,
-    WithGet,
-    WithList,
-    WithPatch,
-    WithUpdate,
-    WithWatch,
+    AsyncWithAllVerbs,
+    WithAllVerbs,
 )
 from kubeset.resource import (
     ApplyOptions,
@@ -64,23 +48,13 @@ _HORIZONTAL_POD_AUTOSCALERS = ResourceInfo(
 
 
 class HorizontalPodAutoscalersClient(
-    WithGet[autoscaling_v1.HorizontalPodAutoscaler, autoscaling_v1.HorizontalPodAutoscalerList],
-    WithList[autoscaling_v1.HorizontalPodAutoscaler, autoscaling_v1.HorizontalPodAutoscalerList],
-    WithWatch[autoscaling_v1.HorizontalPodAutoscaler, autoscaling_v1.HorizontalPodAutoscalerList],
-    WithCreate[autoscaling_v1.HorizontalPodAutoscaler, autoscaling_v1.HorizontalPodAutoscalerList],
-    WithUpdate[autoscaling_v1.HorizontalPodAutoscaler, autoscaling_v1.HorizontalPodAutoscalerList],
-    WithPatch[autoscaling_v1.HorizontalPodAutoscaler, autoscaling_v1.HorizontalPodAutoscalerList],
-    WithApply[autoscaling_v1.HorizontalPodAutoscaler, autoscaling_v1.HorizontalPodAutoscalerList],
-    WithDelete[autoscaling_v1.HorizontalPodAutoscaler, autoscaling_v1.HorizontalPodAutoscalerList],
-    WithDeleteCollection[
-        autoscaling_v1.HorizontalPodAutoscaler, autoscaling_v1.HorizontalPodAutoscalerList
+    WithAllVerbs[
+        "autoscaling_v1.HorizontalPodAutoscaler", "autoscaling_v1.HorizontalPodAutoscalerList"
     ],
 ):
     """HorizontalPodAutoscalers: autoscaling/v1 HorizontalPodAutoscaler, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _HORIZONTAL_POD_AUTOSCALERS
-    _model = autoscaling_v1.HorizontalPodAutoscaler
-    _list_model = autoscaling_v1.HorizontalPodAutoscalerList
 
     def get_status(self, name: str) -> autoscaling_v1.HorizontalPodAutoscaler:
         """Read the ``status`` subresource of ``name``."""
@@ -156,39 +130,13 @@ class AutoscalingV1Interface(
 
 
 class AsyncHorizontalPodAutoscalersClient(
-    AsyncWithGet[
-        autoscaling_v1.HorizontalPodAutoscaler, autoscaling_v1.HorizontalPodAutoscalerList
-    ],
-    AsyncWithList[
-        autoscaling_v1.HorizontalPodAutoscaler, autoscaling_v1.HorizontalPodAutoscalerList
-    ],
-    AsyncWithWatch[
-        autoscaling_v1.HorizontalPodAutoscaler, autoscaling_v1.HorizontalPodAutoscalerList
-    ],
-    AsyncWithCreate[
-        autoscaling_v1.HorizontalPodAutoscaler, autoscaling_v1.HorizontalPodAutoscalerList
-    ],
-    AsyncWithUpdate[
-        autoscaling_v1.HorizontalPodAutoscaler, autoscaling_v1.HorizontalPodAutoscalerList
-    ],
-    AsyncWithPatch[
-        autoscaling_v1.HorizontalPodAutoscaler, autoscaling_v1.HorizontalPodAutoscalerList
-    ],
-    AsyncWithApply[
-        autoscaling_v1.HorizontalPodAutoscaler, autoscaling_v1.HorizontalPodAutoscalerList
-    ],
-    AsyncWithDelete[
-        autoscaling_v1.HorizontalPodAutoscaler, autoscaling_v1.HorizontalPodAutoscalerList
-    ],
-    AsyncWithDeleteCollection[
-        autoscaling_v1.HorizontalPodAutoscaler, autoscaling_v1.HorizontalPodAutoscalerList
+    AsyncWithAllVerbs[
+        "autoscaling_v1.HorizontalPodAutoscaler", "autoscaling_v1.HorizontalPodAutoscalerList"
     ],
 ):
     """HorizontalPodAutoscalers: autoscaling/v1 HorizontalPodAutoscaler, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _HORIZONTAL_POD_AUTOSCALERS
-    _model = autoscaling_v1.HorizontalPodAutoscaler
-    _list_model = autoscaling_v1.HorizontalPodAutoscalerList
 
     async def get_status(self, name: str) -> autoscaling_v1.HorizontalPodAutoscaler:
         """Read the ``status`` subresource of ``name``."""

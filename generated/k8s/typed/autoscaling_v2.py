@@ -6,24 +6,8 @@ from __future__ import annotations
 from typing import Protocol, Unpack
 
 from kubeset.client import (
-    AsyncWithApply,
-    AsyncWithCreate,
-    AsyncWithDelete,
-    AsyncWithDeleteCollection,
-    AsyncWithGet,
-    AsyncWithList,
-    AsyncWithPatch,
-    AsyncWithUpdate,
-    AsyncWithWatch,
-    WithApply,
-    WithCreate,
-    WithDelete,
-    WithDeleteCollection,
-    WithGet,
-    WithList,
-    WithPatch,
-    WithUpdate,
-    WithWatch,
+    AsyncWithAllVerbs,
+    WithAllVerbs,
 )
 from kubeset.resource import (
     ApplyOptions,
@@ -64,23 +48,13 @@ _HORIZONTAL_POD_AUTOSCALERS = ResourceInfo(
 
 
 class HorizontalPodAutoscalersClient(
-    WithGet[autoscaling_v2.HorizontalPodAutoscaler, autoscaling_v2.HorizontalPodAutoscalerList],
-    WithList[autoscaling_v2.HorizontalPodAutoscaler, autoscaling_v2.HorizontalPodAutoscalerList],
-    WithWatch[autoscaling_v2.HorizontalPodAutoscaler, autoscaling_v2.HorizontalPodAutoscalerList],
-    WithCreate[autoscaling_v2.HorizontalPodAutoscaler, autoscaling_v2.HorizontalPodAutoscalerList],
-    WithUpdate[autoscaling_v2.HorizontalPodAutoscaler, autoscaling_v2.HorizontalPodAutoscalerList],
-    WithPatch[autoscaling_v2.HorizontalPodAutoscaler, autoscaling_v2.HorizontalPodAutoscalerList],
-    WithApply[autoscaling_v2.HorizontalPodAutoscaler, autoscaling_v2.HorizontalPodAutoscalerList],
-    WithDelete[autoscaling_v2.HorizontalPodAutoscaler, autoscaling_v2.HorizontalPodAutoscalerList],
-    WithDeleteCollection[
-        autoscaling_v2.HorizontalPodAutoscaler, autoscaling_v2.HorizontalPodAutoscalerList
+    WithAllVerbs[
+        "autoscaling_v2.HorizontalPodAutoscaler", "autoscaling_v2.HorizontalPodAutoscalerList"
     ],
 ):
     """HorizontalPodAutoscalers: autoscaling/v2 HorizontalPodAutoscaler, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _HORIZONTAL_POD_AUTOSCALERS
-    _model = autoscaling_v2.HorizontalPodAutoscaler
-    _list_model = autoscaling_v2.HorizontalPodAutoscalerList
 
     def get_status(self, name: str) -> autoscaling_v2.HorizontalPodAutoscaler:
         """Read the ``status`` subresource of ``name``."""
@@ -156,39 +130,13 @@ class AutoscalingV2Interface(
 
 
 class AsyncHorizontalPodAutoscalersClient(
-    AsyncWithGet[
-        autoscaling_v2.HorizontalPodAutoscaler, autoscaling_v2.HorizontalPodAutoscalerList
-    ],
-    AsyncWithList[
-        autoscaling_v2.HorizontalPodAutoscaler, autoscaling_v2.HorizontalPodAutoscalerList
-    ],
-    AsyncWithWatch[
-        autoscaling_v2.HorizontalPodAutoscaler, autoscaling_v2.HorizontalPodAutoscalerList
-    ],
-    AsyncWithCreate[
-        autoscaling_v2.HorizontalPodAutoscaler, autoscaling_v2.HorizontalPodAutoscalerList
-    ],
-    AsyncWithUpdate[
-        autoscaling_v2.HorizontalPodAutoscaler, autoscaling_v2.HorizontalPodAutoscalerList
-    ],
-    AsyncWithPatch[
-        autoscaling_v2.HorizontalPodAutoscaler, autoscaling_v2.HorizontalPodAutoscalerList
-    ],
-    AsyncWithApply[
-        autoscaling_v2.HorizontalPodAutoscaler, autoscaling_v2.HorizontalPodAutoscalerList
-    ],
-    AsyncWithDelete[
-        autoscaling_v2.HorizontalPodAutoscaler, autoscaling_v2.HorizontalPodAutoscalerList
-    ],
-    AsyncWithDeleteCollection[
-        autoscaling_v2.HorizontalPodAutoscaler, autoscaling_v2.HorizontalPodAutoscalerList
+    AsyncWithAllVerbs[
+        "autoscaling_v2.HorizontalPodAutoscaler", "autoscaling_v2.HorizontalPodAutoscalerList"
     ],
 ):
     """HorizontalPodAutoscalers: autoscaling/v2 HorizontalPodAutoscaler, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _HORIZONTAL_POD_AUTOSCALERS
-    _model = autoscaling_v2.HorizontalPodAutoscaler
-    _list_model = autoscaling_v2.HorizontalPodAutoscalerList
 
     async def get_status(self, name: str) -> autoscaling_v2.HorizontalPodAutoscaler:
         """Read the ``status`` subresource of ``name``."""

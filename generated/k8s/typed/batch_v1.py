@@ -6,24 +6,8 @@ from __future__ import annotations
 from typing import Protocol, Unpack
 
 from kubeset.client import (
-    AsyncWithApply,
-    AsyncWithCreate,
-    AsyncWithDelete,
-    AsyncWithDeleteCollection,
-    AsyncWithGet,
-    AsyncWithList,
-    AsyncWithPatch,
-    AsyncWithUpdate,
-    AsyncWithWatch,
-    WithApply,
-    WithCreate,
-    WithDelete,
-    WithDeleteCollection,
-    WithGet,
-    WithList,
-    WithPatch,
-    WithUpdate,
-    WithWatch,
+    AsyncWithAllVerbs,
+    WithAllVerbs,
 )
 from kubeset.resource import (
     ApplyOptions,
@@ -82,21 +66,11 @@ _JOBS = ResourceInfo(
 
 
 class CronJobsClient(
-    WithGet[batch_v1.CronJob, batch_v1.CronJobList],
-    WithList[batch_v1.CronJob, batch_v1.CronJobList],
-    WithWatch[batch_v1.CronJob, batch_v1.CronJobList],
-    WithCreate[batch_v1.CronJob, batch_v1.CronJobList],
-    WithUpdate[batch_v1.CronJob, batch_v1.CronJobList],
-    WithPatch[batch_v1.CronJob, batch_v1.CronJobList],
-    WithApply[batch_v1.CronJob, batch_v1.CronJobList],
-    WithDelete[batch_v1.CronJob, batch_v1.CronJobList],
-    WithDeleteCollection[batch_v1.CronJob, batch_v1.CronJobList],
+    WithAllVerbs["batch_v1.CronJob", "batch_v1.CronJobList"],
 ):
     """CronJobs: batch/v1 CronJob, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _CRON_JOBS
-    _model = batch_v1.CronJob
-    _list_model = batch_v1.CronJobList
 
     def get_status(self, name: str) -> batch_v1.CronJob:
         """Read the ``status`` subresource of ``name``."""
@@ -131,21 +105,11 @@ class CronJobsClient(
 
 
 class JobsClient(
-    WithGet[batch_v1.Job, batch_v1.JobList],
-    WithList[batch_v1.Job, batch_v1.JobList],
-    WithWatch[batch_v1.Job, batch_v1.JobList],
-    WithCreate[batch_v1.Job, batch_v1.JobList],
-    WithUpdate[batch_v1.Job, batch_v1.JobList],
-    WithPatch[batch_v1.Job, batch_v1.JobList],
-    WithApply[batch_v1.Job, batch_v1.JobList],
-    WithDelete[batch_v1.Job, batch_v1.JobList],
-    WithDeleteCollection[batch_v1.Job, batch_v1.JobList],
+    WithAllVerbs["batch_v1.Job", "batch_v1.JobList"],
 ):
     """Jobs: batch/v1 Job, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _JOBS
-    _model = batch_v1.Job
-    _list_model = batch_v1.JobList
 
     def get_status(self, name: str) -> batch_v1.Job:
         """Read the ``status`` subresource of ``name``."""
@@ -213,21 +177,11 @@ class BatchV1Interface(
 
 
 class AsyncCronJobsClient(
-    AsyncWithGet[batch_v1.CronJob, batch_v1.CronJobList],
-    AsyncWithList[batch_v1.CronJob, batch_v1.CronJobList],
-    AsyncWithWatch[batch_v1.CronJob, batch_v1.CronJobList],
-    AsyncWithCreate[batch_v1.CronJob, batch_v1.CronJobList],
-    AsyncWithUpdate[batch_v1.CronJob, batch_v1.CronJobList],
-    AsyncWithPatch[batch_v1.CronJob, batch_v1.CronJobList],
-    AsyncWithApply[batch_v1.CronJob, batch_v1.CronJobList],
-    AsyncWithDelete[batch_v1.CronJob, batch_v1.CronJobList],
-    AsyncWithDeleteCollection[batch_v1.CronJob, batch_v1.CronJobList],
+    AsyncWithAllVerbs["batch_v1.CronJob", "batch_v1.CronJobList"],
 ):
     """CronJobs: batch/v1 CronJob, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _CRON_JOBS
-    _model = batch_v1.CronJob
-    _list_model = batch_v1.CronJobList
 
     async def get_status(self, name: str) -> batch_v1.CronJob:
         """Read the ``status`` subresource of ``name``."""
@@ -264,21 +218,11 @@ class AsyncCronJobsClient(
 
 
 class AsyncJobsClient(
-    AsyncWithGet[batch_v1.Job, batch_v1.JobList],
-    AsyncWithList[batch_v1.Job, batch_v1.JobList],
-    AsyncWithWatch[batch_v1.Job, batch_v1.JobList],
-    AsyncWithCreate[batch_v1.Job, batch_v1.JobList],
-    AsyncWithUpdate[batch_v1.Job, batch_v1.JobList],
-    AsyncWithPatch[batch_v1.Job, batch_v1.JobList],
-    AsyncWithApply[batch_v1.Job, batch_v1.JobList],
-    AsyncWithDelete[batch_v1.Job, batch_v1.JobList],
-    AsyncWithDeleteCollection[batch_v1.Job, batch_v1.JobList],
+    AsyncWithAllVerbs["batch_v1.Job", "batch_v1.JobList"],
 ):
     """Jobs: batch/v1 Job, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _JOBS
-    _model = batch_v1.Job
-    _list_model = batch_v1.JobList
 
     async def get_status(self, name: str) -> batch_v1.Job:
         """Read the ``status`` subresource of ``name``."""

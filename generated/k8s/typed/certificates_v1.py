@@ -6,24 +6,8 @@ from __future__ import annotations
 from typing import Protocol, Unpack
 
 from kubeset.client import (
-    AsyncWithApply,
-    AsyncWithCreate,
-    AsyncWithDelete,
-    AsyncWithDeleteCollection,
-    AsyncWithGet,
-    AsyncWithList,
-    AsyncWithPatch,
-    AsyncWithUpdate,
-    AsyncWithWatch,
-    WithApply,
-    WithCreate,
-    WithDelete,
-    WithDeleteCollection,
-    WithGet,
-    WithList,
-    WithPatch,
-    WithUpdate,
-    WithWatch,
+    AsyncWithAllVerbs,
+    WithAllVerbs,
 )
 from kubeset.resource import (
     ApplyOptions,
@@ -67,39 +51,13 @@ _CERTIFICATE_SIGNING_REQUESTS = ResourceInfo(
 
 
 class CertificateSigningRequestsClient(
-    WithGet[
-        certificates_v1.CertificateSigningRequest, certificates_v1.CertificateSigningRequestList
-    ],
-    WithList[
-        certificates_v1.CertificateSigningRequest, certificates_v1.CertificateSigningRequestList
-    ],
-    WithWatch[
-        certificates_v1.CertificateSigningRequest, certificates_v1.CertificateSigningRequestList
-    ],
-    WithCreate[
-        certificates_v1.CertificateSigningRequest, certificates_v1.CertificateSigningRequestList
-    ],
-    WithUpdate[
-        certificates_v1.CertificateSigningRequest, certificates_v1.CertificateSigningRequestList
-    ],
-    WithPatch[
-        certificates_v1.CertificateSigningRequest, certificates_v1.CertificateSigningRequestList
-    ],
-    WithApply[
-        certificates_v1.CertificateSigningRequest, certificates_v1.CertificateSigningRequestList
-    ],
-    WithDelete[
-        certificates_v1.CertificateSigningRequest, certificates_v1.CertificateSigningRequestList
-    ],
-    WithDeleteCollection[
-        certificates_v1.CertificateSigningRequest, certificates_v1.CertificateSigningRequestList
+    WithAllVerbs[
+        "certificates_v1.CertificateSigningRequest", "certificates_v1.CertificateSigningRequestList"
     ],
 ):
     """CertificateSigningRequests: certificates.k8s.io/v1 CertificateSigningRequest, cluster-scoped; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _CERTIFICATE_SIGNING_REQUESTS
-    _model = certificates_v1.CertificateSigningRequest
-    _list_model = certificates_v1.CertificateSigningRequestList
 
     def get_approval(self, name: str) -> certificates_v1.CertificateSigningRequest:
         """Read the ``approval`` subresource of ``name``."""
@@ -223,39 +181,13 @@ class CertificatesV1Interface(
 
 
 class AsyncCertificateSigningRequestsClient(
-    AsyncWithGet[
-        certificates_v1.CertificateSigningRequest, certificates_v1.CertificateSigningRequestList
-    ],
-    AsyncWithList[
-        certificates_v1.CertificateSigningRequest, certificates_v1.CertificateSigningRequestList
-    ],
-    AsyncWithWatch[
-        certificates_v1.CertificateSigningRequest, certificates_v1.CertificateSigningRequestList
-    ],
-    AsyncWithCreate[
-        certificates_v1.CertificateSigningRequest, certificates_v1.CertificateSigningRequestList
-    ],
-    AsyncWithUpdate[
-        certificates_v1.CertificateSigningRequest, certificates_v1.CertificateSigningRequestList
-    ],
-    AsyncWithPatch[
-        certificates_v1.CertificateSigningRequest, certificates_v1.CertificateSigningRequestList
-    ],
-    AsyncWithApply[
-        certificates_v1.CertificateSigningRequest, certificates_v1.CertificateSigningRequestList
-    ],
-    AsyncWithDelete[
-        certificates_v1.CertificateSigningRequest, certificates_v1.CertificateSigningRequestList
-    ],
-    AsyncWithDeleteCollection[
-        certificates_v1.CertificateSigningRequest, certificates_v1.CertificateSigningRequestList
+    AsyncWithAllVerbs[
+        "certificates_v1.CertificateSigningRequest", "certificates_v1.CertificateSigningRequestList"
     ],
 ):
     """CertificateSigningRequests: certificates.k8s.io/v1 CertificateSigningRequest, cluster-scoped; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _CERTIFICATE_SIGNING_REQUESTS
-    _model = certificates_v1.CertificateSigningRequest
-    _list_model = certificates_v1.CertificateSigningRequestList
 
     async def get_approval(self, name: str) -> certificates_v1.CertificateSigningRequest:
         """Read the ``approval`` subresource of ``name``."""

@@ -6,24 +6,8 @@ from __future__ import annotations
 from typing import Protocol
 
 from kubeset.client import (
-    AsyncWithApply,
-    AsyncWithCreate,
-    AsyncWithDelete,
-    AsyncWithDeleteCollection,
-    AsyncWithGet,
-    AsyncWithList,
-    AsyncWithPatch,
-    AsyncWithUpdate,
-    AsyncWithWatch,
-    WithApply,
-    WithCreate,
-    WithDelete,
-    WithDeleteCollection,
-    WithGet,
-    WithList,
-    WithPatch,
-    WithUpdate,
-    WithWatch,
+    AsyncWithAllVerbs,
+    WithAllVerbs,
 )
 from kubeset.resource import PatchType, ResourceInfo
 from kubeset.rest import AsyncRESTClient, RESTClient
@@ -57,37 +41,13 @@ _CLUSTER_TRUST_BUNDLES = ResourceInfo(
 
 
 class ClusterTrustBundlesClient(
-    WithGet[certificates_v1alpha1.ClusterTrustBundle, certificates_v1alpha1.ClusterTrustBundleList],
-    WithList[
-        certificates_v1alpha1.ClusterTrustBundle, certificates_v1alpha1.ClusterTrustBundleList
-    ],
-    WithWatch[
-        certificates_v1alpha1.ClusterTrustBundle, certificates_v1alpha1.ClusterTrustBundleList
-    ],
-    WithCreate[
-        certificates_v1alpha1.ClusterTrustBundle, certificates_v1alpha1.ClusterTrustBundleList
-    ],
-    WithUpdate[
-        certificates_v1alpha1.ClusterTrustBundle, certificates_v1alpha1.ClusterTrustBundleList
-    ],
-    WithPatch[
-        certificates_v1alpha1.ClusterTrustBundle, certificates_v1alpha1.ClusterTrustBundleList
-    ],
-    WithApply[
-        certificates_v1alpha1.ClusterTrustBundle, certificates_v1alpha1.ClusterTrustBundleList
-    ],
-    WithDelete[
-        certificates_v1alpha1.ClusterTrustBundle, certificates_v1alpha1.ClusterTrustBundleList
-    ],
-    WithDeleteCollection[
-        certificates_v1alpha1.ClusterTrustBundle, certificates_v1alpha1.ClusterTrustBundleList
+    WithAllVerbs[
+        "certificates_v1alpha1.ClusterTrustBundle", "certificates_v1alpha1.ClusterTrustBundleList"
     ],
 ):
     """ClusterTrustBundles: certificates.k8s.io/v1alpha1 ClusterTrustBundle, cluster-scoped; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _CLUSTER_TRUST_BUNDLES
-    _model = certificates_v1alpha1.ClusterTrustBundle
-    _list_model = certificates_v1alpha1.ClusterTrustBundleList
 
 
 class CertificatesV1alpha1Client:
@@ -115,39 +75,13 @@ class CertificatesV1alpha1Interface(
 
 
 class AsyncClusterTrustBundlesClient(
-    AsyncWithGet[
-        certificates_v1alpha1.ClusterTrustBundle, certificates_v1alpha1.ClusterTrustBundleList
-    ],
-    AsyncWithList[
-        certificates_v1alpha1.ClusterTrustBundle, certificates_v1alpha1.ClusterTrustBundleList
-    ],
-    AsyncWithWatch[
-        certificates_v1alpha1.ClusterTrustBundle, certificates_v1alpha1.ClusterTrustBundleList
-    ],
-    AsyncWithCreate[
-        certificates_v1alpha1.ClusterTrustBundle, certificates_v1alpha1.ClusterTrustBundleList
-    ],
-    AsyncWithUpdate[
-        certificates_v1alpha1.ClusterTrustBundle, certificates_v1alpha1.ClusterTrustBundleList
-    ],
-    AsyncWithPatch[
-        certificates_v1alpha1.ClusterTrustBundle, certificates_v1alpha1.ClusterTrustBundleList
-    ],
-    AsyncWithApply[
-        certificates_v1alpha1.ClusterTrustBundle, certificates_v1alpha1.ClusterTrustBundleList
-    ],
-    AsyncWithDelete[
-        certificates_v1alpha1.ClusterTrustBundle, certificates_v1alpha1.ClusterTrustBundleList
-    ],
-    AsyncWithDeleteCollection[
-        certificates_v1alpha1.ClusterTrustBundle, certificates_v1alpha1.ClusterTrustBundleList
+    AsyncWithAllVerbs[
+        "certificates_v1alpha1.ClusterTrustBundle", "certificates_v1alpha1.ClusterTrustBundleList"
     ],
 ):
     """ClusterTrustBundles: certificates.k8s.io/v1alpha1 ClusterTrustBundle, cluster-scoped; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _CLUSTER_TRUST_BUNDLES
-    _model = certificates_v1alpha1.ClusterTrustBundle
-    _list_model = certificates_v1alpha1.ClusterTrustBundleList
 
 
 class AsyncCertificatesV1alpha1Client:

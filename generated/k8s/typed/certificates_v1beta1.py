@@ -6,24 +6,8 @@ from __future__ import annotations
 from typing import Protocol, Unpack
 
 from kubeset.client import (
-    AsyncWithApply,
-    AsyncWithCreate,
-    AsyncWithDelete,
-    AsyncWithDeleteCollection,
-    AsyncWithGet,
-    AsyncWithList,
-    AsyncWithPatch,
-    AsyncWithUpdate,
-    AsyncWithWatch,
-    WithApply,
-    WithCreate,
-    WithDelete,
-    WithDeleteCollection,
-    WithGet,
-    WithList,
-    WithPatch,
-    WithUpdate,
-    WithWatch,
+    AsyncWithAllVerbs,
+    WithAllVerbs,
 )
 from kubeset.resource import (
     ApplyOptions,
@@ -82,65 +66,24 @@ _POD_CERTIFICATE_REQUESTS = ResourceInfo(
 
 
 class ClusterTrustBundlesClient(
-    WithGet[certificates_v1beta1.ClusterTrustBundle, certificates_v1beta1.ClusterTrustBundleList],
-    WithList[certificates_v1beta1.ClusterTrustBundle, certificates_v1beta1.ClusterTrustBundleList],
-    WithWatch[certificates_v1beta1.ClusterTrustBundle, certificates_v1beta1.ClusterTrustBundleList],
-    WithCreate[
-        certificates_v1beta1.ClusterTrustBundle, certificates_v1beta1.ClusterTrustBundleList
-    ],
-    WithUpdate[
-        certificates_v1beta1.ClusterTrustBundle, certificates_v1beta1.ClusterTrustBundleList
-    ],
-    WithPatch[certificates_v1beta1.ClusterTrustBundle, certificates_v1beta1.ClusterTrustBundleList],
-    WithApply[certificates_v1beta1.ClusterTrustBundle, certificates_v1beta1.ClusterTrustBundleList],
-    WithDelete[
-        certificates_v1beta1.ClusterTrustBundle, certificates_v1beta1.ClusterTrustBundleList
-    ],
-    WithDeleteCollection[
-        certificates_v1beta1.ClusterTrustBundle, certificates_v1beta1.ClusterTrustBundleList
+    WithAllVerbs[
+        "certificates_v1beta1.ClusterTrustBundle", "certificates_v1beta1.ClusterTrustBundleList"
     ],
 ):
     """ClusterTrustBundles: certificates.k8s.io/v1beta1 ClusterTrustBundle, cluster-scoped; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _CLUSTER_TRUST_BUNDLES
-    _model = certificates_v1beta1.ClusterTrustBundle
-    _list_model = certificates_v1beta1.ClusterTrustBundleList
 
 
 class PodCertificateRequestsClient(
-    WithGet[
-        certificates_v1beta1.PodCertificateRequest, certificates_v1beta1.PodCertificateRequestList
-    ],
-    WithList[
-        certificates_v1beta1.PodCertificateRequest, certificates_v1beta1.PodCertificateRequestList
-    ],
-    WithWatch[
-        certificates_v1beta1.PodCertificateRequest, certificates_v1beta1.PodCertificateRequestList
-    ],
-    WithCreate[
-        certificates_v1beta1.PodCertificateRequest, certificates_v1beta1.PodCertificateRequestList
-    ],
-    WithUpdate[
-        certificates_v1beta1.PodCertificateRequest, certificates_v1beta1.PodCertificateRequestList
-    ],
-    WithPatch[
-        certificates_v1beta1.PodCertificateRequest, certificates_v1beta1.PodCertificateRequestList
-    ],
-    WithApply[
-        certificates_v1beta1.PodCertificateRequest, certificates_v1beta1.PodCertificateRequestList
-    ],
-    WithDelete[
-        certificates_v1beta1.PodCertificateRequest, certificates_v1beta1.PodCertificateRequestList
-    ],
-    WithDeleteCollection[
-        certificates_v1beta1.PodCertificateRequest, certificates_v1beta1.PodCertificateRequestList
+    WithAllVerbs[
+        "certificates_v1beta1.PodCertificateRequest",
+        "certificates_v1beta1.PodCertificateRequestList",
     ],
 ):
     """PodCertificateRequests: certificates.k8s.io/v1beta1 PodCertificateRequest, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _POD_CERTIFICATE_REQUESTS
-    _model = certificates_v1beta1.PodCertificateRequest
-    _list_model = certificates_v1beta1.PodCertificateRequestList
 
     def get_status(self, name: str) -> certificates_v1beta1.PodCertificateRequest:
         """Read the ``status`` subresource of ``name``."""
@@ -227,75 +170,24 @@ class CertificatesV1beta1Interface(
 
 
 class AsyncClusterTrustBundlesClient(
-    AsyncWithGet[
-        certificates_v1beta1.ClusterTrustBundle, certificates_v1beta1.ClusterTrustBundleList
-    ],
-    AsyncWithList[
-        certificates_v1beta1.ClusterTrustBundle, certificates_v1beta1.ClusterTrustBundleList
-    ],
-    AsyncWithWatch[
-        certificates_v1beta1.ClusterTrustBundle, certificates_v1beta1.ClusterTrustBundleList
-    ],
-    AsyncWithCreate[
-        certificates_v1beta1.ClusterTrustBundle, certificates_v1beta1.ClusterTrustBundleList
-    ],
-    AsyncWithUpdate[
-        certificates_v1beta1.ClusterTrustBundle, certificates_v1beta1.ClusterTrustBundleList
-    ],
-    AsyncWithPatch[
-        certificates_v1beta1.ClusterTrustBundle, certificates_v1beta1.ClusterTrustBundleList
-    ],
-    AsyncWithApply[
-        certificates_v1beta1.ClusterTrustBundle, certificates_v1beta1.ClusterTrustBundleList
-    ],
-    AsyncWithDelete[
-        certificates_v1beta1.ClusterTrustBundle, certificates_v1beta1.ClusterTrustBundleList
-    ],
-    AsyncWithDeleteCollection[
-        certificates_v1beta1.ClusterTrustBundle, certificates_v1beta1.ClusterTrustBundleList
+    AsyncWithAllVerbs[
+        "certificates_v1beta1.ClusterTrustBundle", "certificates_v1beta1.ClusterTrustBundleList"
     ],
 ):
     """ClusterTrustBundles: certificates.k8s.io/v1beta1 ClusterTrustBundle, cluster-scoped; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _CLUSTER_TRUST_BUNDLES
-    _model = certificates_v1beta1.ClusterTrustBundle
-    _list_model = certificates_v1beta1.ClusterTrustBundleList
 
 
 class AsyncPodCertificateRequestsClient(
-    AsyncWithGet[
-        certificates_v1beta1.PodCertificateRequest, certificates_v1beta1.PodCertificateRequestList
-    ],
-    AsyncWithList[
-        certificates_v1beta1.PodCertificateRequest, certificates_v1beta1.PodCertificateRequestList
-    ],
-    AsyncWithWatch[
-        certificates_v1beta1.PodCertificateRequest, certificates_v1beta1.PodCertificateRequestList
-    ],
-    AsyncWithCreate[
-        certificates_v1beta1.PodCertificateRequest, certificates_v1beta1.PodCertificateRequestList
-    ],
-    AsyncWithUpdate[
-        certificates_v1beta1.PodCertificateRequest, certificates_v1beta1.PodCertificateRequestList
-    ],
-    AsyncWithPatch[
-        certificates_v1beta1.PodCertificateRequest, certificates_v1beta1.PodCertificateRequestList
-    ],
-    AsyncWithApply[
-        certificates_v1beta1.PodCertificateRequest, certificates_v1beta1.PodCertificateRequestList
-    ],
-    AsyncWithDelete[
-        certificates_v1beta1.PodCertificateRequest, certificates_v1beta1.PodCertificateRequestList
-    ],
-    AsyncWithDeleteCollection[
-        certificates_v1beta1.PodCertificateRequest, certificates_v1beta1.PodCertificateRequestList
+    AsyncWithAllVerbs[
+        "certificates_v1beta1.PodCertificateRequest",
+        "certificates_v1beta1.PodCertificateRequestList",
     ],
 ):
     """PodCertificateRequests: certificates.k8s.io/v1beta1 PodCertificateRequest, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _POD_CERTIFICATE_REQUESTS
-    _model = certificates_v1beta1.PodCertificateRequest
-    _list_model = certificates_v1beta1.PodCertificateRequestList
 
     async def get_status(self, name: str) -> certificates_v1beta1.PodCertificateRequest:
         """Read the ``status`` subresource of ``name``."""

@@ -6,24 +6,8 @@ from __future__ import annotations
 from typing import Protocol
 
 from kubeset.client import (
-    AsyncWithApply,
-    AsyncWithCreate,
-    AsyncWithDelete,
-    AsyncWithDeleteCollection,
-    AsyncWithGet,
-    AsyncWithList,
-    AsyncWithPatch,
-    AsyncWithUpdate,
-    AsyncWithWatch,
-    WithApply,
-    WithCreate,
-    WithDelete,
-    WithDeleteCollection,
-    WithGet,
-    WithList,
-    WithPatch,
-    WithUpdate,
-    WithWatch,
+    AsyncWithAllVerbs,
+    WithAllVerbs,
 )
 from kubeset.resource import PatchType, ResourceInfo
 from kubeset.rest import AsyncRESTClient, RESTClient
@@ -57,21 +41,11 @@ _LEASES = ResourceInfo(
 
 
 class LeasesClient(
-    WithGet[coordination_v1.Lease, coordination_v1.LeaseList],
-    WithList[coordination_v1.Lease, coordination_v1.LeaseList],
-    WithWatch[coordination_v1.Lease, coordination_v1.LeaseList],
-    WithCreate[coordination_v1.Lease, coordination_v1.LeaseList],
-    WithUpdate[coordination_v1.Lease, coordination_v1.LeaseList],
-    WithPatch[coordination_v1.Lease, coordination_v1.LeaseList],
-    WithApply[coordination_v1.Lease, coordination_v1.LeaseList],
-    WithDelete[coordination_v1.Lease, coordination_v1.LeaseList],
-    WithDeleteCollection[coordination_v1.Lease, coordination_v1.LeaseList],
+    WithAllVerbs["coordination_v1.Lease", "coordination_v1.LeaseList"],
 ):
     """Leases: coordination.k8s.io/v1 Lease, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _LEASES
-    _model = coordination_v1.Lease
-    _list_model = coordination_v1.LeaseList
 
 
 class CoordinationV1Client:
@@ -99,21 +73,11 @@ class CoordinationV1Interface(
 
 
 class AsyncLeasesClient(
-    AsyncWithGet[coordination_v1.Lease, coordination_v1.LeaseList],
-    AsyncWithList[coordination_v1.Lease, coordination_v1.LeaseList],
-    AsyncWithWatch[coordination_v1.Lease, coordination_v1.LeaseList],
-    AsyncWithCreate[coordination_v1.Lease, coordination_v1.LeaseList],
-    AsyncWithUpdate[coordination_v1.Lease, coordination_v1.LeaseList],
-    AsyncWithPatch[coordination_v1.Lease, coordination_v1.LeaseList],
-    AsyncWithApply[coordination_v1.Lease, coordination_v1.LeaseList],
-    AsyncWithDelete[coordination_v1.Lease, coordination_v1.LeaseList],
-    AsyncWithDeleteCollection[coordination_v1.Lease, coordination_v1.LeaseList],
+    AsyncWithAllVerbs["coordination_v1.Lease", "coordination_v1.LeaseList"],
 ):
     """Leases: coordination.k8s.io/v1 Lease, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _LEASES
-    _model = coordination_v1.Lease
-    _list_model = coordination_v1.LeaseList
 
 
 class AsyncCoordinationV1Client:

@@ -6,24 +6,8 @@ from __future__ import annotations
 from typing import Protocol
 
 from kubeset.client import (
-    AsyncWithApply,
-    AsyncWithCreate,
-    AsyncWithDelete,
-    AsyncWithDeleteCollection,
-    AsyncWithGet,
-    AsyncWithList,
-    AsyncWithPatch,
-    AsyncWithUpdate,
-    AsyncWithWatch,
-    WithApply,
-    WithCreate,
-    WithDelete,
-    WithDeleteCollection,
-    WithGet,
-    WithList,
-    WithPatch,
-    WithUpdate,
-    WithWatch,
+    AsyncWithAllVerbs,
+    WithAllVerbs,
 )
 from kubeset.resource import PatchType, ResourceInfo
 from kubeset.rest import AsyncRESTClient, RESTClient
@@ -57,23 +41,13 @@ _LEASE_CANDIDATES = ResourceInfo(
 
 
 class LeaseCandidatesClient(
-    WithGet[coordination_v1alpha2.LeaseCandidate, coordination_v1alpha2.LeaseCandidateList],
-    WithList[coordination_v1alpha2.LeaseCandidate, coordination_v1alpha2.LeaseCandidateList],
-    WithWatch[coordination_v1alpha2.LeaseCandidate, coordination_v1alpha2.LeaseCandidateList],
-    WithCreate[coordination_v1alpha2.LeaseCandidate, coordination_v1alpha2.LeaseCandidateList],
-    WithUpdate[coordination_v1alpha2.LeaseCandidate, coordination_v1alpha2.LeaseCandidateList],
-    WithPatch[coordination_v1alpha2.LeaseCandidate, coordination_v1alpha2.LeaseCandidateList],
-    WithApply[coordination_v1alpha2.LeaseCandidate, coordination_v1alpha2.LeaseCandidateList],
-    WithDelete[coordination_v1alpha2.LeaseCandidate, coordination_v1alpha2.LeaseCandidateList],
-    WithDeleteCollection[
-        coordination_v1alpha2.LeaseCandidate, coordination_v1alpha2.LeaseCandidateList
+    WithAllVerbs[
+        "coordination_v1alpha2.LeaseCandidate", "coordination_v1alpha2.LeaseCandidateList"
     ],
 ):
     """LeaseCandidates: coordination.k8s.io/v1alpha2 LeaseCandidate, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _LEASE_CANDIDATES
-    _model = coordination_v1alpha2.LeaseCandidate
-    _list_model = coordination_v1alpha2.LeaseCandidateList
 
 
 class CoordinationV1alpha2Client:
@@ -101,23 +75,13 @@ class CoordinationV1alpha2Interface(
 
 
 class AsyncLeaseCandidatesClient(
-    AsyncWithGet[coordination_v1alpha2.LeaseCandidate, coordination_v1alpha2.LeaseCandidateList],
-    AsyncWithList[coordination_v1alpha2.LeaseCandidate, coordination_v1alpha2.LeaseCandidateList],
-    AsyncWithWatch[coordination_v1alpha2.LeaseCandidate, coordination_v1alpha2.LeaseCandidateList],
-    AsyncWithCreate[coordination_v1alpha2.LeaseCandidate, coordination_v1alpha2.LeaseCandidateList],
-    AsyncWithUpdate[coordination_v1alpha2.LeaseCandidate, coordination_v1alpha2.LeaseCandidateList],
-    AsyncWithPatch[coordination_v1alpha2.LeaseCandidate, coordination_v1alpha2.LeaseCandidateList],
-    AsyncWithApply[coordination_v1alpha2.LeaseCandidate, coordination_v1alpha2.LeaseCandidateList],
-    AsyncWithDelete[coordination_v1alpha2.LeaseCandidate, coordination_v1alpha2.LeaseCandidateList],
-    AsyncWithDeleteCollection[
-        coordination_v1alpha2.LeaseCandidate, coordination_v1alpha2.LeaseCandidateList
+    AsyncWithAllVerbs[
+        "coordination_v1alpha2.LeaseCandidate", "coordination_v1alpha2.LeaseCandidateList"
     ],
 ):
     """LeaseCandidates: coordination.k8s.io/v1alpha2 LeaseCandidate, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _LEASE_CANDIDATES
-    _model = coordination_v1alpha2.LeaseCandidate
-    _list_model = coordination_v1alpha2.LeaseCandidateList
 
 
 class AsyncCoordinationV1alpha2Client:

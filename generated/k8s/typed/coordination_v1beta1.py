@@ -6,24 +6,8 @@ from __future__ import annotations
 from typing import Protocol
 
 from kubeset.client import (
-    AsyncWithApply,
-    AsyncWithCreate,
-    AsyncWithDelete,
-    AsyncWithDeleteCollection,
-    AsyncWithGet,
-    AsyncWithList,
-    AsyncWithPatch,
-    AsyncWithUpdate,
-    AsyncWithWatch,
-    WithApply,
-    WithCreate,
-    WithDelete,
-    WithDeleteCollection,
-    WithGet,
-    WithList,
-    WithPatch,
-    WithUpdate,
-    WithWatch,
+    AsyncWithAllVerbs,
+    WithAllVerbs,
 )
 from kubeset.resource import PatchType, ResourceInfo
 from kubeset.rest import AsyncRESTClient, RESTClient
@@ -57,23 +41,11 @@ _LEASE_CANDIDATES = ResourceInfo(
 
 
 class LeaseCandidatesClient(
-    WithGet[coordination_v1beta1.LeaseCandidate, coordination_v1beta1.LeaseCandidateList],
-    WithList[coordination_v1beta1.LeaseCandidate, coordination_v1beta1.LeaseCandidateList],
-    WithWatch[coordination_v1beta1.LeaseCandidate, coordination_v1beta1.LeaseCandidateList],
-    WithCreate[coordination_v1beta1.LeaseCandidate, coordination_v1beta1.LeaseCandidateList],
-    WithUpdate[coordination_v1beta1.LeaseCandidate, coordination_v1beta1.LeaseCandidateList],
-    WithPatch[coordination_v1beta1.LeaseCandidate, coordination_v1beta1.LeaseCandidateList],
-    WithApply[coordination_v1beta1.LeaseCandidate, coordination_v1beta1.LeaseCandidateList],
-    WithDelete[coordination_v1beta1.LeaseCandidate, coordination_v1beta1.LeaseCandidateList],
-    WithDeleteCollection[
-        coordination_v1beta1.LeaseCandidate, coordination_v1beta1.LeaseCandidateList
-    ],
+    WithAllVerbs["coordination_v1beta1.LeaseCandidate", "coordination_v1beta1.LeaseCandidateList"],
 ):
     """LeaseCandidates: coordination.k8s.io/v1beta1 LeaseCandidate, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _LEASE_CANDIDATES
-    _model = coordination_v1beta1.LeaseCandidate
-    _list_model = coordination_v1beta1.LeaseCandidateList
 
 
 class CoordinationV1beta1Client:
@@ -101,23 +73,13 @@ class CoordinationV1beta1Interface(
 
 
 class AsyncLeaseCandidatesClient(
-    AsyncWithGet[coordination_v1beta1.LeaseCandidate, coordination_v1beta1.LeaseCandidateList],
-    AsyncWithList[coordination_v1beta1.LeaseCandidate, coordination_v1beta1.LeaseCandidateList],
-    AsyncWithWatch[coordination_v1beta1.LeaseCandidate, coordination_v1beta1.LeaseCandidateList],
-    AsyncWithCreate[coordination_v1beta1.LeaseCandidate, coordination_v1beta1.LeaseCandidateList],
-    AsyncWithUpdate[coordination_v1beta1.LeaseCandidate, coordination_v1beta1.LeaseCandidateList],
-    AsyncWithPatch[coordination_v1beta1.LeaseCandidate, coordination_v1beta1.LeaseCandidateList],
-    AsyncWithApply[coordination_v1beta1.LeaseCandidate, coordination_v1beta1.LeaseCandidateList],
-    AsyncWithDelete[coordination_v1beta1.LeaseCandidate, coordination_v1beta1.LeaseCandidateList],
-    AsyncWithDeleteCollection[
-        coordination_v1beta1.LeaseCandidate, coordination_v1beta1.LeaseCandidateList
+    AsyncWithAllVerbs[
+        "coordination_v1beta1.LeaseCandidate", "coordination_v1beta1.LeaseCandidateList"
     ],
 ):
     """LeaseCandidates: coordination.k8s.io/v1beta1 LeaseCandidate, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _LEASE_CANDIDATES
-    _model = coordination_v1beta1.LeaseCandidate
-    _list_model = coordination_v1beta1.LeaseCandidateList
 
 
 class AsyncCoordinationV1beta1Client:

@@ -6,20 +6,20 @@ from __future__ import annotations
 from typing import Protocol, Unpack
 
 from kubeset.client import (
+    AsyncWithAllVerbs,
     AsyncWithApply,
     AsyncWithCreate,
     AsyncWithDelete,
-    AsyncWithDeleteCollection,
     AsyncWithGet,
     AsyncWithList,
     AsyncWithLogs,
     AsyncWithPatch,
     AsyncWithUpdate,
     AsyncWithWatch,
+    WithAllVerbs,
     WithApply,
     WithCreate,
     WithDelete,
-    WithDeleteCollection,
     WithGet,
     WithList,
     WithLogs,
@@ -362,113 +362,67 @@ _SERVICES = ResourceInfo(
 
 
 class BindingsClient(
-    WithCreate[core_v1.Binding, KubeModel],
+    WithCreate["core_v1.Binding", "KubeModel"],
 ):
     """Bindings: v1 Binding, namespaced; verbs create."""
 
     _info = _BINDINGS
-    _model = core_v1.Binding
-    _list_model = KubeModel
 
 
 class ComponentStatusesClient(
-    WithGet[core_v1.ComponentStatus, core_v1.ComponentStatusList],
-    WithList[core_v1.ComponentStatus, core_v1.ComponentStatusList],
+    WithGet["core_v1.ComponentStatus", "core_v1.ComponentStatusList"],
+    WithList["core_v1.ComponentStatus", "core_v1.ComponentStatusList"],
 ):
     """ComponentStatuses: v1 ComponentStatus, cluster-scoped; verbs get, list."""
 
     _info = _COMPONENT_STATUSES
-    _model = core_v1.ComponentStatus
-    _list_model = core_v1.ComponentStatusList
 
 
 class ConfigMapsClient(
-    WithGet[core_v1.ConfigMap, core_v1.ConfigMapList],
-    WithList[core_v1.ConfigMap, core_v1.ConfigMapList],
-    WithWatch[core_v1.ConfigMap, core_v1.ConfigMapList],
-    WithCreate[core_v1.ConfigMap, core_v1.ConfigMapList],
-    WithUpdate[core_v1.ConfigMap, core_v1.ConfigMapList],
-    WithPatch[core_v1.ConfigMap, core_v1.ConfigMapList],
-    WithApply[core_v1.ConfigMap, core_v1.ConfigMapList],
-    WithDelete[core_v1.ConfigMap, core_v1.ConfigMapList],
-    WithDeleteCollection[core_v1.ConfigMap, core_v1.ConfigMapList],
+    WithAllVerbs["core_v1.ConfigMap", "core_v1.ConfigMapList"],
 ):
     """ConfigMaps: v1 ConfigMap, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _CONFIG_MAPS
-    _model = core_v1.ConfigMap
-    _list_model = core_v1.ConfigMapList
 
 
 class EndpointsClient(
-    WithGet[core_v1.Endpoints, core_v1.EndpointsList],
-    WithList[core_v1.Endpoints, core_v1.EndpointsList],
-    WithWatch[core_v1.Endpoints, core_v1.EndpointsList],
-    WithCreate[core_v1.Endpoints, core_v1.EndpointsList],
-    WithUpdate[core_v1.Endpoints, core_v1.EndpointsList],
-    WithPatch[core_v1.Endpoints, core_v1.EndpointsList],
-    WithApply[core_v1.Endpoints, core_v1.EndpointsList],
-    WithDelete[core_v1.Endpoints, core_v1.EndpointsList],
-    WithDeleteCollection[core_v1.Endpoints, core_v1.EndpointsList],
+    WithAllVerbs["core_v1.Endpoints", "core_v1.EndpointsList"],
 ):
     """Endpoints: v1 Endpoints, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _ENDPOINTS
-    _model = core_v1.Endpoints
-    _list_model = core_v1.EndpointsList
 
 
 class EventsClient(
-    WithGet[core_v1.Event, core_v1.EventList],
-    WithList[core_v1.Event, core_v1.EventList],
-    WithWatch[core_v1.Event, core_v1.EventList],
-    WithCreate[core_v1.Event, core_v1.EventList],
-    WithUpdate[core_v1.Event, core_v1.EventList],
-    WithPatch[core_v1.Event, core_v1.EventList],
-    WithApply[core_v1.Event, core_v1.EventList],
-    WithDelete[core_v1.Event, core_v1.EventList],
-    WithDeleteCollection[core_v1.Event, core_v1.EventList],
+    WithAllVerbs["core_v1.Event", "core_v1.EventList"],
 ):
     """Events: v1 Event, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _EVENTS
-    _model = core_v1.Event
-    _list_model = core_v1.EventList
 
 
 class LimitRangesClient(
-    WithGet[core_v1.LimitRange, core_v1.LimitRangeList],
-    WithList[core_v1.LimitRange, core_v1.LimitRangeList],
-    WithWatch[core_v1.LimitRange, core_v1.LimitRangeList],
-    WithCreate[core_v1.LimitRange, core_v1.LimitRangeList],
-    WithUpdate[core_v1.LimitRange, core_v1.LimitRangeList],
-    WithPatch[core_v1.LimitRange, core_v1.LimitRangeList],
-    WithApply[core_v1.LimitRange, core_v1.LimitRangeList],
-    WithDelete[core_v1.LimitRange, core_v1.LimitRangeList],
-    WithDeleteCollection[core_v1.LimitRange, core_v1.LimitRangeList],
+    WithAllVerbs["core_v1.LimitRange", "core_v1.LimitRangeList"],
 ):
     """LimitRanges: v1 LimitRange, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _LIMIT_RANGES
-    _model = core_v1.LimitRange
-    _list_model = core_v1.LimitRangeList
 
 
 class NamespacesClient(
-    WithGet[core_v1.Namespace, core_v1.NamespaceList],
-    WithList[core_v1.Namespace, core_v1.NamespaceList],
-    WithWatch[core_v1.Namespace, core_v1.NamespaceList],
-    WithCreate[core_v1.Namespace, core_v1.NamespaceList],
-    WithUpdate[core_v1.Namespace, core_v1.NamespaceList],
-    WithPatch[core_v1.Namespace, core_v1.NamespaceList],
-    WithApply[core_v1.Namespace, core_v1.NamespaceList],
-    WithDelete[core_v1.Namespace, core_v1.NamespaceList],
+    WithGet["core_v1.Namespace", "core_v1.NamespaceList"],
+    WithList["core_v1.Namespace", "core_v1.NamespaceList"],
+    WithWatch["core_v1.Namespace", "core_v1.NamespaceList"],
+    WithCreate["core_v1.Namespace", "core_v1.NamespaceList"],
+    WithUpdate["core_v1.Namespace", "core_v1.NamespaceList"],
+    WithPatch["core_v1.Namespace", "core_v1.NamespaceList"],
+    WithApply["core_v1.Namespace", "core_v1.NamespaceList"],
+    WithDelete["core_v1.Namespace", "core_v1.NamespaceList"],
 ):
     """Namespaces: v1 Namespace, cluster-scoped; verbs get, list, watch, create, update, patch, delete."""
 
     _info = _NAMESPACES
-    _model = core_v1.Namespace
-    _list_model = core_v1.NamespaceList
 
     def finalize(
         self, obj: core_v1.Namespace, **options: Unpack[WriteOptions]
@@ -513,21 +467,11 @@ class NamespacesClient(
 
 
 class NodesClient(
-    WithGet[core_v1.Node, core_v1.NodeList],
-    WithList[core_v1.Node, core_v1.NodeList],
-    WithWatch[core_v1.Node, core_v1.NodeList],
-    WithCreate[core_v1.Node, core_v1.NodeList],
-    WithUpdate[core_v1.Node, core_v1.NodeList],
-    WithPatch[core_v1.Node, core_v1.NodeList],
-    WithApply[core_v1.Node, core_v1.NodeList],
-    WithDelete[core_v1.Node, core_v1.NodeList],
-    WithDeleteCollection[core_v1.Node, core_v1.NodeList],
+    WithAllVerbs["core_v1.Node", "core_v1.NodeList"],
 ):
     """Nodes: v1 Node, cluster-scoped; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _NODES
-    _model = core_v1.Node
-    _list_model = core_v1.NodeList
 
     def get_status(self, name: str) -> core_v1.Node:
         """Read the ``status`` subresource of ``name``."""
@@ -558,21 +502,11 @@ class NodesClient(
 
 
 class PersistentVolumeClaimsClient(
-    WithGet[core_v1.PersistentVolumeClaim, core_v1.PersistentVolumeClaimList],
-    WithList[core_v1.PersistentVolumeClaim, core_v1.PersistentVolumeClaimList],
-    WithWatch[core_v1.PersistentVolumeClaim, core_v1.PersistentVolumeClaimList],
-    WithCreate[core_v1.PersistentVolumeClaim, core_v1.PersistentVolumeClaimList],
-    WithUpdate[core_v1.PersistentVolumeClaim, core_v1.PersistentVolumeClaimList],
-    WithPatch[core_v1.PersistentVolumeClaim, core_v1.PersistentVolumeClaimList],
-    WithApply[core_v1.PersistentVolumeClaim, core_v1.PersistentVolumeClaimList],
-    WithDelete[core_v1.PersistentVolumeClaim, core_v1.PersistentVolumeClaimList],
-    WithDeleteCollection[core_v1.PersistentVolumeClaim, core_v1.PersistentVolumeClaimList],
+    WithAllVerbs["core_v1.PersistentVolumeClaim", "core_v1.PersistentVolumeClaimList"],
 ):
     """PersistentVolumeClaims: v1 PersistentVolumeClaim, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _PERSISTENT_VOLUME_CLAIMS
-    _model = core_v1.PersistentVolumeClaim
-    _list_model = core_v1.PersistentVolumeClaimList
 
     def get_status(self, name: str) -> core_v1.PersistentVolumeClaim:
         """Read the ``status`` subresource of ``name``."""
@@ -624,21 +558,11 @@ class PersistentVolumeClaimsClient(
 
 
 class PersistentVolumesClient(
-    WithGet[core_v1.PersistentVolume, core_v1.PersistentVolumeList],
-    WithList[core_v1.PersistentVolume, core_v1.PersistentVolumeList],
-    WithWatch[core_v1.PersistentVolume, core_v1.PersistentVolumeList],
-    WithCreate[core_v1.PersistentVolume, core_v1.PersistentVolumeList],
-    WithUpdate[core_v1.PersistentVolume, core_v1.PersistentVolumeList],
-    WithPatch[core_v1.PersistentVolume, core_v1.PersistentVolumeList],
-    WithApply[core_v1.PersistentVolume, core_v1.PersistentVolumeList],
-    WithDelete[core_v1.PersistentVolume, core_v1.PersistentVolumeList],
-    WithDeleteCollection[core_v1.PersistentVolume, core_v1.PersistentVolumeList],
+    WithAllVerbs["core_v1.PersistentVolume", "core_v1.PersistentVolumeList"],
 ):
     """PersistentVolumes: v1 PersistentVolume, cluster-scoped; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _PERSISTENT_VOLUMES
-    _model = core_v1.PersistentVolume
-    _list_model = core_v1.PersistentVolumeList
 
     def get_status(self, name: str) -> core_v1.PersistentVolume:
         """Read the ``status`` subresource of ``name``."""
@@ -681,22 +605,12 @@ class PersistentVolumesClient(
 
 
 class PodsClient(
-    WithGet[core_v1.Pod, core_v1.PodList],
-    WithList[core_v1.Pod, core_v1.PodList],
-    WithWatch[core_v1.Pod, core_v1.PodList],
-    WithCreate[core_v1.Pod, core_v1.PodList],
-    WithUpdate[core_v1.Pod, core_v1.PodList],
-    WithPatch[core_v1.Pod, core_v1.PodList],
-    WithApply[core_v1.Pod, core_v1.PodList],
-    WithDelete[core_v1.Pod, core_v1.PodList],
-    WithDeleteCollection[core_v1.Pod, core_v1.PodList],
-    WithLogs[core_v1.Pod, core_v1.PodList],
+    WithAllVerbs["core_v1.Pod", "core_v1.PodList"],
+    WithLogs["core_v1.Pod", "core_v1.PodList"],
 ):
     """Pods: v1 Pod, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _PODS
-    _model = core_v1.Pod
-    _list_model = core_v1.PodList
 
     def bind(
         self, name: str, body: core_v1.Binding, **options: Unpack[WriteOptions]
@@ -803,39 +717,19 @@ class PodsClient(
 
 
 class PodTemplatesClient(
-    WithGet[core_v1.PodTemplate, core_v1.PodTemplateList],
-    WithList[core_v1.PodTemplate, core_v1.PodTemplateList],
-    WithWatch[core_v1.PodTemplate, core_v1.PodTemplateList],
-    WithCreate[core_v1.PodTemplate, core_v1.PodTemplateList],
-    WithUpdate[core_v1.PodTemplate, core_v1.PodTemplateList],
-    WithPatch[core_v1.PodTemplate, core_v1.PodTemplateList],
-    WithApply[core_v1.PodTemplate, core_v1.PodTemplateList],
-    WithDelete[core_v1.PodTemplate, core_v1.PodTemplateList],
-    WithDeleteCollection[core_v1.PodTemplate, core_v1.PodTemplateList],
+    WithAllVerbs["core_v1.PodTemplate", "core_v1.PodTemplateList"],
 ):
     """PodTemplates: v1 PodTemplate, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _POD_TEMPLATES
-    _model = core_v1.PodTemplate
-    _list_model = core_v1.PodTemplateList
 
 
 class ReplicationControllersClient(
-    WithGet[core_v1.ReplicationController, core_v1.ReplicationControllerList],
-    WithList[core_v1.ReplicationController, core_v1.ReplicationControllerList],
-    WithWatch[core_v1.ReplicationController, core_v1.ReplicationControllerList],
-    WithCreate[core_v1.ReplicationController, core_v1.ReplicationControllerList],
-    WithUpdate[core_v1.ReplicationController, core_v1.ReplicationControllerList],
-    WithPatch[core_v1.ReplicationController, core_v1.ReplicationControllerList],
-    WithApply[core_v1.ReplicationController, core_v1.ReplicationControllerList],
-    WithDelete[core_v1.ReplicationController, core_v1.ReplicationControllerList],
-    WithDeleteCollection[core_v1.ReplicationController, core_v1.ReplicationControllerList],
+    WithAllVerbs["core_v1.ReplicationController", "core_v1.ReplicationControllerList"],
 ):
     """ReplicationControllers: v1 ReplicationController, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _REPLICATION_CONTROLLERS
-    _model = core_v1.ReplicationController
-    _list_model = core_v1.ReplicationControllerList
 
     def get_scale(self, name: str) -> autoscaling_v1.Scale:
         """Read the ``scale`` subresource of ``name``."""
@@ -931,21 +825,11 @@ class ReplicationControllersClient(
 
 
 class ResourceQuotasClient(
-    WithGet[core_v1.ResourceQuota, core_v1.ResourceQuotaList],
-    WithList[core_v1.ResourceQuota, core_v1.ResourceQuotaList],
-    WithWatch[core_v1.ResourceQuota, core_v1.ResourceQuotaList],
-    WithCreate[core_v1.ResourceQuota, core_v1.ResourceQuotaList],
-    WithUpdate[core_v1.ResourceQuota, core_v1.ResourceQuotaList],
-    WithPatch[core_v1.ResourceQuota, core_v1.ResourceQuotaList],
-    WithApply[core_v1.ResourceQuota, core_v1.ResourceQuotaList],
-    WithDelete[core_v1.ResourceQuota, core_v1.ResourceQuotaList],
-    WithDeleteCollection[core_v1.ResourceQuota, core_v1.ResourceQuotaList],
+    WithAllVerbs["core_v1.ResourceQuota", "core_v1.ResourceQuotaList"],
 ):
     """ResourceQuotas: v1 ResourceQuota, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _RESOURCE_QUOTAS
-    _model = core_v1.ResourceQuota
-    _list_model = core_v1.ResourceQuotaList
 
     def get_status(self, name: str) -> core_v1.ResourceQuota:
         """Read the ``status`` subresource of ``name``."""
@@ -988,39 +872,19 @@ class ResourceQuotasClient(
 
 
 class SecretsClient(
-    WithGet[core_v1.Secret, core_v1.SecretList],
-    WithList[core_v1.Secret, core_v1.SecretList],
-    WithWatch[core_v1.Secret, core_v1.SecretList],
-    WithCreate[core_v1.Secret, core_v1.SecretList],
-    WithUpdate[core_v1.Secret, core_v1.SecretList],
-    WithPatch[core_v1.Secret, core_v1.SecretList],
-    WithApply[core_v1.Secret, core_v1.SecretList],
-    WithDelete[core_v1.Secret, core_v1.SecretList],
-    WithDeleteCollection[core_v1.Secret, core_v1.SecretList],
+    WithAllVerbs["core_v1.Secret", "core_v1.SecretList"],
 ):
     """Secrets: v1 Secret, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _SECRETS
-    _model = core_v1.Secret
-    _list_model = core_v1.SecretList
 
 
 class ServiceAccountsClient(
-    WithGet[core_v1.ServiceAccount, core_v1.ServiceAccountList],
-    WithList[core_v1.ServiceAccount, core_v1.ServiceAccountList],
-    WithWatch[core_v1.ServiceAccount, core_v1.ServiceAccountList],
-    WithCreate[core_v1.ServiceAccount, core_v1.ServiceAccountList],
-    WithUpdate[core_v1.ServiceAccount, core_v1.ServiceAccountList],
-    WithPatch[core_v1.ServiceAccount, core_v1.ServiceAccountList],
-    WithApply[core_v1.ServiceAccount, core_v1.ServiceAccountList],
-    WithDelete[core_v1.ServiceAccount, core_v1.ServiceAccountList],
-    WithDeleteCollection[core_v1.ServiceAccount, core_v1.ServiceAccountList],
+    WithAllVerbs["core_v1.ServiceAccount", "core_v1.ServiceAccountList"],
 ):
     """ServiceAccounts: v1 ServiceAccount, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _SERVICE_ACCOUNTS
-    _model = core_v1.ServiceAccount
-    _list_model = core_v1.ServiceAccountList
 
     def create_token(
         self, name: str, body: authentication_v1.TokenRequest, **options: Unpack[WriteOptions]
@@ -1037,21 +901,11 @@ class ServiceAccountsClient(
 
 
 class ServicesClient(
-    WithGet[core_v1.Service, core_v1.ServiceList],
-    WithList[core_v1.Service, core_v1.ServiceList],
-    WithWatch[core_v1.Service, core_v1.ServiceList],
-    WithCreate[core_v1.Service, core_v1.ServiceList],
-    WithUpdate[core_v1.Service, core_v1.ServiceList],
-    WithPatch[core_v1.Service, core_v1.ServiceList],
-    WithApply[core_v1.Service, core_v1.ServiceList],
-    WithDelete[core_v1.Service, core_v1.ServiceList],
-    WithDeleteCollection[core_v1.Service, core_v1.ServiceList],
+    WithAllVerbs["core_v1.Service", "core_v1.ServiceList"],
 ):
     """Services: v1 Service, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _SERVICES
-    _model = core_v1.Service
-    _list_model = core_v1.ServiceList
 
     def get_status(self, name: str) -> core_v1.Service:
         """Read the ``status`` subresource of ``name``."""
@@ -1286,113 +1140,67 @@ class CoreV1Interface(
 
 
 class AsyncBindingsClient(
-    AsyncWithCreate[core_v1.Binding, KubeModel],
+    AsyncWithCreate["core_v1.Binding", "KubeModel"],
 ):
     """Bindings: v1 Binding, namespaced; verbs create."""
 
     _info = _BINDINGS
-    _model = core_v1.Binding
-    _list_model = KubeModel
 
 
 class AsyncComponentStatusesClient(
-    AsyncWithGet[core_v1.ComponentStatus, core_v1.ComponentStatusList],
-    AsyncWithList[core_v1.ComponentStatus, core_v1.ComponentStatusList],
+    AsyncWithGet["core_v1.ComponentStatus", "core_v1.ComponentStatusList"],
+    AsyncWithList["core_v1.ComponentStatus", "core_v1.ComponentStatusList"],
 ):
     """ComponentStatuses: v1 ComponentStatus, cluster-scoped; verbs get, list."""
 
     _info = _COMPONENT_STATUSES
-    _model = core_v1.ComponentStatus
-    _list_model = core_v1.ComponentStatusList
 
 
 class AsyncConfigMapsClient(
-    AsyncWithGet[core_v1.ConfigMap, core_v1.ConfigMapList],
-    AsyncWithList[core_v1.ConfigMap, core_v1.ConfigMapList],
-    AsyncWithWatch[core_v1.ConfigMap, core_v1.ConfigMapList],
-    AsyncWithCreate[core_v1.ConfigMap, core_v1.ConfigMapList],
-    AsyncWithUpdate[core_v1.ConfigMap, core_v1.ConfigMapList],
-    AsyncWithPatch[core_v1.ConfigMap, core_v1.ConfigMapList],
-    AsyncWithApply[core_v1.ConfigMap, core_v1.ConfigMapList],
-    AsyncWithDelete[core_v1.ConfigMap, core_v1.ConfigMapList],
-    AsyncWithDeleteCollection[core_v1.ConfigMap, core_v1.ConfigMapList],
+    AsyncWithAllVerbs["core_v1.ConfigMap", "core_v1.ConfigMapList"],
 ):
     """ConfigMaps: v1 ConfigMap, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _CONFIG_MAPS
-    _model = core_v1.ConfigMap
-    _list_model = core_v1.ConfigMapList
 
 
 class AsyncEndpointsClient(
-    AsyncWithGet[core_v1.Endpoints, core_v1.EndpointsList],
-    AsyncWithList[core_v1.Endpoints, core_v1.EndpointsList],
-    AsyncWithWatch[core_v1.Endpoints, core_v1.EndpointsList],
-    AsyncWithCreate[core_v1.Endpoints, core_v1.EndpointsList],
-    AsyncWithUpdate[core_v1.Endpoints, core_v1.EndpointsList],
-    AsyncWithPatch[core_v1.Endpoints, core_v1.EndpointsList],
-    AsyncWithApply[core_v1.Endpoints, core_v1.EndpointsList],
-    AsyncWithDelete[core_v1.Endpoints, core_v1.EndpointsList],
-    AsyncWithDeleteCollection[core_v1.Endpoints, core_v1.EndpointsList],
+    AsyncWithAllVerbs["core_v1.Endpoints", "core_v1.EndpointsList"],
 ):
     """Endpoints: v1 Endpoints, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _ENDPOINTS
-    _model = core_v1.Endpoints
-    _list_model = core_v1.EndpointsList
 
 
 class AsyncEventsClient(
-    AsyncWithGet[core_v1.Event, core_v1.EventList],
-    AsyncWithList[core_v1.Event, core_v1.EventList],
-    AsyncWithWatch[core_v1.Event, core_v1.EventList],
-    AsyncWithCreate[core_v1.Event, core_v1.EventList],
-    AsyncWithUpdate[core_v1.Event, core_v1.EventList],
-    AsyncWithPatch[core_v1.Event, core_v1.EventList],
-    AsyncWithApply[core_v1.Event, core_v1.EventList],
-    AsyncWithDelete[core_v1.Event, core_v1.EventList],
-    AsyncWithDeleteCollection[core_v1.Event, core_v1.EventList],
+    AsyncWithAllVerbs["core_v1.Event", "core_v1.EventList"],
 ):
     """Events: v1 Event, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _EVENTS
-    _model = core_v1.Event
-    _list_model = core_v1.EventList
 
 
 class AsyncLimitRangesClient(
-    AsyncWithGet[core_v1.LimitRange, core_v1.LimitRangeList],
-    AsyncWithList[core_v1.LimitRange, core_v1.LimitRangeList],
-    AsyncWithWatch[core_v1.LimitRange, core_v1.LimitRangeList],
-    AsyncWithCreate[core_v1.LimitRange, core_v1.LimitRangeList],
-    AsyncWithUpdate[core_v1.LimitRange, core_v1.LimitRangeList],
-    AsyncWithPatch[core_v1.LimitRange, core_v1.LimitRangeList],
-    AsyncWithApply[core_v1.LimitRange, core_v1.LimitRangeList],
-    AsyncWithDelete[core_v1.LimitRange, core_v1.LimitRangeList],
-    AsyncWithDeleteCollection[core_v1.LimitRange, core_v1.LimitRangeList],
+    AsyncWithAllVerbs["core_v1.LimitRange", "core_v1.LimitRangeList"],
 ):
     """LimitRanges: v1 LimitRange, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _LIMIT_RANGES
-    _model = core_v1.LimitRange
-    _list_model = core_v1.LimitRangeList
 
 
 class AsyncNamespacesClient(
-    AsyncWithGet[core_v1.Namespace, core_v1.NamespaceList],
-    AsyncWithList[core_v1.Namespace, core_v1.NamespaceList],
-    AsyncWithWatch[core_v1.Namespace, core_v1.NamespaceList],
-    AsyncWithCreate[core_v1.Namespace, core_v1.NamespaceList],
-    AsyncWithUpdate[core_v1.Namespace, core_v1.NamespaceList],
-    AsyncWithPatch[core_v1.Namespace, core_v1.NamespaceList],
-    AsyncWithApply[core_v1.Namespace, core_v1.NamespaceList],
-    AsyncWithDelete[core_v1.Namespace, core_v1.NamespaceList],
+    AsyncWithGet["core_v1.Namespace", "core_v1.NamespaceList"],
+    AsyncWithList["core_v1.Namespace", "core_v1.NamespaceList"],
+    AsyncWithWatch["core_v1.Namespace", "core_v1.NamespaceList"],
+    AsyncWithCreate["core_v1.Namespace", "core_v1.NamespaceList"],
+    AsyncWithUpdate["core_v1.Namespace", "core_v1.NamespaceList"],
+    AsyncWithPatch["core_v1.Namespace", "core_v1.NamespaceList"],
+    AsyncWithApply["core_v1.Namespace", "core_v1.NamespaceList"],
+    AsyncWithDelete["core_v1.Namespace", "core_v1.NamespaceList"],
 ):
     """Namespaces: v1 Namespace, cluster-scoped; verbs get, list, watch, create, update, patch, delete."""
 
     _info = _NAMESPACES
-    _model = core_v1.Namespace
-    _list_model = core_v1.NamespaceList
 
     async def finalize(
         self, obj: core_v1.Namespace, **options: Unpack[WriteOptions]
@@ -1437,21 +1245,11 @@ class AsyncNamespacesClient(
 
 
 class AsyncNodesClient(
-    AsyncWithGet[core_v1.Node, core_v1.NodeList],
-    AsyncWithList[core_v1.Node, core_v1.NodeList],
-    AsyncWithWatch[core_v1.Node, core_v1.NodeList],
-    AsyncWithCreate[core_v1.Node, core_v1.NodeList],
-    AsyncWithUpdate[core_v1.Node, core_v1.NodeList],
-    AsyncWithPatch[core_v1.Node, core_v1.NodeList],
-    AsyncWithApply[core_v1.Node, core_v1.NodeList],
-    AsyncWithDelete[core_v1.Node, core_v1.NodeList],
-    AsyncWithDeleteCollection[core_v1.Node, core_v1.NodeList],
+    AsyncWithAllVerbs["core_v1.Node", "core_v1.NodeList"],
 ):
     """Nodes: v1 Node, cluster-scoped; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _NODES
-    _model = core_v1.Node
-    _list_model = core_v1.NodeList
 
     async def get_status(self, name: str) -> core_v1.Node:
         """Read the ``status`` subresource of ``name``."""
@@ -1488,21 +1286,11 @@ class AsyncNodesClient(
 
 
 class AsyncPersistentVolumeClaimsClient(
-    AsyncWithGet[core_v1.PersistentVolumeClaim, core_v1.PersistentVolumeClaimList],
-    AsyncWithList[core_v1.PersistentVolumeClaim, core_v1.PersistentVolumeClaimList],
-    AsyncWithWatch[core_v1.PersistentVolumeClaim, core_v1.PersistentVolumeClaimList],
-    AsyncWithCreate[core_v1.PersistentVolumeClaim, core_v1.PersistentVolumeClaimList],
-    AsyncWithUpdate[core_v1.PersistentVolumeClaim, core_v1.PersistentVolumeClaimList],
-    AsyncWithPatch[core_v1.PersistentVolumeClaim, core_v1.PersistentVolumeClaimList],
-    AsyncWithApply[core_v1.PersistentVolumeClaim, core_v1.PersistentVolumeClaimList],
-    AsyncWithDelete[core_v1.PersistentVolumeClaim, core_v1.PersistentVolumeClaimList],
-    AsyncWithDeleteCollection[core_v1.PersistentVolumeClaim, core_v1.PersistentVolumeClaimList],
+    AsyncWithAllVerbs["core_v1.PersistentVolumeClaim", "core_v1.PersistentVolumeClaimList"],
 ):
     """PersistentVolumeClaims: v1 PersistentVolumeClaim, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _PERSISTENT_VOLUME_CLAIMS
-    _model = core_v1.PersistentVolumeClaim
-    _list_model = core_v1.PersistentVolumeClaimList
 
     async def get_status(self, name: str) -> core_v1.PersistentVolumeClaim:
         """Read the ``status`` subresource of ``name``."""
@@ -1554,21 +1342,11 @@ class AsyncPersistentVolumeClaimsClient(
 
 
 class AsyncPersistentVolumesClient(
-    AsyncWithGet[core_v1.PersistentVolume, core_v1.PersistentVolumeList],
-    AsyncWithList[core_v1.PersistentVolume, core_v1.PersistentVolumeList],
-    AsyncWithWatch[core_v1.PersistentVolume, core_v1.PersistentVolumeList],
-    AsyncWithCreate[core_v1.PersistentVolume, core_v1.PersistentVolumeList],
-    AsyncWithUpdate[core_v1.PersistentVolume, core_v1.PersistentVolumeList],
-    AsyncWithPatch[core_v1.PersistentVolume, core_v1.PersistentVolumeList],
-    AsyncWithApply[core_v1.PersistentVolume, core_v1.PersistentVolumeList],
-    AsyncWithDelete[core_v1.PersistentVolume, core_v1.PersistentVolumeList],
-    AsyncWithDeleteCollection[core_v1.PersistentVolume, core_v1.PersistentVolumeList],
+    AsyncWithAllVerbs["core_v1.PersistentVolume", "core_v1.PersistentVolumeList"],
 ):
     """PersistentVolumes: v1 PersistentVolume, cluster-scoped; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _PERSISTENT_VOLUMES
-    _model = core_v1.PersistentVolume
-    _list_model = core_v1.PersistentVolumeList
 
     async def get_status(self, name: str) -> core_v1.PersistentVolume:
         """Read the ``status`` subresource of ``name``."""
@@ -1611,22 +1389,12 @@ class AsyncPersistentVolumesClient(
 
 
 class AsyncPodsClient(
-    AsyncWithGet[core_v1.Pod, core_v1.PodList],
-    AsyncWithList[core_v1.Pod, core_v1.PodList],
-    AsyncWithWatch[core_v1.Pod, core_v1.PodList],
-    AsyncWithCreate[core_v1.Pod, core_v1.PodList],
-    AsyncWithUpdate[core_v1.Pod, core_v1.PodList],
-    AsyncWithPatch[core_v1.Pod, core_v1.PodList],
-    AsyncWithApply[core_v1.Pod, core_v1.PodList],
-    AsyncWithDelete[core_v1.Pod, core_v1.PodList],
-    AsyncWithDeleteCollection[core_v1.Pod, core_v1.PodList],
-    AsyncWithLogs[core_v1.Pod, core_v1.PodList],
+    AsyncWithAllVerbs["core_v1.Pod", "core_v1.PodList"],
+    AsyncWithLogs["core_v1.Pod", "core_v1.PodList"],
 ):
     """Pods: v1 Pod, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _PODS
-    _model = core_v1.Pod
-    _list_model = core_v1.PodList
 
     async def bind(
         self, name: str, body: core_v1.Binding, **options: Unpack[WriteOptions]
@@ -1741,39 +1509,19 @@ class AsyncPodsClient(
 
 
 class AsyncPodTemplatesClient(
-    AsyncWithGet[core_v1.PodTemplate, core_v1.PodTemplateList],
-    AsyncWithList[core_v1.PodTemplate, core_v1.PodTemplateList],
-    AsyncWithWatch[core_v1.PodTemplate, core_v1.PodTemplateList],
-    AsyncWithCreate[core_v1.PodTemplate, core_v1.PodTemplateList],
-    AsyncWithUpdate[core_v1.PodTemplate, core_v1.PodTemplateList],
-    AsyncWithPatch[core_v1.PodTemplate, core_v1.PodTemplateList],
-    AsyncWithApply[core_v1.PodTemplate, core_v1.PodTemplateList],
-    AsyncWithDelete[core_v1.PodTemplate, core_v1.PodTemplateList],
-    AsyncWithDeleteCollection[core_v1.PodTemplate, core_v1.PodTemplateList],
+    AsyncWithAllVerbs["core_v1.PodTemplate", "core_v1.PodTemplateList"],
 ):
     """PodTemplates: v1 PodTemplate, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _POD_TEMPLATES
-    _model = core_v1.PodTemplate
-    _list_model = core_v1.PodTemplateList
 
 
 class AsyncReplicationControllersClient(
-    AsyncWithGet[core_v1.ReplicationController, core_v1.ReplicationControllerList],
-    AsyncWithList[core_v1.ReplicationController, core_v1.ReplicationControllerList],
-    AsyncWithWatch[core_v1.ReplicationController, core_v1.ReplicationControllerList],
-    AsyncWithCreate[core_v1.ReplicationController, core_v1.ReplicationControllerList],
-    AsyncWithUpdate[core_v1.ReplicationController, core_v1.ReplicationControllerList],
-    AsyncWithPatch[core_v1.ReplicationController, core_v1.ReplicationControllerList],
-    AsyncWithApply[core_v1.ReplicationController, core_v1.ReplicationControllerList],
-    AsyncWithDelete[core_v1.ReplicationController, core_v1.ReplicationControllerList],
-    AsyncWithDeleteCollection[core_v1.ReplicationController, core_v1.ReplicationControllerList],
+    AsyncWithAllVerbs["core_v1.ReplicationController", "core_v1.ReplicationControllerList"],
 ):
     """ReplicationControllers: v1 ReplicationController, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _REPLICATION_CONTROLLERS
-    _model = core_v1.ReplicationController
-    _list_model = core_v1.ReplicationControllerList
 
     async def get_scale(self, name: str) -> autoscaling_v1.Scale:
         """Read the ``scale`` subresource of ``name``."""
@@ -1869,21 +1617,11 @@ class AsyncReplicationControllersClient(
 
 
 class AsyncResourceQuotasClient(
-    AsyncWithGet[core_v1.ResourceQuota, core_v1.ResourceQuotaList],
-    AsyncWithList[core_v1.ResourceQuota, core_v1.ResourceQuotaList],
-    AsyncWithWatch[core_v1.ResourceQuota, core_v1.ResourceQuotaList],
-    AsyncWithCreate[core_v1.ResourceQuota, core_v1.ResourceQuotaList],
-    AsyncWithUpdate[core_v1.ResourceQuota, core_v1.ResourceQuotaList],
-    AsyncWithPatch[core_v1.ResourceQuota, core_v1.ResourceQuotaList],
-    AsyncWithApply[core_v1.ResourceQuota, core_v1.ResourceQuotaList],
-    AsyncWithDelete[core_v1.ResourceQuota, core_v1.ResourceQuotaList],
-    AsyncWithDeleteCollection[core_v1.ResourceQuota, core_v1.ResourceQuotaList],
+    AsyncWithAllVerbs["core_v1.ResourceQuota", "core_v1.ResourceQuotaList"],
 ):
     """ResourceQuotas: v1 ResourceQuota, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _RESOURCE_QUOTAS
-    _model = core_v1.ResourceQuota
-    _list_model = core_v1.ResourceQuotaList
 
     async def get_status(self, name: str) -> core_v1.ResourceQuota:
         """Read the ``status`` subresource of ``name``."""
@@ -1926,39 +1664,19 @@ class AsyncResourceQuotasClient(
 
 
 class AsyncSecretsClient(
-    AsyncWithGet[core_v1.Secret, core_v1.SecretList],
-    AsyncWithList[core_v1.Secret, core_v1.SecretList],
-    AsyncWithWatch[core_v1.Secret, core_v1.SecretList],
-    AsyncWithCreate[core_v1.Secret, core_v1.SecretList],
-    AsyncWithUpdate[core_v1.Secret, core_v1.SecretList],
-    AsyncWithPatch[core_v1.Secret, core_v1.SecretList],
-    AsyncWithApply[core_v1.Secret, core_v1.SecretList],
-    AsyncWithDelete[core_v1.Secret, core_v1.SecretList],
-    AsyncWithDeleteCollection[core_v1.Secret, core_v1.SecretList],
+    AsyncWithAllVerbs["core_v1.Secret", "core_v1.SecretList"],
 ):
     """Secrets: v1 Secret, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _SECRETS
-    _model = core_v1.Secret
-    _list_model = core_v1.SecretList
 
 
 class AsyncServiceAccountsClient(
-    AsyncWithGet[core_v1.ServiceAccount, core_v1.ServiceAccountList],
-    AsyncWithList[core_v1.ServiceAccount, core_v1.ServiceAccountList],
-    AsyncWithWatch[core_v1.ServiceAccount, core_v1.ServiceAccountList],
-    AsyncWithCreate[core_v1.ServiceAccount, core_v1.ServiceAccountList],
-    AsyncWithUpdate[core_v1.ServiceAccount, core_v1.ServiceAccountList],
-    AsyncWithPatch[core_v1.ServiceAccount, core_v1.ServiceAccountList],
-    AsyncWithApply[core_v1.ServiceAccount, core_v1.ServiceAccountList],
-    AsyncWithDelete[core_v1.ServiceAccount, core_v1.ServiceAccountList],
-    AsyncWithDeleteCollection[core_v1.ServiceAccount, core_v1.ServiceAccountList],
+    AsyncWithAllVerbs["core_v1.ServiceAccount", "core_v1.ServiceAccountList"],
 ):
     """ServiceAccounts: v1 ServiceAccount, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _SERVICE_ACCOUNTS
-    _model = core_v1.ServiceAccount
-    _list_model = core_v1.ServiceAccountList
 
     async def create_token(
         self, name: str, body: authentication_v1.TokenRequest, **options: Unpack[WriteOptions]
@@ -1975,21 +1693,11 @@ class AsyncServiceAccountsClient(
 
 
 class AsyncServicesClient(
-    AsyncWithGet[core_v1.Service, core_v1.ServiceList],
-    AsyncWithList[core_v1.Service, core_v1.ServiceList],
-    AsyncWithWatch[core_v1.Service, core_v1.ServiceList],
-    AsyncWithCreate[core_v1.Service, core_v1.ServiceList],
-    AsyncWithUpdate[core_v1.Service, core_v1.ServiceList],
-    AsyncWithPatch[core_v1.Service, core_v1.ServiceList],
-    AsyncWithApply[core_v1.Service, core_v1.ServiceList],
-    AsyncWithDelete[core_v1.Service, core_v1.ServiceList],
-    AsyncWithDeleteCollection[core_v1.Service, core_v1.ServiceList],
+    AsyncWithAllVerbs["core_v1.Service", "core_v1.ServiceList"],
 ):
     """Services: v1 Service, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _SERVICES
-    _model = core_v1.Service
-    _list_model = core_v1.ServiceList
 
     async def get_status(self, name: str) -> core_v1.Service:
         """Read the ``status`` subresource of ``name``."""

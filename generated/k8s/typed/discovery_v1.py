@@ -6,24 +6,8 @@ from __future__ import annotations
 from typing import Protocol
 
 from kubeset.client import (
-    AsyncWithApply,
-    AsyncWithCreate,
-    AsyncWithDelete,
-    AsyncWithDeleteCollection,
-    AsyncWithGet,
-    AsyncWithList,
-    AsyncWithPatch,
-    AsyncWithUpdate,
-    AsyncWithWatch,
-    WithApply,
-    WithCreate,
-    WithDelete,
-    WithDeleteCollection,
-    WithGet,
-    WithList,
-    WithPatch,
-    WithUpdate,
-    WithWatch,
+    AsyncWithAllVerbs,
+    WithAllVerbs,
 )
 from kubeset.resource import PatchType, ResourceInfo
 from kubeset.rest import AsyncRESTClient, RESTClient
@@ -57,21 +41,11 @@ _ENDPOINT_SLICES = ResourceInfo(
 
 
 class EndpointSlicesClient(
-    WithGet[discovery_v1.EndpointSlice, discovery_v1.EndpointSliceList],
-    WithList[discovery_v1.EndpointSlice, discovery_v1.EndpointSliceList],
-    WithWatch[discovery_v1.EndpointSlice, discovery_v1.EndpointSliceList],
-    WithCreate[discovery_v1.EndpointSlice, discovery_v1.EndpointSliceList],
-    WithUpdate[discovery_v1.EndpointSlice, discovery_v1.EndpointSliceList],
-    WithPatch[discovery_v1.EndpointSlice, discovery_v1.EndpointSliceList],
-    WithApply[discovery_v1.EndpointSlice, discovery_v1.EndpointSliceList],
-    WithDelete[discovery_v1.EndpointSlice, discovery_v1.EndpointSliceList],
-    WithDeleteCollection[discovery_v1.EndpointSlice, discovery_v1.EndpointSliceList],
+    WithAllVerbs["discovery_v1.EndpointSlice", "discovery_v1.EndpointSliceList"],
 ):
     """EndpointSlices: discovery.k8s.io/v1 EndpointSlice, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _ENDPOINT_SLICES
-    _model = discovery_v1.EndpointSlice
-    _list_model = discovery_v1.EndpointSliceList
 
 
 class DiscoveryV1Client:
@@ -99,21 +73,11 @@ class DiscoveryV1Interface(
 
 
 class AsyncEndpointSlicesClient(
-    AsyncWithGet[discovery_v1.EndpointSlice, discovery_v1.EndpointSliceList],
-    AsyncWithList[discovery_v1.EndpointSlice, discovery_v1.EndpointSliceList],
-    AsyncWithWatch[discovery_v1.EndpointSlice, discovery_v1.EndpointSliceList],
-    AsyncWithCreate[discovery_v1.EndpointSlice, discovery_v1.EndpointSliceList],
-    AsyncWithUpdate[discovery_v1.EndpointSlice, discovery_v1.EndpointSliceList],
-    AsyncWithPatch[discovery_v1.EndpointSlice, discovery_v1.EndpointSliceList],
-    AsyncWithApply[discovery_v1.EndpointSlice, discovery_v1.EndpointSliceList],
-    AsyncWithDelete[discovery_v1.EndpointSlice, discovery_v1.EndpointSliceList],
-    AsyncWithDeleteCollection[discovery_v1.EndpointSlice, discovery_v1.EndpointSliceList],
+    AsyncWithAllVerbs["discovery_v1.EndpointSlice", "discovery_v1.EndpointSliceList"],
 ):
     """EndpointSlices: discovery.k8s.io/v1 EndpointSlice, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _ENDPOINT_SLICES
-    _model = discovery_v1.EndpointSlice
-    _list_model = discovery_v1.EndpointSliceList
 
 
 class AsyncDiscoveryV1Client:

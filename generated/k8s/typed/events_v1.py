@@ -6,24 +6,8 @@ from __future__ import annotations
 from typing import Protocol
 
 from kubeset.client import (
-    AsyncWithApply,
-    AsyncWithCreate,
-    AsyncWithDelete,
-    AsyncWithDeleteCollection,
-    AsyncWithGet,
-    AsyncWithList,
-    AsyncWithPatch,
-    AsyncWithUpdate,
-    AsyncWithWatch,
-    WithApply,
-    WithCreate,
-    WithDelete,
-    WithDeleteCollection,
-    WithGet,
-    WithList,
-    WithPatch,
-    WithUpdate,
-    WithWatch,
+    AsyncWithAllVerbs,
+    WithAllVerbs,
 )
 from kubeset.resource import PatchType, ResourceInfo
 from kubeset.rest import AsyncRESTClient, RESTClient
@@ -57,21 +41,11 @@ _EVENTS = ResourceInfo(
 
 
 class EventsClient(
-    WithGet[events_v1.Event, events_v1.EventList],
-    WithList[events_v1.Event, events_v1.EventList],
-    WithWatch[events_v1.Event, events_v1.EventList],
-    WithCreate[events_v1.Event, events_v1.EventList],
-    WithUpdate[events_v1.Event, events_v1.EventList],
-    WithPatch[events_v1.Event, events_v1.EventList],
-    WithApply[events_v1.Event, events_v1.EventList],
-    WithDelete[events_v1.Event, events_v1.EventList],
-    WithDeleteCollection[events_v1.Event, events_v1.EventList],
+    WithAllVerbs["events_v1.Event", "events_v1.EventList"],
 ):
     """Events: events.k8s.io/v1 Event, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _EVENTS
-    _model = events_v1.Event
-    _list_model = events_v1.EventList
 
 
 class EventsV1Client:
@@ -99,21 +73,11 @@ class EventsV1Interface(
 
 
 class AsyncEventsClient(
-    AsyncWithGet[events_v1.Event, events_v1.EventList],
-    AsyncWithList[events_v1.Event, events_v1.EventList],
-    AsyncWithWatch[events_v1.Event, events_v1.EventList],
-    AsyncWithCreate[events_v1.Event, events_v1.EventList],
-    AsyncWithUpdate[events_v1.Event, events_v1.EventList],
-    AsyncWithPatch[events_v1.Event, events_v1.EventList],
-    AsyncWithApply[events_v1.Event, events_v1.EventList],
-    AsyncWithDelete[events_v1.Event, events_v1.EventList],
-    AsyncWithDeleteCollection[events_v1.Event, events_v1.EventList],
+    AsyncWithAllVerbs["events_v1.Event", "events_v1.EventList"],
 ):
     """Events: events.k8s.io/v1 Event, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _EVENTS
-    _model = events_v1.Event
-    _list_model = events_v1.EventList
 
 
 class AsyncEventsV1Client:

@@ -6,24 +6,8 @@ from __future__ import annotations
 from typing import Protocol, Unpack
 
 from kubeset.client import (
-    AsyncWithApply,
-    AsyncWithCreate,
-    AsyncWithDelete,
-    AsyncWithDeleteCollection,
-    AsyncWithGet,
-    AsyncWithList,
-    AsyncWithPatch,
-    AsyncWithUpdate,
-    AsyncWithWatch,
-    WithApply,
-    WithCreate,
-    WithDelete,
-    WithDeleteCollection,
-    WithGet,
-    WithList,
-    WithPatch,
-    WithUpdate,
-    WithWatch,
+    AsyncWithAllVerbs,
+    WithAllVerbs,
 )
 from kubeset.resource import (
     ApplyOptions,
@@ -82,21 +66,11 @@ _PRIORITY_LEVEL_CONFIGURATIONS = ResourceInfo(
 
 
 class FlowSchemasClient(
-    WithGet[flowcontrol_v1.FlowSchema, flowcontrol_v1.FlowSchemaList],
-    WithList[flowcontrol_v1.FlowSchema, flowcontrol_v1.FlowSchemaList],
-    WithWatch[flowcontrol_v1.FlowSchema, flowcontrol_v1.FlowSchemaList],
-    WithCreate[flowcontrol_v1.FlowSchema, flowcontrol_v1.FlowSchemaList],
-    WithUpdate[flowcontrol_v1.FlowSchema, flowcontrol_v1.FlowSchemaList],
-    WithPatch[flowcontrol_v1.FlowSchema, flowcontrol_v1.FlowSchemaList],
-    WithApply[flowcontrol_v1.FlowSchema, flowcontrol_v1.FlowSchemaList],
-    WithDelete[flowcontrol_v1.FlowSchema, flowcontrol_v1.FlowSchemaList],
-    WithDeleteCollection[flowcontrol_v1.FlowSchema, flowcontrol_v1.FlowSchemaList],
+    WithAllVerbs["flowcontrol_v1.FlowSchema", "flowcontrol_v1.FlowSchemaList"],
 ):
     """FlowSchemas: flowcontrol.apiserver.k8s.io/v1 FlowSchema, cluster-scoped; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _FLOW_SCHEMAS
-    _model = flowcontrol_v1.FlowSchema
-    _list_model = flowcontrol_v1.FlowSchemaList
 
     def get_status(self, name: str) -> flowcontrol_v1.FlowSchema:
         """Read the ``status`` subresource of ``name``."""
@@ -144,39 +118,13 @@ class FlowSchemasClient(
 
 
 class PriorityLevelConfigurationsClient(
-    WithGet[
-        flowcontrol_v1.PriorityLevelConfiguration, flowcontrol_v1.PriorityLevelConfigurationList
-    ],
-    WithList[
-        flowcontrol_v1.PriorityLevelConfiguration, flowcontrol_v1.PriorityLevelConfigurationList
-    ],
-    WithWatch[
-        flowcontrol_v1.PriorityLevelConfiguration, flowcontrol_v1.PriorityLevelConfigurationList
-    ],
-    WithCreate[
-        flowcontrol_v1.PriorityLevelConfiguration, flowcontrol_v1.PriorityLevelConfigurationList
-    ],
-    WithUpdate[
-        flowcontrol_v1.PriorityLevelConfiguration, flowcontrol_v1.PriorityLevelConfigurationList
-    ],
-    WithPatch[
-        flowcontrol_v1.PriorityLevelConfiguration, flowcontrol_v1.PriorityLevelConfigurationList
-    ],
-    WithApply[
-        flowcontrol_v1.PriorityLevelConfiguration, flowcontrol_v1.PriorityLevelConfigurationList
-    ],
-    WithDelete[
-        flowcontrol_v1.PriorityLevelConfiguration, flowcontrol_v1.PriorityLevelConfigurationList
-    ],
-    WithDeleteCollection[
-        flowcontrol_v1.PriorityLevelConfiguration, flowcontrol_v1.PriorityLevelConfigurationList
+    WithAllVerbs[
+        "flowcontrol_v1.PriorityLevelConfiguration", "flowcontrol_v1.PriorityLevelConfigurationList"
     ],
 ):
     """PriorityLevelConfigurations: flowcontrol.apiserver.k8s.io/v1 PriorityLevelConfiguration, cluster-scoped; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _PRIORITY_LEVEL_CONFIGURATIONS
-    _model = flowcontrol_v1.PriorityLevelConfiguration
-    _list_model = flowcontrol_v1.PriorityLevelConfigurationList
 
     def get_status(self, name: str) -> flowcontrol_v1.PriorityLevelConfiguration:
         """Read the ``status`` subresource of ``name``."""
@@ -263,21 +211,11 @@ class FlowcontrolV1Interface(
 
 
 class AsyncFlowSchemasClient(
-    AsyncWithGet[flowcontrol_v1.FlowSchema, flowcontrol_v1.FlowSchemaList],
-    AsyncWithList[flowcontrol_v1.FlowSchema, flowcontrol_v1.FlowSchemaList],
-    AsyncWithWatch[flowcontrol_v1.FlowSchema, flowcontrol_v1.FlowSchemaList],
-    AsyncWithCreate[flowcontrol_v1.FlowSchema, flowcontrol_v1.FlowSchemaList],
-    AsyncWithUpdate[flowcontrol_v1.FlowSchema, flowcontrol_v1.FlowSchemaList],
-    AsyncWithPatch[flowcontrol_v1.FlowSchema, flowcontrol_v1.FlowSchemaList],
-    AsyncWithApply[flowcontrol_v1.FlowSchema, flowcontrol_v1.FlowSchemaList],
-    AsyncWithDelete[flowcontrol_v1.FlowSchema, flowcontrol_v1.FlowSchemaList],
-    AsyncWithDeleteCollection[flowcontrol_v1.FlowSchema, flowcontrol_v1.FlowSchemaList],
+    AsyncWithAllVerbs["flowcontrol_v1.FlowSchema", "flowcontrol_v1.FlowSchemaList"],
 ):
     """FlowSchemas: flowcontrol.apiserver.k8s.io/v1 FlowSchema, cluster-scoped; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _FLOW_SCHEMAS
-    _model = flowcontrol_v1.FlowSchema
-    _list_model = flowcontrol_v1.FlowSchemaList
 
     async def get_status(self, name: str) -> flowcontrol_v1.FlowSchema:
         """Read the ``status`` subresource of ``name``."""
@@ -325,39 +263,13 @@ class AsyncFlowSchemasClient(
 
 
 class AsyncPriorityLevelConfigurationsClient(
-    AsyncWithGet[
-        flowcontrol_v1.PriorityLevelConfiguration, flowcontrol_v1.PriorityLevelConfigurationList
-    ],
-    AsyncWithList[
-        flowcontrol_v1.PriorityLevelConfiguration, flowcontrol_v1.PriorityLevelConfigurationList
-    ],
-    AsyncWithWatch[
-        flowcontrol_v1.PriorityLevelConfiguration, flowcontrol_v1.PriorityLevelConfigurationList
-    ],
-    AsyncWithCreate[
-        flowcontrol_v1.PriorityLevelConfiguration, flowcontrol_v1.PriorityLevelConfigurationList
-    ],
-    AsyncWithUpdate[
-        flowcontrol_v1.PriorityLevelConfiguration, flowcontrol_v1.PriorityLevelConfigurationList
-    ],
-    AsyncWithPatch[
-        flowcontrol_v1.PriorityLevelConfiguration, flowcontrol_v1.PriorityLevelConfigurationList
-    ],
-    AsyncWithApply[
-        flowcontrol_v1.PriorityLevelConfiguration, flowcontrol_v1.PriorityLevelConfigurationList
-    ],
-    AsyncWithDelete[
-        flowcontrol_v1.PriorityLevelConfiguration, flowcontrol_v1.PriorityLevelConfigurationList
-    ],
-    AsyncWithDeleteCollection[
-        flowcontrol_v1.PriorityLevelConfiguration, flowcontrol_v1.PriorityLevelConfigurationList
+    AsyncWithAllVerbs[
+        "flowcontrol_v1.PriorityLevelConfiguration", "flowcontrol_v1.PriorityLevelConfigurationList"
     ],
 ):
     """PriorityLevelConfigurations: flowcontrol.apiserver.k8s.io/v1 PriorityLevelConfiguration, cluster-scoped; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _PRIORITY_LEVEL_CONFIGURATIONS
-    _model = flowcontrol_v1.PriorityLevelConfiguration
-    _list_model = flowcontrol_v1.PriorityLevelConfigurationList
 
     async def get_status(self, name: str) -> flowcontrol_v1.PriorityLevelConfiguration:
         """Read the ``status`` subresource of ``name``."""

@@ -6,24 +6,8 @@ from __future__ import annotations
 from typing import Protocol, Unpack
 
 from kubeset.client import (
-    AsyncWithApply,
-    AsyncWithCreate,
-    AsyncWithDelete,
-    AsyncWithDeleteCollection,
-    AsyncWithGet,
-    AsyncWithList,
-    AsyncWithPatch,
-    AsyncWithUpdate,
-    AsyncWithWatch,
-    WithApply,
-    WithCreate,
-    WithDelete,
-    WithDeleteCollection,
-    WithGet,
-    WithList,
-    WithPatch,
-    WithUpdate,
-    WithWatch,
+    AsyncWithAllVerbs,
+    WithAllVerbs,
 )
 from kubeset.resource import (
     ApplyOptions,
@@ -64,39 +48,13 @@ _STORAGE_VERSIONS = ResourceInfo(
 
 
 class StorageVersionsClient(
-    WithGet[
-        apiserverinternal_v1alpha1.StorageVersion, apiserverinternal_v1alpha1.StorageVersionList
-    ],
-    WithList[
-        apiserverinternal_v1alpha1.StorageVersion, apiserverinternal_v1alpha1.StorageVersionList
-    ],
-    WithWatch[
-        apiserverinternal_v1alpha1.StorageVersion, apiserverinternal_v1alpha1.StorageVersionList
-    ],
-    WithCreate[
-        apiserverinternal_v1alpha1.StorageVersion, apiserverinternal_v1alpha1.StorageVersionList
-    ],
-    WithUpdate[
-        apiserverinternal_v1alpha1.StorageVersion, apiserverinternal_v1alpha1.StorageVersionList
-    ],
-    WithPatch[
-        apiserverinternal_v1alpha1.StorageVersion, apiserverinternal_v1alpha1.StorageVersionList
-    ],
-    WithApply[
-        apiserverinternal_v1alpha1.StorageVersion, apiserverinternal_v1alpha1.StorageVersionList
-    ],
-    WithDelete[
-        apiserverinternal_v1alpha1.StorageVersion, apiserverinternal_v1alpha1.StorageVersionList
-    ],
-    WithDeleteCollection[
-        apiserverinternal_v1alpha1.StorageVersion, apiserverinternal_v1alpha1.StorageVersionList
+    WithAllVerbs[
+        "apiserverinternal_v1alpha1.StorageVersion", "apiserverinternal_v1alpha1.StorageVersionList"
     ],
 ):
     """StorageVersions: internal.apiserver.k8s.io/v1alpha1 StorageVersion, cluster-scoped; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _STORAGE_VERSIONS
-    _model = apiserverinternal_v1alpha1.StorageVersion
-    _list_model = apiserverinternal_v1alpha1.StorageVersionList
 
     def get_status(self, name: str) -> apiserverinternal_v1alpha1.StorageVersion:
         """Read the ``status`` subresource of ``name``."""
@@ -172,39 +130,13 @@ class InternalV1alpha1Interface(
 
 
 class AsyncStorageVersionsClient(
-    AsyncWithGet[
-        apiserverinternal_v1alpha1.StorageVersion, apiserverinternal_v1alpha1.StorageVersionList
-    ],
-    AsyncWithList[
-        apiserverinternal_v1alpha1.StorageVersion, apiserverinternal_v1alpha1.StorageVersionList
-    ],
-    AsyncWithWatch[
-        apiserverinternal_v1alpha1.StorageVersion, apiserverinternal_v1alpha1.StorageVersionList
-    ],
-    AsyncWithCreate[
-        apiserverinternal_v1alpha1.StorageVersion, apiserverinternal_v1alpha1.StorageVersionList
-    ],
-    AsyncWithUpdate[
-        apiserverinternal_v1alpha1.StorageVersion, apiserverinternal_v1alpha1.StorageVersionList
-    ],
-    AsyncWithPatch[
-        apiserverinternal_v1alpha1.StorageVersion, apiserverinternal_v1alpha1.StorageVersionList
-    ],
-    AsyncWithApply[
-        apiserverinternal_v1alpha1.StorageVersion, apiserverinternal_v1alpha1.StorageVersionList
-    ],
-    AsyncWithDelete[
-        apiserverinternal_v1alpha1.StorageVersion, apiserverinternal_v1alpha1.StorageVersionList
-    ],
-    AsyncWithDeleteCollection[
-        apiserverinternal_v1alpha1.StorageVersion, apiserverinternal_v1alpha1.StorageVersionList
+    AsyncWithAllVerbs[
+        "apiserverinternal_v1alpha1.StorageVersion", "apiserverinternal_v1alpha1.StorageVersionList"
     ],
 ):
     """StorageVersions: internal.apiserver.k8s.io/v1alpha1 StorageVersion, cluster-scoped; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _STORAGE_VERSIONS
-    _model = apiserverinternal_v1alpha1.StorageVersion
-    _list_model = apiserverinternal_v1alpha1.StorageVersionList
 
     async def get_status(self, name: str) -> apiserverinternal_v1alpha1.StorageVersion:
         """Read the ``status`` subresource of ``name``."""

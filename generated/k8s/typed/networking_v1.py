@@ -6,24 +6,8 @@ from __future__ import annotations
 from typing import Protocol, Unpack
 
 from kubeset.client import (
-    AsyncWithApply,
-    AsyncWithCreate,
-    AsyncWithDelete,
-    AsyncWithDeleteCollection,
-    AsyncWithGet,
-    AsyncWithList,
-    AsyncWithPatch,
-    AsyncWithUpdate,
-    AsyncWithWatch,
-    WithApply,
-    WithCreate,
-    WithDelete,
-    WithDeleteCollection,
-    WithGet,
-    WithList,
-    WithPatch,
-    WithUpdate,
-    WithWatch,
+    AsyncWithAllVerbs,
+    WithAllVerbs,
 )
 from kubeset.resource import (
     ApplyOptions,
@@ -136,39 +120,19 @@ _SERVICE_CIDRS = ResourceInfo(
 
 
 class IngressClassesClient(
-    WithGet[networking_v1.IngressClass, networking_v1.IngressClassList],
-    WithList[networking_v1.IngressClass, networking_v1.IngressClassList],
-    WithWatch[networking_v1.IngressClass, networking_v1.IngressClassList],
-    WithCreate[networking_v1.IngressClass, networking_v1.IngressClassList],
-    WithUpdate[networking_v1.IngressClass, networking_v1.IngressClassList],
-    WithPatch[networking_v1.IngressClass, networking_v1.IngressClassList],
-    WithApply[networking_v1.IngressClass, networking_v1.IngressClassList],
-    WithDelete[networking_v1.IngressClass, networking_v1.IngressClassList],
-    WithDeleteCollection[networking_v1.IngressClass, networking_v1.IngressClassList],
+    WithAllVerbs["networking_v1.IngressClass", "networking_v1.IngressClassList"],
 ):
     """IngressClasses: networking.k8s.io/v1 IngressClass, cluster-scoped; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _INGRESS_CLASSES
-    _model = networking_v1.IngressClass
-    _list_model = networking_v1.IngressClassList
 
 
 class IngressesClient(
-    WithGet[networking_v1.Ingress, networking_v1.IngressList],
-    WithList[networking_v1.Ingress, networking_v1.IngressList],
-    WithWatch[networking_v1.Ingress, networking_v1.IngressList],
-    WithCreate[networking_v1.Ingress, networking_v1.IngressList],
-    WithUpdate[networking_v1.Ingress, networking_v1.IngressList],
-    WithPatch[networking_v1.Ingress, networking_v1.IngressList],
-    WithApply[networking_v1.Ingress, networking_v1.IngressList],
-    WithDelete[networking_v1.Ingress, networking_v1.IngressList],
-    WithDeleteCollection[networking_v1.Ingress, networking_v1.IngressList],
+    WithAllVerbs["networking_v1.Ingress", "networking_v1.IngressList"],
 ):
     """Ingresses: networking.k8s.io/v1 Ingress, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _INGRESSES
-    _model = networking_v1.Ingress
-    _list_model = networking_v1.IngressList
 
     def get_status(self, name: str) -> networking_v1.Ingress:
         """Read the ``status`` subresource of ``name``."""
@@ -211,57 +175,27 @@ class IngressesClient(
 
 
 class IPAddressesClient(
-    WithGet[networking_v1.IPAddress, networking_v1.IPAddressList],
-    WithList[networking_v1.IPAddress, networking_v1.IPAddressList],
-    WithWatch[networking_v1.IPAddress, networking_v1.IPAddressList],
-    WithCreate[networking_v1.IPAddress, networking_v1.IPAddressList],
-    WithUpdate[networking_v1.IPAddress, networking_v1.IPAddressList],
-    WithPatch[networking_v1.IPAddress, networking_v1.IPAddressList],
-    WithApply[networking_v1.IPAddress, networking_v1.IPAddressList],
-    WithDelete[networking_v1.IPAddress, networking_v1.IPAddressList],
-    WithDeleteCollection[networking_v1.IPAddress, networking_v1.IPAddressList],
+    WithAllVerbs["networking_v1.IPAddress", "networking_v1.IPAddressList"],
 ):
     """IPAddresses: networking.k8s.io/v1 IPAddress, cluster-scoped; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _IP_ADDRESSES
-    _model = networking_v1.IPAddress
-    _list_model = networking_v1.IPAddressList
 
 
 class NetworkPoliciesClient(
-    WithGet[networking_v1.NetworkPolicy, networking_v1.NetworkPolicyList],
-    WithList[networking_v1.NetworkPolicy, networking_v1.NetworkPolicyList],
-    WithWatch[networking_v1.NetworkPolicy, networking_v1.NetworkPolicyList],
-    WithCreate[networking_v1.NetworkPolicy, networking_v1.NetworkPolicyList],
-    WithUpdate[networking_v1.NetworkPolicy, networking_v1.NetworkPolicyList],
-    WithPatch[networking_v1.NetworkPolicy, networking_v1.NetworkPolicyList],
-    WithApply[networking_v1.NetworkPolicy, networking_v1.NetworkPolicyList],
-    WithDelete[networking_v1.NetworkPolicy, networking_v1.NetworkPolicyList],
-    WithDeleteCollection[networking_v1.NetworkPolicy, networking_v1.NetworkPolicyList],
+    WithAllVerbs["networking_v1.NetworkPolicy", "networking_v1.NetworkPolicyList"],
 ):
     """NetworkPolicies: networking.k8s.io/v1 NetworkPolicy, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _NETWORK_POLICIES
-    _model = networking_v1.NetworkPolicy
-    _list_model = networking_v1.NetworkPolicyList
 
 
 class ServiceCIDRsClient(
-    WithGet[networking_v1.ServiceCIDR, networking_v1.ServiceCIDRList],
-    WithList[networking_v1.ServiceCIDR, networking_v1.ServiceCIDRList],
-    WithWatch[networking_v1.ServiceCIDR, networking_v1.ServiceCIDRList],
-    WithCreate[networking_v1.ServiceCIDR, networking_v1.ServiceCIDRList],
-    WithUpdate[networking_v1.ServiceCIDR, networking_v1.ServiceCIDRList],
-    WithPatch[networking_v1.ServiceCIDR, networking_v1.ServiceCIDRList],
-    WithApply[networking_v1.ServiceCIDR, networking_v1.ServiceCIDRList],
-    WithDelete[networking_v1.ServiceCIDR, networking_v1.ServiceCIDRList],
-    WithDeleteCollection[networking_v1.ServiceCIDR, networking_v1.ServiceCIDRList],
+    WithAllVerbs["networking_v1.ServiceCIDR", "networking_v1.ServiceCIDRList"],
 ):
     """ServiceCIDRs: networking.k8s.io/v1 ServiceCIDR, cluster-scoped; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _SERVICE_CIDRS
-    _model = networking_v1.ServiceCIDR
-    _list_model = networking_v1.ServiceCIDRList
 
     def get_status(self, name: str) -> networking_v1.ServiceCIDR:
         """Read the ``status`` subresource of ``name``."""
@@ -377,39 +311,19 @@ class NetworkingV1Interface(
 
 
 class AsyncIngressClassesClient(
-    AsyncWithGet[networking_v1.IngressClass, networking_v1.IngressClassList],
-    AsyncWithList[networking_v1.IngressClass, networking_v1.IngressClassList],
-    AsyncWithWatch[networking_v1.IngressClass, networking_v1.IngressClassList],
-    AsyncWithCreate[networking_v1.IngressClass, networking_v1.IngressClassList],
-    AsyncWithUpdate[networking_v1.IngressClass, networking_v1.IngressClassList],
-    AsyncWithPatch[networking_v1.IngressClass, networking_v1.IngressClassList],
-    AsyncWithApply[networking_v1.IngressClass, networking_v1.IngressClassList],
-    AsyncWithDelete[networking_v1.IngressClass, networking_v1.IngressClassList],
-    AsyncWithDeleteCollection[networking_v1.IngressClass, networking_v1.IngressClassList],
+    AsyncWithAllVerbs["networking_v1.IngressClass", "networking_v1.IngressClassList"],
 ):
     """IngressClasses: networking.k8s.io/v1 IngressClass, cluster-scoped; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _INGRESS_CLASSES
-    _model = networking_v1.IngressClass
-    _list_model = networking_v1.IngressClassList
 
 
 class AsyncIngressesClient(
-    AsyncWithGet[networking_v1.Ingress, networking_v1.IngressList],
-    AsyncWithList[networking_v1.Ingress, networking_v1.IngressList],
-    AsyncWithWatch[networking_v1.Ingress, networking_v1.IngressList],
-    AsyncWithCreate[networking_v1.Ingress, networking_v1.IngressList],
-    AsyncWithUpdate[networking_v1.Ingress, networking_v1.IngressList],
-    AsyncWithPatch[networking_v1.Ingress, networking_v1.IngressList],
-    AsyncWithApply[networking_v1.Ingress, networking_v1.IngressList],
-    AsyncWithDelete[networking_v1.Ingress, networking_v1.IngressList],
-    AsyncWithDeleteCollection[networking_v1.Ingress, networking_v1.IngressList],
+    AsyncWithAllVerbs["networking_v1.Ingress", "networking_v1.IngressList"],
 ):
     """Ingresses: networking.k8s.io/v1 Ingress, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _INGRESSES
-    _model = networking_v1.Ingress
-    _list_model = networking_v1.IngressList
 
     async def get_status(self, name: str) -> networking_v1.Ingress:
         """Read the ``status`` subresource of ``name``."""
@@ -452,57 +366,27 @@ class AsyncIngressesClient(
 
 
 class AsyncIPAddressesClient(
-    AsyncWithGet[networking_v1.IPAddress, networking_v1.IPAddressList],
-    AsyncWithList[networking_v1.IPAddress, networking_v1.IPAddressList],
-    AsyncWithWatch[networking_v1.IPAddress, networking_v1.IPAddressList],
-    AsyncWithCreate[networking_v1.IPAddress, networking_v1.IPAddressList],
-    AsyncWithUpdate[networking_v1.IPAddress, networking_v1.IPAddressList],
-    AsyncWithPatch[networking_v1.IPAddress, networking_v1.IPAddressList],
-    AsyncWithApply[networking_v1.IPAddress, networking_v1.IPAddressList],
-    AsyncWithDelete[networking_v1.IPAddress, networking_v1.IPAddressList],
-    AsyncWithDeleteCollection[networking_v1.IPAddress, networking_v1.IPAddressList],
+    AsyncWithAllVerbs["networking_v1.IPAddress", "networking_v1.IPAddressList"],
 ):
     """IPAddresses: networking.k8s.io/v1 IPAddress, cluster-scoped; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _IP_ADDRESSES
-    _model = networking_v1.IPAddress
-    _list_model = networking_v1.IPAddressList
 
 
 class AsyncNetworkPoliciesClient(
-    AsyncWithGet[networking_v1.NetworkPolicy, networking_v1.NetworkPolicyList],
-    AsyncWithList[networking_v1.NetworkPolicy, networking_v1.NetworkPolicyList],
-    AsyncWithWatch[networking_v1.NetworkPolicy, networking_v1.NetworkPolicyList],
-    AsyncWithCreate[networking_v1.NetworkPolicy, networking_v1.NetworkPolicyList],
-    AsyncWithUpdate[networking_v1.NetworkPolicy, networking_v1.NetworkPolicyList],
-    AsyncWithPatch[networking_v1.NetworkPolicy, networking_v1.NetworkPolicyList],
-    AsyncWithApply[networking_v1.NetworkPolicy, networking_v1.NetworkPolicyList],
-    AsyncWithDelete[networking_v1.NetworkPolicy, networking_v1.NetworkPolicyList],
-    AsyncWithDeleteCollection[networking_v1.NetworkPolicy, networking_v1.NetworkPolicyList],
+    AsyncWithAllVerbs["networking_v1.NetworkPolicy", "networking_v1.NetworkPolicyList"],
 ):
     """NetworkPolicies: networking.k8s.io/v1 NetworkPolicy, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _NETWORK_POLICIES
-    _model = networking_v1.NetworkPolicy
-    _list_model = networking_v1.NetworkPolicyList
 
 
 class AsyncServiceCIDRsClient(
-    AsyncWithGet[networking_v1.ServiceCIDR, networking_v1.ServiceCIDRList],
-    AsyncWithList[networking_v1.ServiceCIDR, networking_v1.ServiceCIDRList],
-    AsyncWithWatch[networking_v1.ServiceCIDR, networking_v1.ServiceCIDRList],
-    AsyncWithCreate[networking_v1.ServiceCIDR, networking_v1.ServiceCIDRList],
-    AsyncWithUpdate[networking_v1.ServiceCIDR, networking_v1.ServiceCIDRList],
-    AsyncWithPatch[networking_v1.ServiceCIDR, networking_v1.ServiceCIDRList],
-    AsyncWithApply[networking_v1.ServiceCIDR, networking_v1.ServiceCIDRList],
-    AsyncWithDelete[networking_v1.ServiceCIDR, networking_v1.ServiceCIDRList],
-    AsyncWithDeleteCollection[networking_v1.ServiceCIDR, networking_v1.ServiceCIDRList],
+    AsyncWithAllVerbs["networking_v1.ServiceCIDR", "networking_v1.ServiceCIDRList"],
 ):
     """ServiceCIDRs: networking.k8s.io/v1 ServiceCIDR, cluster-scoped; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _SERVICE_CIDRS
-    _model = networking_v1.ServiceCIDR
-    _list_model = networking_v1.ServiceCIDRList
 
     async def get_status(self, name: str) -> networking_v1.ServiceCIDR:
         """Read the ``status`` subresource of ``name``."""

@@ -6,24 +6,8 @@ from __future__ import annotations
 from typing import Protocol, Unpack
 
 from kubeset.client import (
-    AsyncWithApply,
-    AsyncWithCreate,
-    AsyncWithDelete,
-    AsyncWithDeleteCollection,
-    AsyncWithGet,
-    AsyncWithList,
-    AsyncWithPatch,
-    AsyncWithUpdate,
-    AsyncWithWatch,
-    WithApply,
-    WithCreate,
-    WithDelete,
-    WithDeleteCollection,
-    WithGet,
-    WithList,
-    WithPatch,
-    WithUpdate,
-    WithWatch,
+    AsyncWithAllVerbs,
+    WithAllVerbs,
 )
 from kubeset.resource import (
     ApplyOptions,
@@ -82,39 +66,19 @@ _SERVICE_CIDRS = ResourceInfo(
 
 
 class IPAddressesClient(
-    WithGet[networking_v1beta1.IPAddress, networking_v1beta1.IPAddressList],
-    WithList[networking_v1beta1.IPAddress, networking_v1beta1.IPAddressList],
-    WithWatch[networking_v1beta1.IPAddress, networking_v1beta1.IPAddressList],
-    WithCreate[networking_v1beta1.IPAddress, networking_v1beta1.IPAddressList],
-    WithUpdate[networking_v1beta1.IPAddress, networking_v1beta1.IPAddressList],
-    WithPatch[networking_v1beta1.IPAddress, networking_v1beta1.IPAddressList],
-    WithApply[networking_v1beta1.IPAddress, networking_v1beta1.IPAddressList],
-    WithDelete[networking_v1beta1.IPAddress, networking_v1beta1.IPAddressList],
-    WithDeleteCollection[networking_v1beta1.IPAddress, networking_v1beta1.IPAddressList],
+    WithAllVerbs["networking_v1beta1.IPAddress", "networking_v1beta1.IPAddressList"],
 ):
     """IPAddresses: networking.k8s.io/v1beta1 IPAddress, cluster-scoped; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _IP_ADDRESSES
-    _model = networking_v1beta1.IPAddress
-    _list_model = networking_v1beta1.IPAddressList
 
 
 class ServiceCIDRsClient(
-    WithGet[networking_v1beta1.ServiceCIDR, networking_v1beta1.ServiceCIDRList],
-    WithList[networking_v1beta1.ServiceCIDR, networking_v1beta1.ServiceCIDRList],
-    WithWatch[networking_v1beta1.ServiceCIDR, networking_v1beta1.ServiceCIDRList],
-    WithCreate[networking_v1beta1.ServiceCIDR, networking_v1beta1.ServiceCIDRList],
-    WithUpdate[networking_v1beta1.ServiceCIDR, networking_v1beta1.ServiceCIDRList],
-    WithPatch[networking_v1beta1.ServiceCIDR, networking_v1beta1.ServiceCIDRList],
-    WithApply[networking_v1beta1.ServiceCIDR, networking_v1beta1.ServiceCIDRList],
-    WithDelete[networking_v1beta1.ServiceCIDR, networking_v1beta1.ServiceCIDRList],
-    WithDeleteCollection[networking_v1beta1.ServiceCIDR, networking_v1beta1.ServiceCIDRList],
+    WithAllVerbs["networking_v1beta1.ServiceCIDR", "networking_v1beta1.ServiceCIDRList"],
 ):
     """ServiceCIDRs: networking.k8s.io/v1beta1 ServiceCIDR, cluster-scoped; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _SERVICE_CIDRS
-    _model = networking_v1beta1.ServiceCIDR
-    _list_model = networking_v1beta1.ServiceCIDRList
 
     def get_status(self, name: str) -> networking_v1beta1.ServiceCIDR:
         """Read the ``status`` subresource of ``name``."""
@@ -201,39 +165,19 @@ class NetworkingV1beta1Interface(
 
 
 class AsyncIPAddressesClient(
-    AsyncWithGet[networking_v1beta1.IPAddress, networking_v1beta1.IPAddressList],
-    AsyncWithList[networking_v1beta1.IPAddress, networking_v1beta1.IPAddressList],
-    AsyncWithWatch[networking_v1beta1.IPAddress, networking_v1beta1.IPAddressList],
-    AsyncWithCreate[networking_v1beta1.IPAddress, networking_v1beta1.IPAddressList],
-    AsyncWithUpdate[networking_v1beta1.IPAddress, networking_v1beta1.IPAddressList],
-    AsyncWithPatch[networking_v1beta1.IPAddress, networking_v1beta1.IPAddressList],
-    AsyncWithApply[networking_v1beta1.IPAddress, networking_v1beta1.IPAddressList],
-    AsyncWithDelete[networking_v1beta1.IPAddress, networking_v1beta1.IPAddressList],
-    AsyncWithDeleteCollection[networking_v1beta1.IPAddress, networking_v1beta1.IPAddressList],
+    AsyncWithAllVerbs["networking_v1beta1.IPAddress", "networking_v1beta1.IPAddressList"],
 ):
     """IPAddresses: networking.k8s.io/v1beta1 IPAddress, cluster-scoped; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _IP_ADDRESSES
-    _model = networking_v1beta1.IPAddress
-    _list_model = networking_v1beta1.IPAddressList
 
 
 class AsyncServiceCIDRsClient(
-    AsyncWithGet[networking_v1beta1.ServiceCIDR, networking_v1beta1.ServiceCIDRList],
-    AsyncWithList[networking_v1beta1.ServiceCIDR, networking_v1beta1.ServiceCIDRList],
-    AsyncWithWatch[networking_v1beta1.ServiceCIDR, networking_v1beta1.ServiceCIDRList],
-    AsyncWithCreate[networking_v1beta1.ServiceCIDR, networking_v1beta1.ServiceCIDRList],
-    AsyncWithUpdate[networking_v1beta1.ServiceCIDR, networking_v1beta1.ServiceCIDRList],
-    AsyncWithPatch[networking_v1beta1.ServiceCIDR, networking_v1beta1.ServiceCIDRList],
-    AsyncWithApply[networking_v1beta1.ServiceCIDR, networking_v1beta1.ServiceCIDRList],
-    AsyncWithDelete[networking_v1beta1.ServiceCIDR, networking_v1beta1.ServiceCIDRList],
-    AsyncWithDeleteCollection[networking_v1beta1.ServiceCIDR, networking_v1beta1.ServiceCIDRList],
+    AsyncWithAllVerbs["networking_v1beta1.ServiceCIDR", "networking_v1beta1.ServiceCIDRList"],
 ):
     """ServiceCIDRs: networking.k8s.io/v1beta1 ServiceCIDR, cluster-scoped; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _SERVICE_CIDRS
-    _model = networking_v1beta1.ServiceCIDR
-    _list_model = networking_v1beta1.ServiceCIDRList
 
     async def get_status(self, name: str) -> networking_v1beta1.ServiceCIDR:
         """Read the ``status`` subresource of ``name``."""

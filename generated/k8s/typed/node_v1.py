@@ -6,24 +6,8 @@ from __future__ import annotations
 from typing import Protocol
 
 from kubeset.client import (
-    AsyncWithApply,
-    AsyncWithCreate,
-    AsyncWithDelete,
-    AsyncWithDeleteCollection,
-    AsyncWithGet,
-    AsyncWithList,
-    AsyncWithPatch,
-    AsyncWithUpdate,
-    AsyncWithWatch,
-    WithApply,
-    WithCreate,
-    WithDelete,
-    WithDeleteCollection,
-    WithGet,
-    WithList,
-    WithPatch,
-    WithUpdate,
-    WithWatch,
+    AsyncWithAllVerbs,
+    WithAllVerbs,
 )
 from kubeset.resource import PatchType, ResourceInfo
 from kubeset.rest import AsyncRESTClient, RESTClient
@@ -57,21 +41,11 @@ _RUNTIME_CLASSES = ResourceInfo(
 
 
 class RuntimeClassesClient(
-    WithGet[node_v1.RuntimeClass, node_v1.RuntimeClassList],
-    WithList[node_v1.RuntimeClass, node_v1.RuntimeClassList],
-    WithWatch[node_v1.RuntimeClass, node_v1.RuntimeClassList],
-    WithCreate[node_v1.RuntimeClass, node_v1.RuntimeClassList],
-    WithUpdate[node_v1.RuntimeClass, node_v1.RuntimeClassList],
-    WithPatch[node_v1.RuntimeClass, node_v1.RuntimeClassList],
-    WithApply[node_v1.RuntimeClass, node_v1.RuntimeClassList],
-    WithDelete[node_v1.RuntimeClass, node_v1.RuntimeClassList],
-    WithDeleteCollection[node_v1.RuntimeClass, node_v1.RuntimeClassList],
+    WithAllVerbs["node_v1.RuntimeClass", "node_v1.RuntimeClassList"],
 ):
     """RuntimeClasses: node.k8s.io/v1 RuntimeClass, cluster-scoped; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _RUNTIME_CLASSES
-    _model = node_v1.RuntimeClass
-    _list_model = node_v1.RuntimeClassList
 
 
 class NodeV1Client:
@@ -99,21 +73,11 @@ class NodeV1Interface(
 
 
 class AsyncRuntimeClassesClient(
-    AsyncWithGet[node_v1.RuntimeClass, node_v1.RuntimeClassList],
-    AsyncWithList[node_v1.RuntimeClass, node_v1.RuntimeClassList],
-    AsyncWithWatch[node_v1.RuntimeClass, node_v1.RuntimeClassList],
-    AsyncWithCreate[node_v1.RuntimeClass, node_v1.RuntimeClassList],
-    AsyncWithUpdate[node_v1.RuntimeClass, node_v1.RuntimeClassList],
-    AsyncWithPatch[node_v1.RuntimeClass, node_v1.RuntimeClassList],
-    AsyncWithApply[node_v1.RuntimeClass, node_v1.RuntimeClassList],
-    AsyncWithDelete[node_v1.RuntimeClass, node_v1.RuntimeClassList],
-    AsyncWithDeleteCollection[node_v1.RuntimeClass, node_v1.RuntimeClassList],
+    AsyncWithAllVerbs["node_v1.RuntimeClass", "node_v1.RuntimeClassList"],
 ):
     """RuntimeClasses: node.k8s.io/v1 RuntimeClass, cluster-scoped; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _RUNTIME_CLASSES
-    _model = node_v1.RuntimeClass
-    _list_model = node_v1.RuntimeClassList
 
 
 class AsyncNodeV1Client:

@@ -6,24 +6,8 @@ from __future__ import annotations
 from typing import Protocol, Unpack
 
 from kubeset.client import (
-    AsyncWithApply,
-    AsyncWithCreate,
-    AsyncWithDelete,
-    AsyncWithDeleteCollection,
-    AsyncWithGet,
-    AsyncWithList,
-    AsyncWithPatch,
-    AsyncWithUpdate,
-    AsyncWithWatch,
-    WithApply,
-    WithCreate,
-    WithDelete,
-    WithDeleteCollection,
-    WithGet,
-    WithList,
-    WithPatch,
-    WithUpdate,
-    WithWatch,
+    AsyncWithAllVerbs,
+    WithAllVerbs,
 )
 from kubeset.resource import (
     ApplyOptions,
@@ -64,21 +48,11 @@ _POD_DISRUPTION_BUDGETS = ResourceInfo(
 
 
 class PodDisruptionBudgetsClient(
-    WithGet[policy_v1.PodDisruptionBudget, policy_v1.PodDisruptionBudgetList],
-    WithList[policy_v1.PodDisruptionBudget, policy_v1.PodDisruptionBudgetList],
-    WithWatch[policy_v1.PodDisruptionBudget, policy_v1.PodDisruptionBudgetList],
-    WithCreate[policy_v1.PodDisruptionBudget, policy_v1.PodDisruptionBudgetList],
-    WithUpdate[policy_v1.PodDisruptionBudget, policy_v1.PodDisruptionBudgetList],
-    WithPatch[policy_v1.PodDisruptionBudget, policy_v1.PodDisruptionBudgetList],
-    WithApply[policy_v1.PodDisruptionBudget, policy_v1.PodDisruptionBudgetList],
-    WithDelete[policy_v1.PodDisruptionBudget, policy_v1.PodDisruptionBudgetList],
-    WithDeleteCollection[policy_v1.PodDisruptionBudget, policy_v1.PodDisruptionBudgetList],
+    WithAllVerbs["policy_v1.PodDisruptionBudget", "policy_v1.PodDisruptionBudgetList"],
 ):
     """PodDisruptionBudgets: policy/v1 PodDisruptionBudget, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _POD_DISRUPTION_BUDGETS
-    _model = policy_v1.PodDisruptionBudget
-    _list_model = policy_v1.PodDisruptionBudgetList
 
     def get_status(self, name: str) -> policy_v1.PodDisruptionBudget:
         """Read the ``status`` subresource of ``name``."""
@@ -154,21 +128,11 @@ class PolicyV1Interface(
 
 
 class AsyncPodDisruptionBudgetsClient(
-    AsyncWithGet[policy_v1.PodDisruptionBudget, policy_v1.PodDisruptionBudgetList],
-    AsyncWithList[policy_v1.PodDisruptionBudget, policy_v1.PodDisruptionBudgetList],
-    AsyncWithWatch[policy_v1.PodDisruptionBudget, policy_v1.PodDisruptionBudgetList],
-    AsyncWithCreate[policy_v1.PodDisruptionBudget, policy_v1.PodDisruptionBudgetList],
-    AsyncWithUpdate[policy_v1.PodDisruptionBudget, policy_v1.PodDisruptionBudgetList],
-    AsyncWithPatch[policy_v1.PodDisruptionBudget, policy_v1.PodDisruptionBudgetList],
-    AsyncWithApply[policy_v1.PodDisruptionBudget, policy_v1.PodDisruptionBudgetList],
-    AsyncWithDelete[policy_v1.PodDisruptionBudget, policy_v1.PodDisruptionBudgetList],
-    AsyncWithDeleteCollection[policy_v1.PodDisruptionBudget, policy_v1.PodDisruptionBudgetList],
+    AsyncWithAllVerbs["policy_v1.PodDisruptionBudget", "policy_v1.PodDisruptionBudgetList"],
 ):
     """PodDisruptionBudgets: policy/v1 PodDisruptionBudget, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _POD_DISRUPTION_BUDGETS
-    _model = policy_v1.PodDisruptionBudget
-    _list_model = policy_v1.PodDisruptionBudgetList
 
     async def get_status(self, name: str) -> policy_v1.PodDisruptionBudget:
         """Read the ``status`` subresource of ``name``."""

@@ -6,24 +6,8 @@ from __future__ import annotations
 from typing import Protocol
 
 from kubeset.client import (
-    AsyncWithApply,
-    AsyncWithCreate,
-    AsyncWithDelete,
-    AsyncWithDeleteCollection,
-    AsyncWithGet,
-    AsyncWithList,
-    AsyncWithPatch,
-    AsyncWithUpdate,
-    AsyncWithWatch,
-    WithApply,
-    WithCreate,
-    WithDelete,
-    WithDeleteCollection,
-    WithGet,
-    WithList,
-    WithPatch,
-    WithUpdate,
-    WithWatch,
+    AsyncWithAllVerbs,
+    WithAllVerbs,
 )
 from kubeset.resource import PatchType, ResourceInfo
 from kubeset.rest import AsyncRESTClient, RESTClient
@@ -111,75 +95,35 @@ _ROLES = ResourceInfo(
 
 
 class ClusterRoleBindingsClient(
-    WithGet[rbac_v1.ClusterRoleBinding, rbac_v1.ClusterRoleBindingList],
-    WithList[rbac_v1.ClusterRoleBinding, rbac_v1.ClusterRoleBindingList],
-    WithWatch[rbac_v1.ClusterRoleBinding, rbac_v1.ClusterRoleBindingList],
-    WithCreate[rbac_v1.ClusterRoleBinding, rbac_v1.ClusterRoleBindingList],
-    WithUpdate[rbac_v1.ClusterRoleBinding, rbac_v1.ClusterRoleBindingList],
-    WithPatch[rbac_v1.ClusterRoleBinding, rbac_v1.ClusterRoleBindingList],
-    WithApply[rbac_v1.ClusterRoleBinding, rbac_v1.ClusterRoleBindingList],
-    WithDelete[rbac_v1.ClusterRoleBinding, rbac_v1.ClusterRoleBindingList],
-    WithDeleteCollection[rbac_v1.ClusterRoleBinding, rbac_v1.ClusterRoleBindingList],
+    WithAllVerbs["rbac_v1.ClusterRoleBinding", "rbac_v1.ClusterRoleBindingList"],
 ):
     """ClusterRoleBindings: rbac.authorization.k8s.io/v1 ClusterRoleBinding, cluster-scoped; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _CLUSTER_ROLE_BINDINGS
-    _model = rbac_v1.ClusterRoleBinding
-    _list_model = rbac_v1.ClusterRoleBindingList
 
 
 class ClusterRolesClient(
-    WithGet[rbac_v1.ClusterRole, rbac_v1.ClusterRoleList],
-    WithList[rbac_v1.ClusterRole, rbac_v1.ClusterRoleList],
-    WithWatch[rbac_v1.ClusterRole, rbac_v1.ClusterRoleList],
-    WithCreate[rbac_v1.ClusterRole, rbac_v1.ClusterRoleList],
-    WithUpdate[rbac_v1.ClusterRole, rbac_v1.ClusterRoleList],
-    WithPatch[rbac_v1.ClusterRole, rbac_v1.ClusterRoleList],
-    WithApply[rbac_v1.ClusterRole, rbac_v1.ClusterRoleList],
-    WithDelete[rbac_v1.ClusterRole, rbac_v1.ClusterRoleList],
-    WithDeleteCollection[rbac_v1.ClusterRole, rbac_v1.ClusterRoleList],
+    WithAllVerbs["rbac_v1.ClusterRole", "rbac_v1.ClusterRoleList"],
 ):
     """ClusterRoles: rbac.authorization.k8s.io/v1 ClusterRole, cluster-scoped; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _CLUSTER_ROLES
-    _model = rbac_v1.ClusterRole
-    _list_model = rbac_v1.ClusterRoleList
 
 
 class RoleBindingsClient(
-    WithGet[rbac_v1.RoleBinding, rbac_v1.RoleBindingList],
-    WithList[rbac_v1.RoleBinding, rbac_v1.RoleBindingList],
-    WithWatch[rbac_v1.RoleBinding, rbac_v1.RoleBindingList],
-    WithCreate[rbac_v1.RoleBinding, rbac_v1.RoleBindingList],
-    WithUpdate[rbac_v1.RoleBinding, rbac_v1.RoleBindingList],
-    WithPatch[rbac_v1.RoleBinding, rbac_v1.RoleBindingList],
-    WithApply[rbac_v1.RoleBinding, rbac_v1.RoleBindingList],
-    WithDelete[rbac_v1.RoleBinding, rbac_v1.RoleBindingList],
-    WithDeleteCollection[rbac_v1.RoleBinding, rbac_v1.RoleBindingList],
+    WithAllVerbs["rbac_v1.RoleBinding", "rbac_v1.RoleBindingList"],
 ):
     """RoleBindings: rbac.authorization.k8s.io/v1 RoleBinding, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _ROLE_BINDINGS
-    _model = rbac_v1.RoleBinding
-    _list_model = rbac_v1.RoleBindingList
 
 
 class RolesClient(
-    WithGet[rbac_v1.Role, rbac_v1.RoleList],
-    WithList[rbac_v1.Role, rbac_v1.RoleList],
-    WithWatch[rbac_v1.Role, rbac_v1.RoleList],
-    WithCreate[rbac_v1.Role, rbac_v1.RoleList],
-    WithUpdate[rbac_v1.Role, rbac_v1.RoleList],
-    WithPatch[rbac_v1.Role, rbac_v1.RoleList],
-    WithApply[rbac_v1.Role, rbac_v1.RoleList],
-    WithDelete[rbac_v1.Role, rbac_v1.RoleList],
-    WithDeleteCollection[rbac_v1.Role, rbac_v1.RoleList],
+    WithAllVerbs["rbac_v1.Role", "rbac_v1.RoleList"],
 ):
     """Roles: rbac.authorization.k8s.io/v1 Role, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _ROLES
-    _model = rbac_v1.Role
-    _list_model = rbac_v1.RoleList
 
 
 class RbacV1Client:
@@ -240,75 +184,35 @@ class RbacV1Interface(
 
 
 class AsyncClusterRoleBindingsClient(
-    AsyncWithGet[rbac_v1.ClusterRoleBinding, rbac_v1.ClusterRoleBindingList],
-    AsyncWithList[rbac_v1.ClusterRoleBinding, rbac_v1.ClusterRoleBindingList],
-    AsyncWithWatch[rbac_v1.ClusterRoleBinding, rbac_v1.ClusterRoleBindingList],
-    AsyncWithCreate[rbac_v1.ClusterRoleBinding, rbac_v1.ClusterRoleBindingList],
-    AsyncWithUpdate[rbac_v1.ClusterRoleBinding, rbac_v1.ClusterRoleBindingList],
-    AsyncWithPatch[rbac_v1.ClusterRoleBinding, rbac_v1.ClusterRoleBindingList],
-    AsyncWithApply[rbac_v1.ClusterRoleBinding, rbac_v1.ClusterRoleBindingList],
-    AsyncWithDelete[rbac_v1.ClusterRoleBinding, rbac_v1.ClusterRoleBindingList],
-    AsyncWithDeleteCollection[rbac_v1.ClusterRoleBinding, rbac_v1.ClusterRoleBindingList],
+    AsyncWithAllVerbs["rbac_v1.ClusterRoleBinding", "rbac_v1.ClusterRoleBindingList"],
 ):
     """ClusterRoleBindings: rbac.authorization.k8s.io/v1 ClusterRoleBinding, cluster-scoped; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _CLUSTER_ROLE_BINDINGS
-    _model = rbac_v1.ClusterRoleBinding
-    _list_model = rbac_v1.ClusterRoleBindingList
 
 
 class AsyncClusterRolesClient(
-    AsyncWithGet[rbac_v1.ClusterRole, rbac_v1.ClusterRoleList],
-    AsyncWithList[rbac_v1.ClusterRole, rbac_v1.ClusterRoleList],
-    AsyncWithWatch[rbac_v1.ClusterRole, rbac_v1.ClusterRoleList],
-    AsyncWithCreate[rbac_v1.ClusterRole, rbac_v1.ClusterRoleList],
-    AsyncWithUpdate[rbac_v1.ClusterRole, rbac_v1.ClusterRoleList],
-    AsyncWithPatch[rbac_v1.ClusterRole, rbac_v1.ClusterRoleList],
-    AsyncWithApply[rbac_v1.ClusterRole, rbac_v1.ClusterRoleList],
-    AsyncWithDelete[rbac_v1.ClusterRole, rbac_v1.ClusterRoleList],
-    AsyncWithDeleteCollection[rbac_v1.ClusterRole, rbac_v1.ClusterRoleList],
+    AsyncWithAllVerbs["rbac_v1.ClusterRole", "rbac_v1.ClusterRoleList"],
 ):
     """ClusterRoles: rbac.authorization.k8s.io/v1 ClusterRole, cluster-scoped; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _CLUSTER_ROLES
-    _model = rbac_v1.ClusterRole
-    _list_model = rbac_v1.ClusterRoleList
 
 
 class AsyncRoleBindingsClient(
-    AsyncWithGet[rbac_v1.RoleBinding, rbac_v1.RoleBindingList],
-    AsyncWithList[rbac_v1.RoleBinding, rbac_v1.RoleBindingList],
-    AsyncWithWatch[rbac_v1.RoleBinding, rbac_v1.RoleBindingList],
-    AsyncWithCreate[rbac_v1.RoleBinding, rbac_v1.RoleBindingList],
-    AsyncWithUpdate[rbac_v1.RoleBinding, rbac_v1.RoleBindingList],
-    AsyncWithPatch[rbac_v1.RoleBinding, rbac_v1.RoleBindingList],
-    AsyncWithApply[rbac_v1.RoleBinding, rbac_v1.RoleBindingList],
-    AsyncWithDelete[rbac_v1.RoleBinding, rbac_v1.RoleBindingList],
-    AsyncWithDeleteCollection[rbac_v1.RoleBinding, rbac_v1.RoleBindingList],
+    AsyncWithAllVerbs["rbac_v1.RoleBinding", "rbac_v1.RoleBindingList"],
 ):
     """RoleBindings: rbac.authorization.k8s.io/v1 RoleBinding, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _ROLE_BINDINGS
-    _model = rbac_v1.RoleBinding
-    _list_model = rbac_v1.RoleBindingList
 
 
 class AsyncRolesClient(
-    AsyncWithGet[rbac_v1.Role, rbac_v1.RoleList],
-    AsyncWithList[rbac_v1.Role, rbac_v1.RoleList],
-    AsyncWithWatch[rbac_v1.Role, rbac_v1.RoleList],
-    AsyncWithCreate[rbac_v1.Role, rbac_v1.RoleList],
-    AsyncWithUpdate[rbac_v1.Role, rbac_v1.RoleList],
-    AsyncWithPatch[rbac_v1.Role, rbac_v1.RoleList],
-    AsyncWithApply[rbac_v1.Role, rbac_v1.RoleList],
-    AsyncWithDelete[rbac_v1.Role, rbac_v1.RoleList],
-    AsyncWithDeleteCollection[rbac_v1.Role, rbac_v1.RoleList],
+    AsyncWithAllVerbs["rbac_v1.Role", "rbac_v1.RoleList"],
 ):
     """Roles: rbac.authorization.k8s.io/v1 Role, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _ROLES
-    _model = rbac_v1.Role
-    _list_model = rbac_v1.RoleList
 
 
 class AsyncRbacV1Client:

@@ -6,24 +6,8 @@ from __future__ import annotations
 from typing import Protocol, Unpack
 
 from kubeset.client import (
-    AsyncWithApply,
-    AsyncWithCreate,
-    AsyncWithDelete,
-    AsyncWithDeleteCollection,
-    AsyncWithGet,
-    AsyncWithList,
-    AsyncWithPatch,
-    AsyncWithUpdate,
-    AsyncWithWatch,
-    WithApply,
-    WithCreate,
-    WithDelete,
-    WithDeleteCollection,
-    WithGet,
-    WithList,
-    WithPatch,
-    WithUpdate,
-    WithWatch,
+    AsyncWithAllVerbs,
+    WithAllVerbs,
 )
 from kubeset.resource import (
     ApplyOptions,
@@ -118,39 +102,19 @@ _RESOURCE_SLICES = ResourceInfo(
 
 
 class DeviceClassesClient(
-    WithGet[resource_v1.DeviceClass, resource_v1.DeviceClassList],
-    WithList[resource_v1.DeviceClass, resource_v1.DeviceClassList],
-    WithWatch[resource_v1.DeviceClass, resource_v1.DeviceClassList],
-    WithCreate[resource_v1.DeviceClass, resource_v1.DeviceClassList],
-    WithUpdate[resource_v1.DeviceClass, resource_v1.DeviceClassList],
-    WithPatch[resource_v1.DeviceClass, resource_v1.DeviceClassList],
-    WithApply[resource_v1.DeviceClass, resource_v1.DeviceClassList],
-    WithDelete[resource_v1.DeviceClass, resource_v1.DeviceClassList],
-    WithDeleteCollection[resource_v1.DeviceClass, resource_v1.DeviceClassList],
+    WithAllVerbs["resource_v1.DeviceClass", "resource_v1.DeviceClassList"],
 ):
     """DeviceClasses: resource.k8s.io/v1 DeviceClass, cluster-scoped; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _DEVICE_CLASSES
-    _model = resource_v1.DeviceClass
-    _list_model = resource_v1.DeviceClassList
 
 
 class ResourceClaimsClient(
-    WithGet[resource_v1.ResourceClaim, resource_v1.ResourceClaimList],
-    WithList[resource_v1.ResourceClaim, resource_v1.ResourceClaimList],
-    WithWatch[resource_v1.ResourceClaim, resource_v1.ResourceClaimList],
-    WithCreate[resource_v1.ResourceClaim, resource_v1.ResourceClaimList],
-    WithUpdate[resource_v1.ResourceClaim, resource_v1.ResourceClaimList],
-    WithPatch[resource_v1.ResourceClaim, resource_v1.ResourceClaimList],
-    WithApply[resource_v1.ResourceClaim, resource_v1.ResourceClaimList],
-    WithDelete[resource_v1.ResourceClaim, resource_v1.ResourceClaimList],
-    WithDeleteCollection[resource_v1.ResourceClaim, resource_v1.ResourceClaimList],
+    WithAllVerbs["resource_v1.ResourceClaim", "resource_v1.ResourceClaimList"],
 ):
     """ResourceClaims: resource.k8s.io/v1 ResourceClaim, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _RESOURCE_CLAIMS
-    _model = resource_v1.ResourceClaim
-    _list_model = resource_v1.ResourceClaimList
 
     def get_status(self, name: str) -> resource_v1.ResourceClaim:
         """Read the ``status`` subresource of ``name``."""
@@ -198,39 +162,19 @@ class ResourceClaimsClient(
 
 
 class ResourceClaimTemplatesClient(
-    WithGet[resource_v1.ResourceClaimTemplate, resource_v1.ResourceClaimTemplateList],
-    WithList[resource_v1.ResourceClaimTemplate, resource_v1.ResourceClaimTemplateList],
-    WithWatch[resource_v1.ResourceClaimTemplate, resource_v1.ResourceClaimTemplateList],
-    WithCreate[resource_v1.ResourceClaimTemplate, resource_v1.ResourceClaimTemplateList],
-    WithUpdate[resource_v1.ResourceClaimTemplate, resource_v1.ResourceClaimTemplateList],
-    WithPatch[resource_v1.ResourceClaimTemplate, resource_v1.ResourceClaimTemplateList],
-    WithApply[resource_v1.ResourceClaimTemplate, resource_v1.ResourceClaimTemplateList],
-    WithDelete[resource_v1.ResourceClaimTemplate, resource_v1.ResourceClaimTemplateList],
-    WithDeleteCollection[resource_v1.ResourceClaimTemplate, resource_v1.ResourceClaimTemplateList],
+    WithAllVerbs["resource_v1.ResourceClaimTemplate", "resource_v1.ResourceClaimTemplateList"],
 ):
     """ResourceClaimTemplates: resource.k8s.io/v1 ResourceClaimTemplate, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _RESOURCE_CLAIM_TEMPLATES
-    _model = resource_v1.ResourceClaimTemplate
-    _list_model = resource_v1.ResourceClaimTemplateList
 
 
 class ResourceSlicesClient(
-    WithGet[resource_v1.ResourceSlice, resource_v1.ResourceSliceList],
-    WithList[resource_v1.ResourceSlice, resource_v1.ResourceSliceList],
-    WithWatch[resource_v1.ResourceSlice, resource_v1.ResourceSliceList],
-    WithCreate[resource_v1.ResourceSlice, resource_v1.ResourceSliceList],
-    WithUpdate[resource_v1.ResourceSlice, resource_v1.ResourceSliceList],
-    WithPatch[resource_v1.ResourceSlice, resource_v1.ResourceSliceList],
-    WithApply[resource_v1.ResourceSlice, resource_v1.ResourceSliceList],
-    WithDelete[resource_v1.ResourceSlice, resource_v1.ResourceSliceList],
-    WithDeleteCollection[resource_v1.ResourceSlice, resource_v1.ResourceSliceList],
+    WithAllVerbs["resource_v1.ResourceSlice", "resource_v1.ResourceSliceList"],
 ):
     """ResourceSlices: resource.k8s.io/v1 ResourceSlice, cluster-scoped; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _RESOURCE_SLICES
-    _model = resource_v1.ResourceSlice
-    _list_model = resource_v1.ResourceSliceList
 
 
 class ResourceV1Client:
@@ -291,39 +235,19 @@ class ResourceV1Interface(
 
 
 class AsyncDeviceClassesClient(
-    AsyncWithGet[resource_v1.DeviceClass, resource_v1.DeviceClassList],
-    AsyncWithList[resource_v1.DeviceClass, resource_v1.DeviceClassList],
-    AsyncWithWatch[resource_v1.DeviceClass, resource_v1.DeviceClassList],
-    AsyncWithCreate[resource_v1.DeviceClass, resource_v1.DeviceClassList],
-    AsyncWithUpdate[resource_v1.DeviceClass, resource_v1.DeviceClassList],
-    AsyncWithPatch[resource_v1.DeviceClass, resource_v1.DeviceClassList],
-    AsyncWithApply[resource_v1.DeviceClass, resource_v1.DeviceClassList],
-    AsyncWithDelete[resource_v1.DeviceClass, resource_v1.DeviceClassList],
-    AsyncWithDeleteCollection[resource_v1.DeviceClass, resource_v1.DeviceClassList],
+    AsyncWithAllVerbs["resource_v1.DeviceClass", "resource_v1.DeviceClassList"],
 ):
     """DeviceClasses: resource.k8s.io/v1 DeviceClass, cluster-scoped; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _DEVICE_CLASSES
-    _model = resource_v1.DeviceClass
-    _list_model = resource_v1.DeviceClassList
 
 
 class AsyncResourceClaimsClient(
-    AsyncWithGet[resource_v1.ResourceClaim, resource_v1.ResourceClaimList],
-    AsyncWithList[resource_v1.ResourceClaim, resource_v1.ResourceClaimList],
-    AsyncWithWatch[resource_v1.ResourceClaim, resource_v1.ResourceClaimList],
-    AsyncWithCreate[resource_v1.ResourceClaim, resource_v1.ResourceClaimList],
-    AsyncWithUpdate[resource_v1.ResourceClaim, resource_v1.ResourceClaimList],
-    AsyncWithPatch[resource_v1.ResourceClaim, resource_v1.ResourceClaimList],
-    AsyncWithApply[resource_v1.ResourceClaim, resource_v1.ResourceClaimList],
-    AsyncWithDelete[resource_v1.ResourceClaim, resource_v1.ResourceClaimList],
-    AsyncWithDeleteCollection[resource_v1.ResourceClaim, resource_v1.ResourceClaimList],
+    AsyncWithAllVerbs["resource_v1.ResourceClaim", "resource_v1.ResourceClaimList"],
 ):
     """ResourceClaims: resource.k8s.io/v1 ResourceClaim, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _RESOURCE_CLAIMS
-    _model = resource_v1.ResourceClaim
-    _list_model = resource_v1.ResourceClaimList
 
     async def get_status(self, name: str) -> resource_v1.ResourceClaim:
         """Read the ``status`` subresource of ``name``."""
@@ -371,41 +295,19 @@ class AsyncResourceClaimsClient(
 
 
 class AsyncResourceClaimTemplatesClient(
-    AsyncWithGet[resource_v1.ResourceClaimTemplate, resource_v1.ResourceClaimTemplateList],
-    AsyncWithList[resource_v1.ResourceClaimTemplate, resource_v1.ResourceClaimTemplateList],
-    AsyncWithWatch[resource_v1.ResourceClaimTemplate, resource_v1.ResourceClaimTemplateList],
-    AsyncWithCreate[resource_v1.ResourceClaimTemplate, resource_v1.ResourceClaimTemplateList],
-    AsyncWithUpdate[resource_v1.ResourceClaimTemplate, resource_v1.ResourceClaimTemplateList],
-    AsyncWithPatch[resource_v1.ResourceClaimTemplate, resource_v1.ResourceClaimTemplateList],
-    AsyncWithApply[resource_v1.ResourceClaimTemplate, resource_v1.ResourceClaimTemplateList],
-    AsyncWithDelete[resource_v1.ResourceClaimTemplate, resource_v1.ResourceClaimTemplateList],
-    AsyncWithDeleteCollection[
-        resource_v1.ResourceClaimTemplate, resource_v1.ResourceClaimTemplateList
-    ],
+    AsyncWithAllVerbs["resource_v1.ResourceClaimTemplate", "resource_v1.ResourceClaimTemplateList"],
 ):
     """ResourceClaimTemplates: resource.k8s.io/v1 ResourceClaimTemplate, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _RESOURCE_CLAIM_TEMPLATES
-    _model = resource_v1.ResourceClaimTemplate
-    _list_model = resource_v1.ResourceClaimTemplateList
 
 
 class AsyncResourceSlicesClient(
-    AsyncWithGet[resource_v1.ResourceSlice, resource_v1.ResourceSliceList],
-    AsyncWithList[resource_v1.ResourceSlice, resource_v1.ResourceSliceList],
-    AsyncWithWatch[resource_v1.ResourceSlice, resource_v1.ResourceSliceList],
-    AsyncWithCreate[resource_v1.ResourceSlice, resource_v1.ResourceSliceList],
-    AsyncWithUpdate[resource_v1.ResourceSlice, resource_v1.ResourceSliceList],
-    AsyncWithPatch[resource_v1.ResourceSlice, resource_v1.ResourceSliceList],
-    AsyncWithApply[resource_v1.ResourceSlice, resource_v1.ResourceSliceList],
-    AsyncWithDelete[resource_v1.ResourceSlice, resource_v1.ResourceSliceList],
-    AsyncWithDeleteCollection[resource_v1.ResourceSlice, resource_v1.ResourceSliceList],
+    AsyncWithAllVerbs["resource_v1.ResourceSlice", "resource_v1.ResourceSliceList"],
 ):
     """ResourceSlices: resource.k8s.io/v1 ResourceSlice, cluster-scoped; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _RESOURCE_SLICES
-    _model = resource_v1.ResourceSlice
-    _list_model = resource_v1.ResourceSliceList
 
 
 class AsyncResourceV1Client:

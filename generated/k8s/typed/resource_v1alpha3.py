@@ -6,24 +6,8 @@ from __future__ import annotations
 from typing import Protocol, Unpack
 
 from kubeset.client import (
-    AsyncWithApply,
-    AsyncWithCreate,
-    AsyncWithDelete,
-    AsyncWithDeleteCollection,
-    AsyncWithGet,
-    AsyncWithList,
-    AsyncWithPatch,
-    AsyncWithUpdate,
-    AsyncWithWatch,
-    WithApply,
-    WithCreate,
-    WithDelete,
-    WithDeleteCollection,
-    WithGet,
-    WithList,
-    WithPatch,
-    WithUpdate,
-    WithWatch,
+    AsyncWithAllVerbs,
+    WithAllVerbs,
 )
 from kubeset.resource import (
     ApplyOptions,
@@ -82,21 +66,11 @@ _RESOURCE_POOL_STATUS_REQUESTS = ResourceInfo(
 
 
 class DeviceTaintRulesClient(
-    WithGet[resource_v1alpha3.DeviceTaintRule, resource_v1alpha3.DeviceTaintRuleList],
-    WithList[resource_v1alpha3.DeviceTaintRule, resource_v1alpha3.DeviceTaintRuleList],
-    WithWatch[resource_v1alpha3.DeviceTaintRule, resource_v1alpha3.DeviceTaintRuleList],
-    WithCreate[resource_v1alpha3.DeviceTaintRule, resource_v1alpha3.DeviceTaintRuleList],
-    WithUpdate[resource_v1alpha3.DeviceTaintRule, resource_v1alpha3.DeviceTaintRuleList],
-    WithPatch[resource_v1alpha3.DeviceTaintRule, resource_v1alpha3.DeviceTaintRuleList],
-    WithApply[resource_v1alpha3.DeviceTaintRule, resource_v1alpha3.DeviceTaintRuleList],
-    WithDelete[resource_v1alpha3.DeviceTaintRule, resource_v1alpha3.DeviceTaintRuleList],
-    WithDeleteCollection[resource_v1alpha3.DeviceTaintRule, resource_v1alpha3.DeviceTaintRuleList],
+    WithAllVerbs["resource_v1alpha3.DeviceTaintRule", "resource_v1alpha3.DeviceTaintRuleList"],
 ):
     """DeviceTaintRules: resource.k8s.io/v1alpha3 DeviceTaintRule, cluster-scoped; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _DEVICE_TAINT_RULES
-    _model = resource_v1alpha3.DeviceTaintRule
-    _list_model = resource_v1alpha3.DeviceTaintRuleList
 
     def get_status(self, name: str) -> resource_v1alpha3.DeviceTaintRule:
         """Read the ``status`` subresource of ``name``."""
@@ -148,39 +122,14 @@ class DeviceTaintRulesClient(
 
 
 class ResourcePoolStatusRequestsClient(
-    WithGet[
-        resource_v1alpha3.ResourcePoolStatusRequest, resource_v1alpha3.ResourcePoolStatusRequestList
-    ],
-    WithList[
-        resource_v1alpha3.ResourcePoolStatusRequest, resource_v1alpha3.ResourcePoolStatusRequestList
-    ],
-    WithWatch[
-        resource_v1alpha3.ResourcePoolStatusRequest, resource_v1alpha3.ResourcePoolStatusRequestList
-    ],
-    WithCreate[
-        resource_v1alpha3.ResourcePoolStatusRequest, resource_v1alpha3.ResourcePoolStatusRequestList
-    ],
-    WithUpdate[
-        resource_v1alpha3.ResourcePoolStatusRequest, resource_v1alpha3.ResourcePoolStatusRequestList
-    ],
-    WithPatch[
-        resource_v1alpha3.ResourcePoolStatusRequest, resource_v1alpha3.ResourcePoolStatusRequestList
-    ],
-    WithApply[
-        resource_v1alpha3.ResourcePoolStatusRequest, resource_v1alpha3.ResourcePoolStatusRequestList
-    ],
-    WithDelete[
-        resource_v1alpha3.ResourcePoolStatusRequest, resource_v1alpha3.ResourcePoolStatusRequestList
-    ],
-    WithDeleteCollection[
-        resource_v1alpha3.ResourcePoolStatusRequest, resource_v1alpha3.ResourcePoolStatusRequestList
+    WithAllVerbs[
+        "resource_v1alpha3.ResourcePoolStatusRequest",
+        "resource_v1alpha3.ResourcePoolStatusRequestList",
     ],
 ):
     """ResourcePoolStatusRequests: resource.k8s.io/v1alpha3 ResourcePoolStatusRequest, cluster-scoped; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _RESOURCE_POOL_STATUS_REQUESTS
-    _model = resource_v1alpha3.ResourcePoolStatusRequest
-    _list_model = resource_v1alpha3.ResourcePoolStatusRequestList
 
     def get_status(self, name: str) -> resource_v1alpha3.ResourcePoolStatusRequest:
         """Read the ``status`` subresource of ``name``."""
@@ -267,23 +216,11 @@ class ResourceV1alpha3Interface(
 
 
 class AsyncDeviceTaintRulesClient(
-    AsyncWithGet[resource_v1alpha3.DeviceTaintRule, resource_v1alpha3.DeviceTaintRuleList],
-    AsyncWithList[resource_v1alpha3.DeviceTaintRule, resource_v1alpha3.DeviceTaintRuleList],
-    AsyncWithWatch[resource_v1alpha3.DeviceTaintRule, resource_v1alpha3.DeviceTaintRuleList],
-    AsyncWithCreate[resource_v1alpha3.DeviceTaintRule, resource_v1alpha3.DeviceTaintRuleList],
-    AsyncWithUpdate[resource_v1alpha3.DeviceTaintRule, resource_v1alpha3.DeviceTaintRuleList],
-    AsyncWithPatch[resource_v1alpha3.DeviceTaintRule, resource_v1alpha3.DeviceTaintRuleList],
-    AsyncWithApply[resource_v1alpha3.DeviceTaintRule, resource_v1alpha3.DeviceTaintRuleList],
-    AsyncWithDelete[resource_v1alpha3.DeviceTaintRule, resource_v1alpha3.DeviceTaintRuleList],
-    AsyncWithDeleteCollection[
-        resource_v1alpha3.DeviceTaintRule, resource_v1alpha3.DeviceTaintRuleList
-    ],
+    AsyncWithAllVerbs["resource_v1alpha3.DeviceTaintRule", "resource_v1alpha3.DeviceTaintRuleList"],
 ):
     """DeviceTaintRules: resource.k8s.io/v1alpha3 DeviceTaintRule, cluster-scoped; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _DEVICE_TAINT_RULES
-    _model = resource_v1alpha3.DeviceTaintRule
-    _list_model = resource_v1alpha3.DeviceTaintRuleList
 
     async def get_status(self, name: str) -> resource_v1alpha3.DeviceTaintRule:
         """Read the ``status`` subresource of ``name``."""
@@ -335,39 +272,14 @@ class AsyncDeviceTaintRulesClient(
 
 
 class AsyncResourcePoolStatusRequestsClient(
-    AsyncWithGet[
-        resource_v1alpha3.ResourcePoolStatusRequest, resource_v1alpha3.ResourcePoolStatusRequestList
-    ],
-    AsyncWithList[
-        resource_v1alpha3.ResourcePoolStatusRequest, resource_v1alpha3.ResourcePoolStatusRequestList
-    ],
-    AsyncWithWatch[
-        resource_v1alpha3.ResourcePoolStatusRequest, resource_v1alpha3.ResourcePoolStatusRequestList
-    ],
-    AsyncWithCreate[
-        resource_v1alpha3.ResourcePoolStatusRequest, resource_v1alpha3.ResourcePoolStatusRequestList
-    ],
-    AsyncWithUpdate[
-        resource_v1alpha3.ResourcePoolStatusRequest, resource_v1alpha3.ResourcePoolStatusRequestList
-    ],
-    AsyncWithPatch[
-        resource_v1alpha3.ResourcePoolStatusRequest, resource_v1alpha3.ResourcePoolStatusRequestList
-    ],
-    AsyncWithApply[
-        resource_v1alpha3.ResourcePoolStatusRequest, resource_v1alpha3.ResourcePoolStatusRequestList
-    ],
-    AsyncWithDelete[
-        resource_v1alpha3.ResourcePoolStatusRequest, resource_v1alpha3.ResourcePoolStatusRequestList
-    ],
-    AsyncWithDeleteCollection[
-        resource_v1alpha3.ResourcePoolStatusRequest, resource_v1alpha3.ResourcePoolStatusRequestList
+    AsyncWithAllVerbs[
+        "resource_v1alpha3.ResourcePoolStatusRequest",
+        "resource_v1alpha3.ResourcePoolStatusRequestList",
     ],
 ):
     """ResourcePoolStatusRequests: resource.k8s.io/v1alpha3 ResourcePoolStatusRequest, cluster-scoped; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _RESOURCE_POOL_STATUS_REQUESTS
-    _model = resource_v1alpha3.ResourcePoolStatusRequest
-    _list_model = resource_v1alpha3.ResourcePoolStatusRequestList
 
     async def get_status(self, name: str) -> resource_v1alpha3.ResourcePoolStatusRequest:
         """Read the ``status`` subresource of ``name``."""

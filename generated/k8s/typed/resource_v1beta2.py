@@ -6,24 +6,8 @@ from __future__ import annotations
 from typing import Protocol, Unpack
 
 from kubeset.client import (
-    AsyncWithApply,
-    AsyncWithCreate,
-    AsyncWithDelete,
-    AsyncWithDeleteCollection,
-    AsyncWithGet,
-    AsyncWithList,
-    AsyncWithPatch,
-    AsyncWithUpdate,
-    AsyncWithWatch,
-    WithApply,
-    WithCreate,
-    WithDelete,
-    WithDeleteCollection,
-    WithGet,
-    WithList,
-    WithPatch,
-    WithUpdate,
-    WithWatch,
+    AsyncWithAllVerbs,
+    WithAllVerbs,
 )
 from kubeset.resource import (
     ApplyOptions,
@@ -136,39 +120,19 @@ _RESOURCE_SLICES = ResourceInfo(
 
 
 class DeviceClassesClient(
-    WithGet[resource_v1beta2.DeviceClass, resource_v1beta2.DeviceClassList],
-    WithList[resource_v1beta2.DeviceClass, resource_v1beta2.DeviceClassList],
-    WithWatch[resource_v1beta2.DeviceClass, resource_v1beta2.DeviceClassList],
-    WithCreate[resource_v1beta2.DeviceClass, resource_v1beta2.DeviceClassList],
-    WithUpdate[resource_v1beta2.DeviceClass, resource_v1beta2.DeviceClassList],
-    WithPatch[resource_v1beta2.DeviceClass, resource_v1beta2.DeviceClassList],
-    WithApply[resource_v1beta2.DeviceClass, resource_v1beta2.DeviceClassList],
-    WithDelete[resource_v1beta2.DeviceClass, resource_v1beta2.DeviceClassList],
-    WithDeleteCollection[resource_v1beta2.DeviceClass, resource_v1beta2.DeviceClassList],
+    WithAllVerbs["resource_v1beta2.DeviceClass", "resource_v1beta2.DeviceClassList"],
 ):
     """DeviceClasses: resource.k8s.io/v1beta2 DeviceClass, cluster-scoped; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _DEVICE_CLASSES
-    _model = resource_v1beta2.DeviceClass
-    _list_model = resource_v1beta2.DeviceClassList
 
 
 class DeviceTaintRulesClient(
-    WithGet[resource_v1beta2.DeviceTaintRule, resource_v1beta2.DeviceTaintRuleList],
-    WithList[resource_v1beta2.DeviceTaintRule, resource_v1beta2.DeviceTaintRuleList],
-    WithWatch[resource_v1beta2.DeviceTaintRule, resource_v1beta2.DeviceTaintRuleList],
-    WithCreate[resource_v1beta2.DeviceTaintRule, resource_v1beta2.DeviceTaintRuleList],
-    WithUpdate[resource_v1beta2.DeviceTaintRule, resource_v1beta2.DeviceTaintRuleList],
-    WithPatch[resource_v1beta2.DeviceTaintRule, resource_v1beta2.DeviceTaintRuleList],
-    WithApply[resource_v1beta2.DeviceTaintRule, resource_v1beta2.DeviceTaintRuleList],
-    WithDelete[resource_v1beta2.DeviceTaintRule, resource_v1beta2.DeviceTaintRuleList],
-    WithDeleteCollection[resource_v1beta2.DeviceTaintRule, resource_v1beta2.DeviceTaintRuleList],
+    WithAllVerbs["resource_v1beta2.DeviceTaintRule", "resource_v1beta2.DeviceTaintRuleList"],
 ):
     """DeviceTaintRules: resource.k8s.io/v1beta2 DeviceTaintRule, cluster-scoped; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _DEVICE_TAINT_RULES
-    _model = resource_v1beta2.DeviceTaintRule
-    _list_model = resource_v1beta2.DeviceTaintRuleList
 
     def get_status(self, name: str) -> resource_v1beta2.DeviceTaintRule:
         """Read the ``status`` subresource of ``name``."""
@@ -220,21 +184,11 @@ class DeviceTaintRulesClient(
 
 
 class ResourceClaimsClient(
-    WithGet[resource_v1beta2.ResourceClaim, resource_v1beta2.ResourceClaimList],
-    WithList[resource_v1beta2.ResourceClaim, resource_v1beta2.ResourceClaimList],
-    WithWatch[resource_v1beta2.ResourceClaim, resource_v1beta2.ResourceClaimList],
-    WithCreate[resource_v1beta2.ResourceClaim, resource_v1beta2.ResourceClaimList],
-    WithUpdate[resource_v1beta2.ResourceClaim, resource_v1beta2.ResourceClaimList],
-    WithPatch[resource_v1beta2.ResourceClaim, resource_v1beta2.ResourceClaimList],
-    WithApply[resource_v1beta2.ResourceClaim, resource_v1beta2.ResourceClaimList],
-    WithDelete[resource_v1beta2.ResourceClaim, resource_v1beta2.ResourceClaimList],
-    WithDeleteCollection[resource_v1beta2.ResourceClaim, resource_v1beta2.ResourceClaimList],
+    WithAllVerbs["resource_v1beta2.ResourceClaim", "resource_v1beta2.ResourceClaimList"],
 ):
     """ResourceClaims: resource.k8s.io/v1beta2 ResourceClaim, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _RESOURCE_CLAIMS
-    _model = resource_v1beta2.ResourceClaim
-    _list_model = resource_v1beta2.ResourceClaimList
 
     def get_status(self, name: str) -> resource_v1beta2.ResourceClaim:
         """Read the ``status`` subresource of ``name``."""
@@ -286,41 +240,21 @@ class ResourceClaimsClient(
 
 
 class ResourceClaimTemplatesClient(
-    WithGet[resource_v1beta2.ResourceClaimTemplate, resource_v1beta2.ResourceClaimTemplateList],
-    WithList[resource_v1beta2.ResourceClaimTemplate, resource_v1beta2.ResourceClaimTemplateList],
-    WithWatch[resource_v1beta2.ResourceClaimTemplate, resource_v1beta2.ResourceClaimTemplateList],
-    WithCreate[resource_v1beta2.ResourceClaimTemplate, resource_v1beta2.ResourceClaimTemplateList],
-    WithUpdate[resource_v1beta2.ResourceClaimTemplate, resource_v1beta2.ResourceClaimTemplateList],
-    WithPatch[resource_v1beta2.ResourceClaimTemplate, resource_v1beta2.ResourceClaimTemplateList],
-    WithApply[resource_v1beta2.ResourceClaimTemplate, resource_v1beta2.ResourceClaimTemplateList],
-    WithDelete[resource_v1beta2.ResourceClaimTemplate, resource_v1beta2.ResourceClaimTemplateList],
-    WithDeleteCollection[
-        resource_v1beta2.ResourceClaimTemplate, resource_v1beta2.ResourceClaimTemplateList
+    WithAllVerbs[
+        "resource_v1beta2.ResourceClaimTemplate", "resource_v1beta2.ResourceClaimTemplateList"
     ],
 ):
     """ResourceClaimTemplates: resource.k8s.io/v1beta2 ResourceClaimTemplate, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _RESOURCE_CLAIM_TEMPLATES
-    _model = resource_v1beta2.ResourceClaimTemplate
-    _list_model = resource_v1beta2.ResourceClaimTemplateList
 
 
 class ResourceSlicesClient(
-    WithGet[resource_v1beta2.ResourceSlice, resource_v1beta2.ResourceSliceList],
-    WithList[resource_v1beta2.ResourceSlice, resource_v1beta2.ResourceSliceList],
-    WithWatch[resource_v1beta2.ResourceSlice, resource_v1beta2.ResourceSliceList],
-    WithCreate[resource_v1beta2.ResourceSlice, resource_v1beta2.ResourceSliceList],
-    WithUpdate[resource_v1beta2.ResourceSlice, resource_v1beta2.ResourceSliceList],
-    WithPatch[resource_v1beta2.ResourceSlice, resource_v1beta2.ResourceSliceList],
-    WithApply[resource_v1beta2.ResourceSlice, resource_v1beta2.ResourceSliceList],
-    WithDelete[resource_v1beta2.ResourceSlice, resource_v1beta2.ResourceSliceList],
-    WithDeleteCollection[resource_v1beta2.ResourceSlice, resource_v1beta2.ResourceSliceList],
+    WithAllVerbs["resource_v1beta2.ResourceSlice", "resource_v1beta2.ResourceSliceList"],
 ):
     """ResourceSlices: resource.k8s.io/v1beta2 ResourceSlice, cluster-scoped; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _RESOURCE_SLICES
-    _model = resource_v1beta2.ResourceSlice
-    _list_model = resource_v1beta2.ResourceSliceList
 
 
 class ResourceV1beta2Client:
@@ -392,41 +326,19 @@ class ResourceV1beta2Interface(
 
 
 class AsyncDeviceClassesClient(
-    AsyncWithGet[resource_v1beta2.DeviceClass, resource_v1beta2.DeviceClassList],
-    AsyncWithList[resource_v1beta2.DeviceClass, resource_v1beta2.DeviceClassList],
-    AsyncWithWatch[resource_v1beta2.DeviceClass, resource_v1beta2.DeviceClassList],
-    AsyncWithCreate[resource_v1beta2.DeviceClass, resource_v1beta2.DeviceClassList],
-    AsyncWithUpdate[resource_v1beta2.DeviceClass, resource_v1beta2.DeviceClassList],
-    AsyncWithPatch[resource_v1beta2.DeviceClass, resource_v1beta2.DeviceClassList],
-    AsyncWithApply[resource_v1beta2.DeviceClass, resource_v1beta2.DeviceClassList],
-    AsyncWithDelete[resource_v1beta2.DeviceClass, resource_v1beta2.DeviceClassList],
-    AsyncWithDeleteCollection[resource_v1beta2.DeviceClass, resource_v1beta2.DeviceClassList],
+    AsyncWithAllVerbs["resource_v1beta2.DeviceClass", "resource_v1beta2.DeviceClassList"],
 ):
     """DeviceClasses: resource.k8s.io/v1beta2 DeviceClass, cluster-scoped; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _DEVICE_CLASSES
-    _model = resource_v1beta2.DeviceClass
-    _list_model = resource_v1beta2.DeviceClassList
 
 
 class AsyncDeviceTaintRulesClient(
-    AsyncWithGet[resource_v1beta2.DeviceTaintRule, resource_v1beta2.DeviceTaintRuleList],
-    AsyncWithList[resource_v1beta2.DeviceTaintRule, resource_v1beta2.DeviceTaintRuleList],
-    AsyncWithWatch[resource_v1beta2.DeviceTaintRule, resource_v1beta2.DeviceTaintRuleList],
-    AsyncWithCreate[resource_v1beta2.DeviceTaintRule, resource_v1beta2.DeviceTaintRuleList],
-    AsyncWithUpdate[resource_v1beta2.DeviceTaintRule, resource_v1beta2.DeviceTaintRuleList],
-    AsyncWithPatch[resource_v1beta2.DeviceTaintRule, resource_v1beta2.DeviceTaintRuleList],
-    AsyncWithApply[resource_v1beta2.DeviceTaintRule, resource_v1beta2.DeviceTaintRuleList],
-    AsyncWithDelete[resource_v1beta2.DeviceTaintRule, resource_v1beta2.DeviceTaintRuleList],
-    AsyncWithDeleteCollection[
-        resource_v1beta2.DeviceTaintRule, resource_v1beta2.DeviceTaintRuleList
-    ],
+    AsyncWithAllVerbs["resource_v1beta2.DeviceTaintRule", "resource_v1beta2.DeviceTaintRuleList"],
 ):
     """DeviceTaintRules: resource.k8s.io/v1beta2 DeviceTaintRule, cluster-scoped; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _DEVICE_TAINT_RULES
-    _model = resource_v1beta2.DeviceTaintRule
-    _list_model = resource_v1beta2.DeviceTaintRuleList
 
     async def get_status(self, name: str) -> resource_v1beta2.DeviceTaintRule:
         """Read the ``status`` subresource of ``name``."""
@@ -478,21 +390,11 @@ class AsyncDeviceTaintRulesClient(
 
 
 class AsyncResourceClaimsClient(
-    AsyncWithGet[resource_v1beta2.ResourceClaim, resource_v1beta2.ResourceClaimList],
-    AsyncWithList[resource_v1beta2.ResourceClaim, resource_v1beta2.ResourceClaimList],
-    AsyncWithWatch[resource_v1beta2.ResourceClaim, resource_v1beta2.ResourceClaimList],
-    AsyncWithCreate[resource_v1beta2.ResourceClaim, resource_v1beta2.ResourceClaimList],
-    AsyncWithUpdate[resource_v1beta2.ResourceClaim, resource_v1beta2.ResourceClaimList],
-    AsyncWithPatch[resource_v1beta2.ResourceClaim, resource_v1beta2.ResourceClaimList],
-    AsyncWithApply[resource_v1beta2.ResourceClaim, resource_v1beta2.ResourceClaimList],
-    AsyncWithDelete[resource_v1beta2.ResourceClaim, resource_v1beta2.ResourceClaimList],
-    AsyncWithDeleteCollection[resource_v1beta2.ResourceClaim, resource_v1beta2.ResourceClaimList],
+    AsyncWithAllVerbs["resource_v1beta2.ResourceClaim", "resource_v1beta2.ResourceClaimList"],
 ):
     """ResourceClaims: resource.k8s.io/v1beta2 ResourceClaim, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _RESOURCE_CLAIMS
-    _model = resource_v1beta2.ResourceClaim
-    _list_model = resource_v1beta2.ResourceClaimList
 
     async def get_status(self, name: str) -> resource_v1beta2.ResourceClaim:
         """Read the ``status`` subresource of ``name``."""
@@ -544,57 +446,21 @@ class AsyncResourceClaimsClient(
 
 
 class AsyncResourceClaimTemplatesClient(
-    AsyncWithGet[
-        resource_v1beta2.ResourceClaimTemplate, resource_v1beta2.ResourceClaimTemplateList
-    ],
-    AsyncWithList[
-        resource_v1beta2.ResourceClaimTemplate, resource_v1beta2.ResourceClaimTemplateList
-    ],
-    AsyncWithWatch[
-        resource_v1beta2.ResourceClaimTemplate, resource_v1beta2.ResourceClaimTemplateList
-    ],
-    AsyncWithCreate[
-        resource_v1beta2.ResourceClaimTemplate, resource_v1beta2.ResourceClaimTemplateList
-    ],
-    AsyncWithUpdate[
-        resource_v1beta2.ResourceClaimTemplate, resource_v1beta2.ResourceClaimTemplateList
-    ],
-    AsyncWithPatch[
-        resource_v1beta2.ResourceClaimTemplate, resource_v1beta2.ResourceClaimTemplateList
-    ],
-    AsyncWithApply[
-        resource_v1beta2.ResourceClaimTemplate, resource_v1beta2.ResourceClaimTemplateList
-    ],
-    AsyncWithDelete[
-        resource_v1beta2.ResourceClaimTemplate, resource_v1beta2.ResourceClaimTemplateList
-    ],
-    AsyncWithDeleteCollection[
-        resource_v1beta2.ResourceClaimTemplate, resource_v1beta2.ResourceClaimTemplateList
+    AsyncWithAllVerbs[
+        "resource_v1beta2.ResourceClaimTemplate", "resource_v1beta2.ResourceClaimTemplateList"
     ],
 ):
     """ResourceClaimTemplates: resource.k8s.io/v1beta2 ResourceClaimTemplate, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _RESOURCE_CLAIM_TEMPLATES
-    _model = resource_v1beta2.ResourceClaimTemplate
-    _list_model = resource_v1beta2.ResourceClaimTemplateList
 
 
 class AsyncResourceSlicesClient(
-    AsyncWithGet[resource_v1beta2.ResourceSlice, resource_v1beta2.ResourceSliceList],
-    AsyncWithList[resource_v1beta2.ResourceSlice, resource_v1beta2.ResourceSliceList],
-    AsyncWithWatch[resource_v1beta2.ResourceSlice, resource_v1beta2.ResourceSliceList],
-    AsyncWithCreate[resource_v1beta2.ResourceSlice, resource_v1beta2.ResourceSliceList],
-    AsyncWithUpdate[resource_v1beta2.ResourceSlice, resource_v1beta2.ResourceSliceList],
-    AsyncWithPatch[resource_v1beta2.ResourceSlice, resource_v1beta2.ResourceSliceList],
-    AsyncWithApply[resource_v1beta2.ResourceSlice, resource_v1beta2.ResourceSliceList],
-    AsyncWithDelete[resource_v1beta2.ResourceSlice, resource_v1beta2.ResourceSliceList],
-    AsyncWithDeleteCollection[resource_v1beta2.ResourceSlice, resource_v1beta2.ResourceSliceList],
+    AsyncWithAllVerbs["resource_v1beta2.ResourceSlice", "resource_v1beta2.ResourceSliceList"],
 ):
     """ResourceSlices: resource.k8s.io/v1beta2 ResourceSlice, cluster-scoped; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _RESOURCE_SLICES
-    _model = resource_v1beta2.ResourceSlice
-    _list_model = resource_v1beta2.ResourceSliceList
 
 
 class AsyncResourceV1beta2Client:

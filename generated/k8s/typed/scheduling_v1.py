@@ -6,24 +6,8 @@ from __future__ import annotations
 from typing import Protocol
 
 from kubeset.client import (
-    AsyncWithApply,
-    AsyncWithCreate,
-    AsyncWithDelete,
-    AsyncWithDeleteCollection,
-    AsyncWithGet,
-    AsyncWithList,
-    AsyncWithPatch,
-    AsyncWithUpdate,
-    AsyncWithWatch,
-    WithApply,
-    WithCreate,
-    WithDelete,
-    WithDeleteCollection,
-    WithGet,
-    WithList,
-    WithPatch,
-    WithUpdate,
-    WithWatch,
+    AsyncWithAllVerbs,
+    WithAllVerbs,
 )
 from kubeset.resource import PatchType, ResourceInfo
 from kubeset.rest import AsyncRESTClient, RESTClient
@@ -57,21 +41,11 @@ _PRIORITY_CLASSES = ResourceInfo(
 
 
 class PriorityClassesClient(
-    WithGet[scheduling_v1.PriorityClass, scheduling_v1.PriorityClassList],
-    WithList[scheduling_v1.PriorityClass, scheduling_v1.PriorityClassList],
-    WithWatch[scheduling_v1.PriorityClass, scheduling_v1.PriorityClassList],
-    WithCreate[scheduling_v1.PriorityClass, scheduling_v1.PriorityClassList],
-    WithUpdate[scheduling_v1.PriorityClass, scheduling_v1.PriorityClassList],
-    WithPatch[scheduling_v1.PriorityClass, scheduling_v1.PriorityClassList],
-    WithApply[scheduling_v1.PriorityClass, scheduling_v1.PriorityClassList],
-    WithDelete[scheduling_v1.PriorityClass, scheduling_v1.PriorityClassList],
-    WithDeleteCollection[scheduling_v1.PriorityClass, scheduling_v1.PriorityClassList],
+    WithAllVerbs["scheduling_v1.PriorityClass", "scheduling_v1.PriorityClassList"],
 ):
     """PriorityClasses: scheduling.k8s.io/v1 PriorityClass, cluster-scoped; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _PRIORITY_CLASSES
-    _model = scheduling_v1.PriorityClass
-    _list_model = scheduling_v1.PriorityClassList
 
 
 class SchedulingV1Client:
@@ -99,21 +73,11 @@ class SchedulingV1Interface(
 
 
 class AsyncPriorityClassesClient(
-    AsyncWithGet[scheduling_v1.PriorityClass, scheduling_v1.PriorityClassList],
-    AsyncWithList[scheduling_v1.PriorityClass, scheduling_v1.PriorityClassList],
-    AsyncWithWatch[scheduling_v1.PriorityClass, scheduling_v1.PriorityClassList],
-    AsyncWithCreate[scheduling_v1.PriorityClass, scheduling_v1.PriorityClassList],
-    AsyncWithUpdate[scheduling_v1.PriorityClass, scheduling_v1.PriorityClassList],
-    AsyncWithPatch[scheduling_v1.PriorityClass, scheduling_v1.PriorityClassList],
-    AsyncWithApply[scheduling_v1.PriorityClass, scheduling_v1.PriorityClassList],
-    AsyncWithDelete[scheduling_v1.PriorityClass, scheduling_v1.PriorityClassList],
-    AsyncWithDeleteCollection[scheduling_v1.PriorityClass, scheduling_v1.PriorityClassList],
+    AsyncWithAllVerbs["scheduling_v1.PriorityClass", "scheduling_v1.PriorityClassList"],
 ):
     """PriorityClasses: scheduling.k8s.io/v1 PriorityClass, cluster-scoped; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _PRIORITY_CLASSES
-    _model = scheduling_v1.PriorityClass
-    _list_model = scheduling_v1.PriorityClassList
 
 
 class AsyncSchedulingV1Client:

@@ -6,24 +6,8 @@ from __future__ import annotations
 from typing import Protocol, Unpack
 
 from kubeset.client import (
-    AsyncWithApply,
-    AsyncWithCreate,
-    AsyncWithDelete,
-    AsyncWithDeleteCollection,
-    AsyncWithGet,
-    AsyncWithList,
-    AsyncWithPatch,
-    AsyncWithUpdate,
-    AsyncWithWatch,
-    WithApply,
-    WithCreate,
-    WithDelete,
-    WithDeleteCollection,
-    WithGet,
-    WithList,
-    WithPatch,
-    WithUpdate,
-    WithWatch,
+    AsyncWithAllVerbs,
+    WithAllVerbs,
 )
 from kubeset.resource import (
     ApplyOptions,
@@ -82,21 +66,11 @@ _WORKLOADS = ResourceInfo(
 
 
 class PodGroupsClient(
-    WithGet[scheduling_v1alpha2.PodGroup, scheduling_v1alpha2.PodGroupList],
-    WithList[scheduling_v1alpha2.PodGroup, scheduling_v1alpha2.PodGroupList],
-    WithWatch[scheduling_v1alpha2.PodGroup, scheduling_v1alpha2.PodGroupList],
-    WithCreate[scheduling_v1alpha2.PodGroup, scheduling_v1alpha2.PodGroupList],
-    WithUpdate[scheduling_v1alpha2.PodGroup, scheduling_v1alpha2.PodGroupList],
-    WithPatch[scheduling_v1alpha2.PodGroup, scheduling_v1alpha2.PodGroupList],
-    WithApply[scheduling_v1alpha2.PodGroup, scheduling_v1alpha2.PodGroupList],
-    WithDelete[scheduling_v1alpha2.PodGroup, scheduling_v1alpha2.PodGroupList],
-    WithDeleteCollection[scheduling_v1alpha2.PodGroup, scheduling_v1alpha2.PodGroupList],
+    WithAllVerbs["scheduling_v1alpha2.PodGroup", "scheduling_v1alpha2.PodGroupList"],
 ):
     """PodGroups: scheduling.k8s.io/v1alpha2 PodGroup, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _POD_GROUPS
-    _model = scheduling_v1alpha2.PodGroup
-    _list_model = scheduling_v1alpha2.PodGroupList
 
     def get_status(self, name: str) -> scheduling_v1alpha2.PodGroup:
         """Read the ``status`` subresource of ``name``."""
@@ -148,21 +122,11 @@ class PodGroupsClient(
 
 
 class WorkloadsClient(
-    WithGet[scheduling_v1alpha2.Workload, scheduling_v1alpha2.WorkloadList],
-    WithList[scheduling_v1alpha2.Workload, scheduling_v1alpha2.WorkloadList],
-    WithWatch[scheduling_v1alpha2.Workload, scheduling_v1alpha2.WorkloadList],
-    WithCreate[scheduling_v1alpha2.Workload, scheduling_v1alpha2.WorkloadList],
-    WithUpdate[scheduling_v1alpha2.Workload, scheduling_v1alpha2.WorkloadList],
-    WithPatch[scheduling_v1alpha2.Workload, scheduling_v1alpha2.WorkloadList],
-    WithApply[scheduling_v1alpha2.Workload, scheduling_v1alpha2.WorkloadList],
-    WithDelete[scheduling_v1alpha2.Workload, scheduling_v1alpha2.WorkloadList],
-    WithDeleteCollection[scheduling_v1alpha2.Workload, scheduling_v1alpha2.WorkloadList],
+    WithAllVerbs["scheduling_v1alpha2.Workload", "scheduling_v1alpha2.WorkloadList"],
 ):
     """Workloads: scheduling.k8s.io/v1alpha2 Workload, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _WORKLOADS
-    _model = scheduling_v1alpha2.Workload
-    _list_model = scheduling_v1alpha2.WorkloadList
 
 
 class SchedulingV1alpha2Client:
@@ -201,21 +165,11 @@ class SchedulingV1alpha2Interface(
 
 
 class AsyncPodGroupsClient(
-    AsyncWithGet[scheduling_v1alpha2.PodGroup, scheduling_v1alpha2.PodGroupList],
-    AsyncWithList[scheduling_v1alpha2.PodGroup, scheduling_v1alpha2.PodGroupList],
-    AsyncWithWatch[scheduling_v1alpha2.PodGroup, scheduling_v1alpha2.PodGroupList],
-    AsyncWithCreate[scheduling_v1alpha2.PodGroup, scheduling_v1alpha2.PodGroupList],
-    AsyncWithUpdate[scheduling_v1alpha2.PodGroup, scheduling_v1alpha2.PodGroupList],
-    AsyncWithPatch[scheduling_v1alpha2.PodGroup, scheduling_v1alpha2.PodGroupList],
-    AsyncWithApply[scheduling_v1alpha2.PodGroup, scheduling_v1alpha2.PodGroupList],
-    AsyncWithDelete[scheduling_v1alpha2.PodGroup, scheduling_v1alpha2.PodGroupList],
-    AsyncWithDeleteCollection[scheduling_v1alpha2.PodGroup, scheduling_v1alpha2.PodGroupList],
+    AsyncWithAllVerbs["scheduling_v1alpha2.PodGroup", "scheduling_v1alpha2.PodGroupList"],
 ):
     """PodGroups: scheduling.k8s.io/v1alpha2 PodGroup, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _POD_GROUPS
-    _model = scheduling_v1alpha2.PodGroup
-    _list_model = scheduling_v1alpha2.PodGroupList
 
     async def get_status(self, name: str) -> scheduling_v1alpha2.PodGroup:
         """Read the ``status`` subresource of ``name``."""
@@ -267,21 +221,11 @@ class AsyncPodGroupsClient(
 
 
 class AsyncWorkloadsClient(
-    AsyncWithGet[scheduling_v1alpha2.Workload, scheduling_v1alpha2.WorkloadList],
-    AsyncWithList[scheduling_v1alpha2.Workload, scheduling_v1alpha2.WorkloadList],
-    AsyncWithWatch[scheduling_v1alpha2.Workload, scheduling_v1alpha2.WorkloadList],
-    AsyncWithCreate[scheduling_v1alpha2.Workload, scheduling_v1alpha2.WorkloadList],
-    AsyncWithUpdate[scheduling_v1alpha2.Workload, scheduling_v1alpha2.WorkloadList],
-    AsyncWithPatch[scheduling_v1alpha2.Workload, scheduling_v1alpha2.WorkloadList],
-    AsyncWithApply[scheduling_v1alpha2.Workload, scheduling_v1alpha2.WorkloadList],
-    AsyncWithDelete[scheduling_v1alpha2.Workload, scheduling_v1alpha2.WorkloadList],
-    AsyncWithDeleteCollection[scheduling_v1alpha2.Workload, scheduling_v1alpha2.WorkloadList],
+    AsyncWithAllVerbs["scheduling_v1alpha2.Workload", "scheduling_v1alpha2.WorkloadList"],
 ):
     """Workloads: scheduling.k8s.io/v1alpha2 Workload, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _WORKLOADS
-    _model = scheduling_v1alpha2.Workload
-    _list_model = scheduling_v1alpha2.WorkloadList
 
 
 class AsyncSchedulingV1alpha2Client:

@@ -6,24 +6,8 @@ from __future__ import annotations
 from typing import Protocol, Unpack
 
 from kubeset.client import (
-    AsyncWithApply,
-    AsyncWithCreate,
-    AsyncWithDelete,
-    AsyncWithDeleteCollection,
-    AsyncWithGet,
-    AsyncWithList,
-    AsyncWithPatch,
-    AsyncWithUpdate,
-    AsyncWithWatch,
-    WithApply,
-    WithCreate,
-    WithDelete,
-    WithDeleteCollection,
-    WithGet,
-    WithList,
-    WithPatch,
-    WithUpdate,
-    WithWatch,
+    AsyncWithAllVerbs,
+    WithAllVerbs,
 )
 from kubeset.resource import (
     ApplyOptions,
@@ -154,93 +138,43 @@ _VOLUME_ATTRIBUTES_CLASSES = ResourceInfo(
 
 
 class CSIDriversClient(
-    WithGet[storage_v1.CSIDriver, storage_v1.CSIDriverList],
-    WithList[storage_v1.CSIDriver, storage_v1.CSIDriverList],
-    WithWatch[storage_v1.CSIDriver, storage_v1.CSIDriverList],
-    WithCreate[storage_v1.CSIDriver, storage_v1.CSIDriverList],
-    WithUpdate[storage_v1.CSIDriver, storage_v1.CSIDriverList],
-    WithPatch[storage_v1.CSIDriver, storage_v1.CSIDriverList],
-    WithApply[storage_v1.CSIDriver, storage_v1.CSIDriverList],
-    WithDelete[storage_v1.CSIDriver, storage_v1.CSIDriverList],
-    WithDeleteCollection[storage_v1.CSIDriver, storage_v1.CSIDriverList],
+    WithAllVerbs["storage_v1.CSIDriver", "storage_v1.CSIDriverList"],
 ):
     """CSIDrivers: storage.k8s.io/v1 CSIDriver, cluster-scoped; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _CSI_DRIVERS
-    _model = storage_v1.CSIDriver
-    _list_model = storage_v1.CSIDriverList
 
 
 class CSINodesClient(
-    WithGet[storage_v1.CSINode, storage_v1.CSINodeList],
-    WithList[storage_v1.CSINode, storage_v1.CSINodeList],
-    WithWatch[storage_v1.CSINode, storage_v1.CSINodeList],
-    WithCreate[storage_v1.CSINode, storage_v1.CSINodeList],
-    WithUpdate[storage_v1.CSINode, storage_v1.CSINodeList],
-    WithPatch[storage_v1.CSINode, storage_v1.CSINodeList],
-    WithApply[storage_v1.CSINode, storage_v1.CSINodeList],
-    WithDelete[storage_v1.CSINode, storage_v1.CSINodeList],
-    WithDeleteCollection[storage_v1.CSINode, storage_v1.CSINodeList],
+    WithAllVerbs["storage_v1.CSINode", "storage_v1.CSINodeList"],
 ):
     """CSINodes: storage.k8s.io/v1 CSINode, cluster-scoped; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _CSI_NODES
-    _model = storage_v1.CSINode
-    _list_model = storage_v1.CSINodeList
 
 
 class CSIStorageCapacitiesClient(
-    WithGet[storage_v1.CSIStorageCapacity, storage_v1.CSIStorageCapacityList],
-    WithList[storage_v1.CSIStorageCapacity, storage_v1.CSIStorageCapacityList],
-    WithWatch[storage_v1.CSIStorageCapacity, storage_v1.CSIStorageCapacityList],
-    WithCreate[storage_v1.CSIStorageCapacity, storage_v1.CSIStorageCapacityList],
-    WithUpdate[storage_v1.CSIStorageCapacity, storage_v1.CSIStorageCapacityList],
-    WithPatch[storage_v1.CSIStorageCapacity, storage_v1.CSIStorageCapacityList],
-    WithApply[storage_v1.CSIStorageCapacity, storage_v1.CSIStorageCapacityList],
-    WithDelete[storage_v1.CSIStorageCapacity, storage_v1.CSIStorageCapacityList],
-    WithDeleteCollection[storage_v1.CSIStorageCapacity, storage_v1.CSIStorageCapacityList],
+    WithAllVerbs["storage_v1.CSIStorageCapacity", "storage_v1.CSIStorageCapacityList"],
 ):
     """CSIStorageCapacities: storage.k8s.io/v1 CSIStorageCapacity, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _CSI_STORAGE_CAPACITIES
-    _model = storage_v1.CSIStorageCapacity
-    _list_model = storage_v1.CSIStorageCapacityList
 
 
 class StorageClassesClient(
-    WithGet[storage_v1.StorageClass, storage_v1.StorageClassList],
-    WithList[storage_v1.StorageClass, storage_v1.StorageClassList],
-    WithWatch[storage_v1.StorageClass, storage_v1.StorageClassList],
-    WithCreate[storage_v1.StorageClass, storage_v1.StorageClassList],
-    WithUpdate[storage_v1.StorageClass, storage_v1.StorageClassList],
-    WithPatch[storage_v1.StorageClass, storage_v1.StorageClassList],
-    WithApply[storage_v1.StorageClass, storage_v1.StorageClassList],
-    WithDelete[storage_v1.StorageClass, storage_v1.StorageClassList],
-    WithDeleteCollection[storage_v1.StorageClass, storage_v1.StorageClassList],
+    WithAllVerbs["storage_v1.StorageClass", "storage_v1.StorageClassList"],
 ):
     """StorageClasses: storage.k8s.io/v1 StorageClass, cluster-scoped; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _STORAGE_CLASSES
-    _model = storage_v1.StorageClass
-    _list_model = storage_v1.StorageClassList
 
 
 class VolumeAttachmentsClient(
-    WithGet[storage_v1.VolumeAttachment, storage_v1.VolumeAttachmentList],
-    WithList[storage_v1.VolumeAttachment, storage_v1.VolumeAttachmentList],
-    WithWatch[storage_v1.VolumeAttachment, storage_v1.VolumeAttachmentList],
-    WithCreate[storage_v1.VolumeAttachment, storage_v1.VolumeAttachmentList],
-    WithUpdate[storage_v1.VolumeAttachment, storage_v1.VolumeAttachmentList],
-    WithPatch[storage_v1.VolumeAttachment, storage_v1.VolumeAttachmentList],
-    WithApply[storage_v1.VolumeAttachment, storage_v1.VolumeAttachmentList],
-    WithDelete[storage_v1.VolumeAttachment, storage_v1.VolumeAttachmentList],
-    WithDeleteCollection[storage_v1.VolumeAttachment, storage_v1.VolumeAttachmentList],
+    WithAllVerbs["storage_v1.VolumeAttachment", "storage_v1.VolumeAttachmentList"],
 ):
     """VolumeAttachments: storage.k8s.io/v1 VolumeAttachment, cluster-scoped; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _VOLUME_ATTACHMENTS
-    _model = storage_v1.VolumeAttachment
-    _list_model = storage_v1.VolumeAttachmentList
 
     def get_status(self, name: str) -> storage_v1.VolumeAttachment:
         """Read the ``status`` subresource of ``name``."""
@@ -292,21 +226,11 @@ class VolumeAttachmentsClient(
 
 
 class VolumeAttributesClassesClient(
-    WithGet[storage_v1.VolumeAttributesClass, storage_v1.VolumeAttributesClassList],
-    WithList[storage_v1.VolumeAttributesClass, storage_v1.VolumeAttributesClassList],
-    WithWatch[storage_v1.VolumeAttributesClass, storage_v1.VolumeAttributesClassList],
-    WithCreate[storage_v1.VolumeAttributesClass, storage_v1.VolumeAttributesClassList],
-    WithUpdate[storage_v1.VolumeAttributesClass, storage_v1.VolumeAttributesClassList],
-    WithPatch[storage_v1.VolumeAttributesClass, storage_v1.VolumeAttributesClassList],
-    WithApply[storage_v1.VolumeAttributesClass, storage_v1.VolumeAttributesClassList],
-    WithDelete[storage_v1.VolumeAttributesClass, storage_v1.VolumeAttributesClassList],
-    WithDeleteCollection[storage_v1.VolumeAttributesClass, storage_v1.VolumeAttributesClassList],
+    WithAllVerbs["storage_v1.VolumeAttributesClass", "storage_v1.VolumeAttributesClassList"],
 ):
     """VolumeAttributesClasses: storage.k8s.io/v1 VolumeAttributesClass, cluster-scoped; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _VOLUME_ATTRIBUTES_CLASSES
-    _model = storage_v1.VolumeAttributesClass
-    _list_model = storage_v1.VolumeAttributesClassList
 
 
 class StorageV1Client:
@@ -389,93 +313,43 @@ class StorageV1Interface(
 
 
 class AsyncCSIDriversClient(
-    AsyncWithGet[storage_v1.CSIDriver, storage_v1.CSIDriverList],
-    AsyncWithList[storage_v1.CSIDriver, storage_v1.CSIDriverList],
-    AsyncWithWatch[storage_v1.CSIDriver, storage_v1.CSIDriverList],
-    AsyncWithCreate[storage_v1.CSIDriver, storage_v1.CSIDriverList],
-    AsyncWithUpdate[storage_v1.CSIDriver, storage_v1.CSIDriverList],
-    AsyncWithPatch[storage_v1.CSIDriver, storage_v1.CSIDriverList],
-    AsyncWithApply[storage_v1.CSIDriver, storage_v1.CSIDriverList],
-    AsyncWithDelete[storage_v1.CSIDriver, storage_v1.CSIDriverList],
-    AsyncWithDeleteCollection[storage_v1.CSIDriver, storage_v1.CSIDriverList],
+    AsyncWithAllVerbs["storage_v1.CSIDriver", "storage_v1.CSIDriverList"],
 ):
     """CSIDrivers: storage.k8s.io/v1 CSIDriver, cluster-scoped; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _CSI_DRIVERS
-    _model = storage_v1.CSIDriver
-    _list_model = storage_v1.CSIDriverList
 
 
 class AsyncCSINodesClient(
-    AsyncWithGet[storage_v1.CSINode, storage_v1.CSINodeList],
-    AsyncWithList[storage_v1.CSINode, storage_v1.CSINodeList],
-    AsyncWithWatch[storage_v1.CSINode, storage_v1.CSINodeList],
-    AsyncWithCreate[storage_v1.CSINode, storage_v1.CSINodeList],
-    AsyncWithUpdate[storage_v1.CSINode, storage_v1.CSINodeList],
-    AsyncWithPatch[storage_v1.CSINode, storage_v1.CSINodeList],
-    AsyncWithApply[storage_v1.CSINode, storage_v1.CSINodeList],
-    AsyncWithDelete[storage_v1.CSINode, storage_v1.CSINodeList],
-    AsyncWithDeleteCollection[storage_v1.CSINode, storage_v1.CSINodeList],
+    AsyncWithAllVerbs["storage_v1.CSINode", "storage_v1.CSINodeList"],
 ):
     """CSINodes: storage.k8s.io/v1 CSINode, cluster-scoped; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _CSI_NODES
-    _model = storage_v1.CSINode
-    _list_model = storage_v1.CSINodeList
 
 
 class AsyncCSIStorageCapacitiesClient(
-    AsyncWithGet[storage_v1.CSIStorageCapacity, storage_v1.CSIStorageCapacityList],
-    AsyncWithList[storage_v1.CSIStorageCapacity, storage_v1.CSIStorageCapacityList],
-    AsyncWithWatch[storage_v1.CSIStorageCapacity, storage_v1.CSIStorageCapacityList],
-    AsyncWithCreate[storage_v1.CSIStorageCapacity, storage_v1.CSIStorageCapacityList],
-    AsyncWithUpdate[storage_v1.CSIStorageCapacity, storage_v1.CSIStorageCapacityList],
-    AsyncWithPatch[storage_v1.CSIStorageCapacity, storage_v1.CSIStorageCapacityList],
-    AsyncWithApply[storage_v1.CSIStorageCapacity, storage_v1.CSIStorageCapacityList],
-    AsyncWithDelete[storage_v1.CSIStorageCapacity, storage_v1.CSIStorageCapacityList],
-    AsyncWithDeleteCollection[storage_v1.CSIStorageCapacity, storage_v1.CSIStorageCapacityList],
+    AsyncWithAllVerbs["storage_v1.CSIStorageCapacity", "storage_v1.CSIStorageCapacityList"],
 ):
     """CSIStorageCapacities: storage.k8s.io/v1 CSIStorageCapacity, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _CSI_STORAGE_CAPACITIES
-    _model = storage_v1.CSIStorageCapacity
-    _list_model = storage_v1.CSIStorageCapacityList
 
 
 class AsyncStorageClassesClient(
-    AsyncWithGet[storage_v1.StorageClass, storage_v1.StorageClassList],
-    AsyncWithList[storage_v1.StorageClass, storage_v1.StorageClassList],
-    AsyncWithWatch[storage_v1.StorageClass, storage_v1.StorageClassList],
-    AsyncWithCreate[storage_v1.StorageClass, storage_v1.StorageClassList],
-    AsyncWithUpdate[storage_v1.StorageClass, storage_v1.StorageClassList],
-    AsyncWithPatch[storage_v1.StorageClass, storage_v1.StorageClassList],
-    AsyncWithApply[storage_v1.StorageClass, storage_v1.StorageClassList],
-    AsyncWithDelete[storage_v1.StorageClass, storage_v1.StorageClassList],
-    AsyncWithDeleteCollection[storage_v1.StorageClass, storage_v1.StorageClassList],
+    AsyncWithAllVerbs["storage_v1.StorageClass", "storage_v1.StorageClassList"],
 ):
     """StorageClasses: storage.k8s.io/v1 StorageClass, cluster-scoped; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _STORAGE_CLASSES
-    _model = storage_v1.StorageClass
-    _list_model = storage_v1.StorageClassList
 
 
 class AsyncVolumeAttachmentsClient(
-    AsyncWithGet[storage_v1.VolumeAttachment, storage_v1.VolumeAttachmentList],
-    AsyncWithList[storage_v1.VolumeAttachment, storage_v1.VolumeAttachmentList],
-    AsyncWithWatch[storage_v1.VolumeAttachment, storage_v1.VolumeAttachmentList],
-    AsyncWithCreate[storage_v1.VolumeAttachment, storage_v1.VolumeAttachmentList],
-    AsyncWithUpdate[storage_v1.VolumeAttachment, storage_v1.VolumeAttachmentList],
-    AsyncWithPatch[storage_v1.VolumeAttachment, storage_v1.VolumeAttachmentList],
-    AsyncWithApply[storage_v1.VolumeAttachment, storage_v1.VolumeAttachmentList],
-    AsyncWithDelete[storage_v1.VolumeAttachment, storage_v1.VolumeAttachmentList],
-    AsyncWithDeleteCollection[storage_v1.VolumeAttachment, storage_v1.VolumeAttachmentList],
+    AsyncWithAllVerbs["storage_v1.VolumeAttachment", "storage_v1.VolumeAttachmentList"],
 ):
     """VolumeAttachments: storage.k8s.io/v1 VolumeAttachment, cluster-scoped; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _VOLUME_ATTACHMENTS
-    _model = storage_v1.VolumeAttachment
-    _list_model = storage_v1.VolumeAttachmentList
 
     async def get_status(self, name: str) -> storage_v1.VolumeAttachment:
         """Read the ``status`` subresource of ``name``."""
@@ -527,23 +401,11 @@ class AsyncVolumeAttachmentsClient(
 
 
 class AsyncVolumeAttributesClassesClient(
-    AsyncWithGet[storage_v1.VolumeAttributesClass, storage_v1.VolumeAttributesClassList],
-    AsyncWithList[storage_v1.VolumeAttributesClass, storage_v1.VolumeAttributesClassList],
-    AsyncWithWatch[storage_v1.VolumeAttributesClass, storage_v1.VolumeAttributesClassList],
-    AsyncWithCreate[storage_v1.VolumeAttributesClass, storage_v1.VolumeAttributesClassList],
-    AsyncWithUpdate[storage_v1.VolumeAttributesClass, storage_v1.VolumeAttributesClassList],
-    AsyncWithPatch[storage_v1.VolumeAttributesClass, storage_v1.VolumeAttributesClassList],
-    AsyncWithApply[storage_v1.VolumeAttributesClass, storage_v1.VolumeAttributesClassList],
-    AsyncWithDelete[storage_v1.VolumeAttributesClass, storage_v1.VolumeAttributesClassList],
-    AsyncWithDeleteCollection[
-        storage_v1.VolumeAttributesClass, storage_v1.VolumeAttributesClassList
-    ],
+    AsyncWithAllVerbs["storage_v1.VolumeAttributesClass", "storage_v1.VolumeAttributesClassList"],
 ):
     """VolumeAttributesClasses: storage.k8s.io/v1 VolumeAttributesClass, cluster-scoped; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _VOLUME_ATTRIBUTES_CLASSES
-    _model = storage_v1.VolumeAttributesClass
-    _list_model = storage_v1.VolumeAttributesClassList
 
 
 class AsyncStorageV1Client:

@@ -6,24 +6,8 @@ from __future__ import annotations
 from typing import Protocol
 
 from kubeset.client import (
-    AsyncWithApply,
-    AsyncWithCreate,
-    AsyncWithDelete,
-    AsyncWithDeleteCollection,
-    AsyncWithGet,
-    AsyncWithList,
-    AsyncWithPatch,
-    AsyncWithUpdate,
-    AsyncWithWatch,
-    WithApply,
-    WithCreate,
-    WithDelete,
-    WithDeleteCollection,
-    WithGet,
-    WithList,
-    WithPatch,
-    WithUpdate,
-    WithWatch,
+    AsyncWithAllVerbs,
+    WithAllVerbs,
 )
 from kubeset.resource import PatchType, ResourceInfo
 from kubeset.rest import AsyncRESTClient, RESTClient
@@ -57,23 +41,13 @@ _VOLUME_ATTRIBUTES_CLASSES = ResourceInfo(
 
 
 class VolumeAttributesClassesClient(
-    WithGet[storage_v1beta1.VolumeAttributesClass, storage_v1beta1.VolumeAttributesClassList],
-    WithList[storage_v1beta1.VolumeAttributesClass, storage_v1beta1.VolumeAttributesClassList],
-    WithWatch[storage_v1beta1.VolumeAttributesClass, storage_v1beta1.VolumeAttributesClassList],
-    WithCreate[storage_v1beta1.VolumeAttributesClass, storage_v1beta1.VolumeAttributesClassList],
-    WithUpdate[storage_v1beta1.VolumeAttributesClass, storage_v1beta1.VolumeAttributesClassList],
-    WithPatch[storage_v1beta1.VolumeAttributesClass, storage_v1beta1.VolumeAttributesClassList],
-    WithApply[storage_v1beta1.VolumeAttributesClass, storage_v1beta1.VolumeAttributesClassList],
-    WithDelete[storage_v1beta1.VolumeAttributesClass, storage_v1beta1.VolumeAttributesClassList],
-    WithDeleteCollection[
-        storage_v1beta1.VolumeAttributesClass, storage_v1beta1.VolumeAttributesClassList
+    WithAllVerbs[
+        "storage_v1beta1.VolumeAttributesClass", "storage_v1beta1.VolumeAttributesClassList"
     ],
 ):
     """VolumeAttributesClasses: storage.k8s.io/v1beta1 VolumeAttributesClass, cluster-scoped; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _VOLUME_ATTRIBUTES_CLASSES
-    _model = storage_v1beta1.VolumeAttributesClass
-    _list_model = storage_v1beta1.VolumeAttributesClassList
 
 
 class StorageV1beta1Client:
@@ -101,35 +75,13 @@ class StorageV1beta1Interface(
 
 
 class AsyncVolumeAttributesClassesClient(
-    AsyncWithGet[storage_v1beta1.VolumeAttributesClass, storage_v1beta1.VolumeAttributesClassList],
-    AsyncWithList[storage_v1beta1.VolumeAttributesClass, storage_v1beta1.VolumeAttributesClassList],
-    AsyncWithWatch[
-        storage_v1beta1.VolumeAttributesClass, storage_v1beta1.VolumeAttributesClassList
-    ],
-    AsyncWithCreate[
-        storage_v1beta1.VolumeAttributesClass, storage_v1beta1.VolumeAttributesClassList
-    ],
-    AsyncWithUpdate[
-        storage_v1beta1.VolumeAttributesClass, storage_v1beta1.VolumeAttributesClassList
-    ],
-    AsyncWithPatch[
-        storage_v1beta1.VolumeAttributesClass, storage_v1beta1.VolumeAttributesClassList
-    ],
-    AsyncWithApply[
-        storage_v1beta1.VolumeAttributesClass, storage_v1beta1.VolumeAttributesClassList
-    ],
-    AsyncWithDelete[
-        storage_v1beta1.VolumeAttributesClass, storage_v1beta1.VolumeAttributesClassList
-    ],
-    AsyncWithDeleteCollection[
-        storage_v1beta1.VolumeAttributesClass, storage_v1beta1.VolumeAttributesClassList
+    AsyncWithAllVerbs[
+        "storage_v1beta1.VolumeAttributesClass", "storage_v1beta1.VolumeAttributesClassList"
     ],
 ):
     """VolumeAttributesClasses: storage.k8s.io/v1beta1 VolumeAttributesClass, cluster-scoped; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _VOLUME_ATTRIBUTES_CLASSES
-    _model = storage_v1beta1.VolumeAttributesClass
-    _list_model = storage_v1beta1.VolumeAttributesClassList
 
 
 class AsyncStorageV1beta1Client:

@@ -6,24 +6,8 @@ from __future__ import annotations
 from typing import Protocol, Unpack
 
 from kubeset.client import (
-    AsyncWithApply,
-    AsyncWithCreate,
-    AsyncWithDelete,
-    AsyncWithDeleteCollection,
-    AsyncWithGet,
-    AsyncWithList,
-    AsyncWithPatch,
-    AsyncWithUpdate,
-    AsyncWithWatch,
-    WithApply,
-    WithCreate,
-    WithDelete,
-    WithDeleteCollection,
-    WithGet,
-    WithList,
-    WithPatch,
-    WithUpdate,
-    WithWatch,
+    AsyncWithAllVerbs,
+    WithAllVerbs,
 )
 from kubeset.resource import (
     ApplyOptions,
@@ -64,48 +48,14 @@ _STORAGE_VERSION_MIGRATIONS = ResourceInfo(
 
 
 class StorageVersionMigrationsClient(
-    WithGet[
-        storagemigration_v1beta1.StorageVersionMigration,
-        storagemigration_v1beta1.StorageVersionMigrationList,
-    ],
-    WithList[
-        storagemigration_v1beta1.StorageVersionMigration,
-        storagemigration_v1beta1.StorageVersionMigrationList,
-    ],
-    WithWatch[
-        storagemigration_v1beta1.StorageVersionMigration,
-        storagemigration_v1beta1.StorageVersionMigrationList,
-    ],
-    WithCreate[
-        storagemigration_v1beta1.StorageVersionMigration,
-        storagemigration_v1beta1.StorageVersionMigrationList,
-    ],
-    WithUpdate[
-        storagemigration_v1beta1.StorageVersionMigration,
-        storagemigration_v1beta1.StorageVersionMigrationList,
-    ],
-    WithPatch[
-        storagemigration_v1beta1.StorageVersionMigration,
-        storagemigration_v1beta1.StorageVersionMigrationList,
-    ],
-    WithApply[
-        storagemigration_v1beta1.StorageVersionMigration,
-        storagemigration_v1beta1.StorageVersionMigrationList,
-    ],
-    WithDelete[
-        storagemigration_v1beta1.StorageVersionMigration,
-        storagemigration_v1beta1.StorageVersionMigrationList,
-    ],
-    WithDeleteCollection[
-        storagemigration_v1beta1.StorageVersionMigration,
-        storagemigration_v1beta1.StorageVersionMigrationList,
+    WithAllVerbs[
+        "storagemigration_v1beta1.StorageVersionMigration",
+        "storagemigration_v1beta1.StorageVersionMigrationList",
     ],
 ):
     """StorageVersionMigrations: storagemigration.k8s.io/v1beta1 StorageVersionMigration, cluster-scoped; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _STORAGE_VERSION_MIGRATIONS
-    _model = storagemigration_v1beta1.StorageVersionMigration
-    _list_model = storagemigration_v1beta1.StorageVersionMigrationList
 
     def get_status(self, name: str) -> storagemigration_v1beta1.StorageVersionMigration:
         """Read the ``status`` subresource of ``name``."""
@@ -188,48 +138,14 @@ class StoragemigrationV1beta1Interface(
 
 
 class AsyncStorageVersionMigrationsClient(
-    AsyncWithGet[
-        storagemigration_v1beta1.StorageVersionMigration,
-        storagemigration_v1beta1.StorageVersionMigrationList,
-    ],
-    AsyncWithList[
-        storagemigration_v1beta1.StorageVersionMigration,
-        storagemigration_v1beta1.StorageVersionMigrationList,
-    ],
-    AsyncWithWatch[
-        storagemigration_v1beta1.StorageVersionMigration,
-        storagemigration_v1beta1.StorageVersionMigrationList,
-    ],
-    AsyncWithCreate[
-        storagemigration_v1beta1.StorageVersionMigration,
-        storagemigration_v1beta1.StorageVersionMigrationList,
-    ],
-    AsyncWithUpdate[
-        storagemigration_v1beta1.StorageVersionMigration,
-        storagemigration_v1beta1.StorageVersionMigrationList,
-    ],
-    AsyncWithPatch[
-        storagemigration_v1beta1.StorageVersionMigration,
-        storagemigration_v1beta1.StorageVersionMigrationList,
-    ],
-    AsyncWithApply[
-        storagemigration_v1beta1.StorageVersionMigration,
-        storagemigration_v1beta1.StorageVersionMigrationList,
-    ],
-    AsyncWithDelete[
-        storagemigration_v1beta1.StorageVersionMigration,
-        storagemigration_v1beta1.StorageVersionMigrationList,
-    ],
-    AsyncWithDeleteCollection[
-        storagemigration_v1beta1.StorageVersionMigration,
-        storagemigration_v1beta1.StorageVersionMigrationList,
+    AsyncWithAllVerbs[
+        "storagemigration_v1beta1.StorageVersionMigration",
+        "storagemigration_v1beta1.StorageVersionMigrationList",
     ],
 ):
     """StorageVersionMigrations: storagemigration.k8s.io/v1beta1 StorageVersionMigration, cluster-scoped; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _STORAGE_VERSION_MIGRATIONS
-    _model = storagemigration_v1beta1.StorageVersionMigration
-    _list_model = storagemigration_v1beta1.StorageVersionMigrationList
 
     async def get_status(self, name: str) -> storagemigration_v1beta1.StorageVersionMigration:
         """Read the ``status`` subresource of ``name``."""

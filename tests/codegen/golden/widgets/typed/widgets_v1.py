@@ -6,24 +6,14 @@ from __future__ import annotations
 from typing import Protocol, Unpack
 
 from kubeset.client import (
-    AsyncWithApply,
+    AsyncWithAllVerbs,
     AsyncWithCreate,
-    AsyncWithDelete,
-    AsyncWithDeleteCollection,
     AsyncWithGet,
     AsyncWithList,
-    AsyncWithPatch,
-    AsyncWithUpdate,
-    AsyncWithWatch,
-    WithApply,
+    WithAllVerbs,
     WithCreate,
-    WithDelete,
-    WithDeleteCollection,
     WithGet,
     WithList,
-    WithPatch,
-    WithUpdate,
-    WithWatch,
 )
 from kubeset.model import KubeModel
 from kubeset.resource import Patch, PatchOptions, PatchType, ResourceInfo, WriteOptions
@@ -93,42 +83,28 @@ _WIDGETS = ResourceInfo(
 
 
 class GadgetsClient(
-    WithGet[widgets_v1.Gadget, widgets_v1.GadgetList],
-    WithList[widgets_v1.Gadget, widgets_v1.GadgetList],
+    WithGet["widgets_v1.Gadget", "widgets_v1.GadgetList"],
+    WithList["widgets_v1.Gadget", "widgets_v1.GadgetList"],
 ):
     """Gadgets: widgets.example.com/v1 Gadget, cluster-scoped; verbs get, list."""
 
     _info = _GADGETS
-    _model = widgets_v1.Gadget
-    _list_model = widgets_v1.GadgetList
 
 
 class ReviewsClient(
-    WithCreate[widgets_v1.Review, KubeModel],
+    WithCreate["widgets_v1.Review", "KubeModel"],
 ):
     """Reviews: widgets.example.com/v1 Review, cluster-scoped; verbs create."""
 
     _info = _REVIEWS
-    _model = widgets_v1.Review
-    _list_model = KubeModel
 
 
 class WidgetsClient(
-    WithGet[widgets_v1.Widget, widgets_v1.WidgetList],
-    WithList[widgets_v1.Widget, widgets_v1.WidgetList],
-    WithWatch[widgets_v1.Widget, widgets_v1.WidgetList],
-    WithCreate[widgets_v1.Widget, widgets_v1.WidgetList],
-    WithUpdate[widgets_v1.Widget, widgets_v1.WidgetList],
-    WithPatch[widgets_v1.Widget, widgets_v1.WidgetList],
-    WithApply[widgets_v1.Widget, widgets_v1.WidgetList],
-    WithDelete[widgets_v1.Widget, widgets_v1.WidgetList],
-    WithDeleteCollection[widgets_v1.Widget, widgets_v1.WidgetList],
+    WithAllVerbs["widgets_v1.Widget", "widgets_v1.WidgetList"],
 ):
     """Widgets: widgets.example.com/v1 Widget, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _WIDGETS
-    _model = widgets_v1.Widget
-    _list_model = widgets_v1.WidgetList
 
     def get_scale(self, name: str) -> autoscaling_v1.Scale:
         """Read the ``scale`` subresource of ``name``."""
@@ -215,42 +191,28 @@ class WidgetsV1Interface(
 
 
 class AsyncGadgetsClient(
-    AsyncWithGet[widgets_v1.Gadget, widgets_v1.GadgetList],
-    AsyncWithList[widgets_v1.Gadget, widgets_v1.GadgetList],
+    AsyncWithGet["widgets_v1.Gadget", "widgets_v1.GadgetList"],
+    AsyncWithList["widgets_v1.Gadget", "widgets_v1.GadgetList"],
 ):
     """Gadgets: widgets.example.com/v1 Gadget, cluster-scoped; verbs get, list."""
 
     _info = _GADGETS
-    _model = widgets_v1.Gadget
-    _list_model = widgets_v1.GadgetList
 
 
 class AsyncReviewsClient(
-    AsyncWithCreate[widgets_v1.Review, KubeModel],
+    AsyncWithCreate["widgets_v1.Review", "KubeModel"],
 ):
     """Reviews: widgets.example.com/v1 Review, cluster-scoped; verbs create."""
 
     _info = _REVIEWS
-    _model = widgets_v1.Review
-    _list_model = KubeModel
 
 
 class AsyncWidgetsClient(
-    AsyncWithGet[widgets_v1.Widget, widgets_v1.WidgetList],
-    AsyncWithList[widgets_v1.Widget, widgets_v1.WidgetList],
-    AsyncWithWatch[widgets_v1.Widget, widgets_v1.WidgetList],
-    AsyncWithCreate[widgets_v1.Widget, widgets_v1.WidgetList],
-    AsyncWithUpdate[widgets_v1.Widget, widgets_v1.WidgetList],
-    AsyncWithPatch[widgets_v1.Widget, widgets_v1.WidgetList],
-    AsyncWithApply[widgets_v1.Widget, widgets_v1.WidgetList],
-    AsyncWithDelete[widgets_v1.Widget, widgets_v1.WidgetList],
-    AsyncWithDeleteCollection[widgets_v1.Widget, widgets_v1.WidgetList],
+    AsyncWithAllVerbs["widgets_v1.Widget", "widgets_v1.WidgetList"],
 ):
     """Widgets: widgets.example.com/v1 Widget, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _WIDGETS
-    _model = widgets_v1.Widget
-    _list_model = widgets_v1.WidgetList
 
     async def get_scale(self, name: str) -> autoscaling_v1.Scale:
         """Read the ``scale`` subresource of ``name``."""
