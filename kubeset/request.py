@@ -8,7 +8,9 @@ here. The sync and async clients only move these over HTTP.
 from __future__ import annotations
 
 import functools
+import gc
 import json
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar, cast
@@ -380,10 +382,51 @@ def _summarize(exc: ValidationError) -> str:
     return f"the response does not fit the model: {shown}{more}"
 
 
-def decode(model: type[M], content: bytes, request: RequestInfo) -> M:
-    """Bytes of a response → ``model``; anything else → :class:`DecodeError` naming the request."""
+# Decoding a large body builds hundreds of thousands of tracked objects (each model instance, its
+# ``__dict__`` and its fields-set), all still reachable. With the cyclic collector running, its
+# generational heuristics traverse the growing result again and again while it is being built: for
+# a list of 1,000 pods, about three quarters of the time is spent in the collector. So for large
+# bodies the collector is paused while the validator runs, and the young generations — holding the
+# new result — are collected once afterwards: the result is traversed once, not over and over.
+# Nothing else changes: the same objects are built, and a collector that was off stays off.
+GC_PAUSE_MIN_BYTES = 128 * 1024
+"""Bodies at least this large are validated with the cyclic garbage collector paused."""
+
+_gc_lock = threading.Lock()
+_gc_holders = 0  # decodes running with the collector paused (in any thread)
+_gc_resume = False  # whether the first of them found the collector enabled
+
+
+def _validate_json(model: type[M], content: bytes) -> M:
+    global _gc_holders, _gc_resume
+    if len(content) < GC_PAUSE_MIN_BYTES:
+        return model.model_validate_json(content)
+    with _gc_lock:
+        if _gc_holders == 0:
+            _gc_resume = gc.isenabled()
+            gc.disable()
+        _gc_holders += 1
     try:
         return model.model_validate_json(content)
+    finally:
+        with _gc_lock:
+            _gc_holders -= 1
+            resume = _gc_holders == 0 and _gc_resume
+            if resume:
+                gc.enable()
+        if resume:
+            gc.collect(1)
+
+
+def decode(model: type[M], content: bytes, request: RequestInfo) -> M:
+    """Bytes of a response → ``model``; anything else → :class:`DecodeError` naming the request.
+
+    Bodies of :data:`GC_PAUSE_MIN_BYTES` and more are validated with the cyclic garbage collector
+    paused (and the new objects collected once afterwards), which makes decoding large lists
+    several times faster; see the comment above :data:`GC_PAUSE_MIN_BYTES`.
+    """
+    try:
+        return _validate_json(model, content)
     except ValidationError as exc:
         raise DecodeError(f"{model.__name__}: {_summarize(exc)}", request=request) from None
 
@@ -403,14 +446,18 @@ def decode_optional(model: type[M], content: bytes, request: RequestInfo) -> M |
 
 
 class _Envelope(BaseModel, Generic[T]):
-    model_config = ConfigDict(extra="ignore")
+    # Built on the first watch event, not at import: building a validator at import time costs
+    # ~25 ms (pydantic's first build also loads its plugin entry points).
+    model_config = ConfigDict(extra="ignore", defer_build=True)
     type: EventType
     object: T
 
 
 @functools.cache
 def _envelope(model: type[T]) -> type[_Envelope[T]]:
-    return _Envelope[model]  # type: ignore[valid-type]
+    envelope = _Envelope[model]  # type: ignore[valid-type]
+    envelope.model_rebuild()  # the deferred build, with this module's names in scope
+    return envelope
 
 
 def _event_error(line: str | bytes, request: RequestInfo, cause: str | None) -> Exception:
@@ -449,3 +496,61 @@ def decode_event_dict(line: str | bytes, request: RequestInfo) -> WatchEvent[dic
     if kind not in ("ADDED", "MODIFIED", "DELETED", "BOOKMARK") or not isinstance(obj, dict):
         raise DecodeError(f"not a watch event: {str(line)[:200]}", request=request)
     return WatchEvent(kind, obj)
+
+
+# The typed clients decode into their models; the dynamic client, whose "model" is ``dict``,
+# into plain JSON. These helpers pick one or the other, so both share every verb.
+
+R = TypeVar("R")
+
+
+def _plain(model: type[Any]) -> bool:
+    return model is dict or getattr(model, "__origin__", None) is dict
+
+
+def _json_object(content: bytes, request: RequestInfo) -> dict[str, Any]:
+    try:
+        data = json.loads(content)
+    except ValueError as exc:
+        raise DecodeError(f"the response is not valid JSON ({exc})", request=request) from None
+    if not isinstance(data, dict):
+        raise DecodeError("the response is not a JSON object", request=request)
+    return data
+
+
+def decode_as(model: type[R], content: bytes, request: RequestInfo) -> R:
+    """:func:`decode` into ``model``, or into a plain dict when ``model`` is ``dict``."""
+    if _plain(model):
+        return cast(R, _json_object(content, request))
+    return cast(R, decode(cast("type[BaseModel]", model), content, request))
+
+
+def decode_optional_as(model: type[R], content: bytes, request: RequestInfo) -> R | None:
+    """:func:`decode_optional` into ``model``, or into a plain dict when ``model`` is ``dict``."""
+    if _plain(model):
+        data = _json_object(content, request)
+        return None if data.get("kind") == "Status" else cast(R, data)
+    return cast("R | None", decode_optional(cast("type[BaseModel]", model), content, request))
+
+
+def event_decoder(model: type[Any]) -> Any:
+    """The watch-line decoder for ``model`` (``dict``: plain events)."""
+    if _plain(model):
+        return decode_event_dict
+    model.model_rebuild()  # its schema goes inside each event's
+    return functools.partial(decode_event, model)
+
+
+def page_items(page: Any) -> list[Any]:
+    """The items of a list page (a typed list or a dict)."""
+    items = page.get("items") if isinstance(page, dict) else getattr(page, "items", None)
+    return list(items or [])
+
+
+def continue_token(page: Any) -> str | None:
+    """The continue token of a list page (a typed list or a dict)."""
+    if isinstance(page, dict):
+        token = (page.get("metadata") or {}).get("continue")
+    else:
+        token = getattr(getattr(page, "metadata", None), "continue_", None)
+    return token if isinstance(token, str) and token else None

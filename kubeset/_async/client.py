@@ -8,9 +8,8 @@ subresource methods delegating to the ``_*_subresource`` helpers here — the wa
 
 from __future__ import annotations
 
-import functools
 from collections.abc import AsyncIterator, Mapping
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 from pydantic import BaseModel
 
@@ -21,16 +20,18 @@ from kubeset.model import KubeModel
 from kubeset.request import (
     Request,
     apply_body,
+    continue_token,
     create_request,
-    decode,
-    decode_event,
-    decode_optional,
+    decode_as,
+    decode_optional_as,
     delete_collection_request,
     delete_request,
+    event_decoder,
     get_request,
     list_request,
     object_body,
     object_name,
+    page_items,
     patch_body,
     patch_request,
     update_request,
@@ -62,9 +63,10 @@ __all__ = [
     "AsyncWithWatch",
 ]
 
-T = TypeVar("T", bound=KubeModel)
-L = TypeVar("L", bound=KubeModel)
-M = TypeVar("M", bound=KubeModel)
+# A resource's object and list types: generated models, or dicts for the dynamic client.
+T = TypeVar("T", bound="KubeModel | dict[str, Any]")
+L = TypeVar("L", bound="KubeModel | dict[str, Any]")
+M = TypeVar("M")
 
 
 class AsyncResourceClient(Generic[T, L]):
@@ -75,7 +77,7 @@ class AsyncResourceClient(Generic[T, L]):
     ``None`` means "the body's ``metadata.name``".
     """
 
-    _info: ClassVar[ResourceInfo]
+    _info: ResourceInfo
     if TYPE_CHECKING:
         _model: type[T]
         _list_model: type[L]
@@ -98,7 +100,7 @@ class AsyncResourceClient(Generic[T, L]):
 
     async def _call(self, req: Request, model: type[M]) -> M:
         response = await self._rest.request(req)
-        return decode(model, response.content, req.info(response.status_code))
+        return decode_as(model, response.content, req.info(response.status_code))
 
     async def _get_subresource(self, subresource: str, name: str, model: type[M]) -> M:
         req = get_request(self._info, self.namespace, name, subresource=subresource)
@@ -251,9 +253,9 @@ class AsyncWithList(AsyncResourceClient[T, L]):
                 continue_=token,
                 timeout_seconds=timeout_seconds,
             )
-            for item in cast("list[T]", getattr(page, "items", None) or []):
+            for item in cast("list[T]", page_items(page)):
                 yield item
-            token = getattr(getattr(page, "metadata", None), "continue_", None)
+            token = continue_token(page)
             if not token:
                 return
 
@@ -289,8 +291,7 @@ class AsyncWithWatch(AsyncResourceClient[T, L]):
             allow_watch_bookmarks=allow_watch_bookmarks,
             send_initial_events=send_initial_events,
         )
-        self._model.model_rebuild()  # its schema goes inside each event's
-        decode = functools.partial(decode_event, self._model)
+        decode = event_decoder(self._model)
         return AsyncWatch(self._rest, req, decode, resource_version=resource_version)
 
 
@@ -373,7 +374,7 @@ class AsyncWithDelete(AsyncResourceClient[T, L]):
             dry_run=dry_run,
         )
         response = await self._rest.request(req)
-        return decode_optional(self._model, response.content, req.info(response.status_code))
+        return decode_optional_as(self._model, response.content, req.info(response.status_code))
 
 
 class AsyncWithDeleteCollection(AsyncResourceClient[T, L]):

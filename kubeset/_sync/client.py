@@ -9,9 +9,8 @@ subresource methods delegating to the ``_*_subresource`` helpers here — the wa
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 from pydantic import BaseModel
 
@@ -22,16 +21,18 @@ from kubeset.model import KubeModel
 from kubeset.request import (
     Request,
     apply_body,
+    continue_token,
     create_request,
-    decode,
-    decode_event,
-    decode_optional,
+    decode_as,
+    decode_optional_as,
     delete_collection_request,
     delete_request,
+    event_decoder,
     get_request,
     list_request,
     object_body,
     object_name,
+    page_items,
     patch_body,
     patch_request,
     update_request,
@@ -63,9 +64,10 @@ __all__ = [
     "WithWatch",
 ]
 
-T = TypeVar("T", bound=KubeModel)
-L = TypeVar("L", bound=KubeModel)
-M = TypeVar("M", bound=KubeModel)
+# A resource's object and list types: generated models, or dicts for the dynamic client.
+T = TypeVar("T", bound="KubeModel | dict[str, Any]")
+L = TypeVar("L", bound="KubeModel | dict[str, Any]")
+M = TypeVar("M")
 
 
 class ResourceClient(Generic[T, L]):
@@ -76,7 +78,7 @@ class ResourceClient(Generic[T, L]):
     ``None`` means "the body's ``metadata.name``".
     """
 
-    _info: ClassVar[ResourceInfo]
+    _info: ResourceInfo
     if TYPE_CHECKING:
         _model: type[T]
         _list_model: type[L]
@@ -99,7 +101,7 @@ class ResourceClient(Generic[T, L]):
 
     def _call(self, req: Request, model: type[M]) -> M:
         response = self._rest.request(req)
-        return decode(model, response.content, req.info(response.status_code))
+        return decode_as(model, response.content, req.info(response.status_code))
 
     def _get_subresource(self, subresource: str, name: str, model: type[M]) -> M:
         req = get_request(self._info, self.namespace, name, subresource=subresource)
@@ -252,9 +254,9 @@ class WithList(ResourceClient[T, L]):
                 continue_=token,
                 timeout_seconds=timeout_seconds,
             )
-            for item in cast("list[T]", getattr(page, "items", None) or []):
+            for item in cast("list[T]", page_items(page)):
                 yield item
-            token = getattr(getattr(page, "metadata", None), "continue_", None)
+            token = continue_token(page)
             if not token:
                 return
 
@@ -290,8 +292,7 @@ class WithWatch(ResourceClient[T, L]):
             allow_watch_bookmarks=allow_watch_bookmarks,
             send_initial_events=send_initial_events,
         )
-        self._model.model_rebuild()  # its schema goes inside each event's
-        decode = functools.partial(decode_event, self._model)
+        decode = event_decoder(self._model)
         return Watch(self._rest, req, decode, resource_version=resource_version)
 
 
@@ -374,7 +375,7 @@ class WithDelete(ResourceClient[T, L]):
             dry_run=dry_run,
         )
         response = self._rest.request(req)
-        return decode_optional(self._model, response.content, req.info(response.status_code))
+        return decode_optional_as(self._model, response.content, req.info(response.status_code))
 
 
 class WithDeleteCollection(ResourceClient[T, L]):

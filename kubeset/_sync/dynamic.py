@@ -10,52 +10,22 @@ custom resource: 415, raised as :class:`~kubeset.errors.UnsupportedMediaType`).
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator, Mapping
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, Unpack
 
 import httpx
 
+from kubeset._sync.client import WithAllVerbs
 from kubeset._sync.discovery import DiscoveryClient
 from kubeset._sync.rest import RESTClient
-from kubeset._sync.watch import Watch
 from kubeset.config import Config
-from kubeset.errors import DecodeError, NotFound
+from kubeset.errors import NotFound
 from kubeset.meta import APIResourceList
-from kubeset.request import (
-    Request,
-    apply_body,
-    create_request,
-    decode_event_dict,
-    delete_collection_request,
-    delete_request,
-    get_request,
-    list_request,
-    object_body,
-    object_name,
-    patch_body,
-    patch_request,
-    update_request,
-)
-from kubeset.resource import FieldValidation, Patch, PatchType, PropagationPolicy, ResourceInfo
+from kubeset.resource import Patch, PatchOptions, PatchType, ResourceInfo, WriteOptions
 
 __all__ = ["DynamicClient", "DynamicResource"]
 
 Object = dict[str, Any]
-
-
-def _json(response: httpx.Response, req: Request) -> Object:
-    try:
-        data = json.loads(response.content)
-    except ValueError as exc:
-        raise DecodeError(
-            f"the response is not valid JSON ({exc})", request=req.info(response.status_code)
-        ) from None
-    if not isinstance(data, dict):
-        raise DecodeError(
-            "the response is not a JSON object", request=req.info(response.status_code)
-        )
-    return data
 
 
 def resource_info(resources: APIResourceList, api_version: str, kind: str) -> ResourceInfo:
@@ -126,242 +96,40 @@ class DynamicClient:
         self._documents.clear()
 
 
-class DynamicResource:
-    """One resource type, with the typed clients' verbs, taking and returning plain dicts."""
+class DynamicResource(WithAllVerbs[Object, Object]):
+    """One resource type, with the typed clients' verbs (every one of them: the server answers
+    for those it does not serve), taking and returning plain dicts."""
 
     def __init__(self, rest: RESTClient, info: ResourceInfo, namespace: str | None = None) -> None:
-        self._rest = rest
-        self.info = info
-        self.namespace = namespace if info.namespaced else None
-
-    def __repr__(self) -> str:
-        where = f" namespace={self.namespace!r}" if self.info.namespaced else ""
-        return f"<DynamicResource {self.info.api_version} {self.info.plural}{where}>"
+        self._info = info
+        super().__init__(rest, namespace)
 
     def in_namespace(self, namespace: str) -> DynamicResource:
         """The same resource in another namespace."""
-        return DynamicResource(self._rest, self.info, namespace)
+        return DynamicResource(self._rest, self._info, namespace)
 
-    def _call(self, req: Request) -> Object:
-        return _json(self._rest.request(req), req)
+    def get_subresource(self, name: str, subresource: str) -> Object:
+        """Read a subresource (``status``, ``scale`` …) of ``name``."""
+        return self._get_subresource(subresource, name, self._model)
 
-    def get(
-        self, name: str, *, resource_version: str | None = None, subresource: str | None = None
+    def update_subresource(
+        self, subresource: str, obj: Mapping[str, Any], **options: Unpack[WriteOptions]
     ) -> Object:
-        """Read ``name`` (or one of its subresources)."""
-        req = get_request(
-            self.info,
-            self.namespace,
-            name,
-            resource_version=resource_version,
-            subresource=subresource,
+        """Replace a subresource of the object named by ``obj["metadata"]["name"]``."""
+        gvk = (
+            str(obj.get("apiVersion") or self._info.api_version),
+            str(obj.get("kind") or self._info.kind),
         )
-        return self._call(req)
+        return self._update_subresource(subresource, None, obj, self._model, gvk, options)
 
-    def list(
-        self,
-        *,
-        label_selector: str | None = None,
-        field_selector: str | None = None,
-        limit: int | None = None,
-        continue_: str | None = None,
-        resource_version: str | None = None,
-        resource_version_match: str | None = None,
-        timeout_seconds: int | None = None,
-    ) -> Object:
-        """List objects (one page when ``limit`` is set)."""
-        req = list_request(
-            self.info,
-            self.namespace,
-            label_selector=label_selector,
-            field_selector=field_selector,
-            limit=limit,
-            continue_=continue_,
-            resource_version=resource_version,
-            resource_version_match=resource_version_match,
-            timeout_seconds=timeout_seconds,
-        )
-        return self._call(req)
-
-    def list_iter(
-        self,
-        *,
-        label_selector: str | None = None,
-        field_selector: str | None = None,
-        page_size: int = 500,
-    ) -> Iterator[Object]:
-        """Every matching object, following ``continue`` page by page."""
-        token: str | None = None
-        while True:
-            page = self.list(
-                label_selector=label_selector,
-                field_selector=field_selector,
-                limit=page_size,
-                continue_=token,
-            )
-            for item in page.get("items") or []:
-                yield item
-            token = (page.get("metadata") or {}).get("continue")
-            if not token:
-                return
-
-    def watch(
-        self,
-        *,
-        label_selector: str | None = None,
-        field_selector: str | None = None,
-        resource_version: str | None = None,
-        resource_version_match: str | None = None,
-        allow_watch_bookmarks: bool | None = None,
-        send_initial_events: bool | None = None,
-        timeout_seconds: int | None = None,
-    ) -> Watch[Object]:
-        """Watch for changes; events carry plain dicts."""
-        req = list_request(
-            self.info,
-            self.namespace,
-            label_selector=label_selector,
-            field_selector=field_selector,
-            resource_version=resource_version,
-            resource_version_match=resource_version_match,
-            timeout_seconds=timeout_seconds,
-            watch=True,
-            allow_watch_bookmarks=allow_watch_bookmarks,
-            send_initial_events=send_initial_events,
-        )
-        return Watch(self._rest, req, decode_event_dict, resource_version=resource_version)
-
-    def create(
-        self,
-        obj: Mapping[str, Any],
-        *,
-        dry_run: bool = False,
-        field_manager: str | None = None,
-        field_validation: FieldValidation | None = None,
-    ) -> Object:
-        """Create ``obj``."""
-        req = create_request(
-            self.info,
-            self.namespace,
-            object_body(obj, self.info),
-            dry_run=dry_run,
-            field_manager=field_manager,
-            field_validation=field_validation,
-        )
-        return self._call(req)
-
-    def update(
-        self,
-        obj: Mapping[str, Any],
-        *,
-        subresource: str | None = None,
-        dry_run: bool = False,
-        field_manager: str | None = None,
-        field_validation: FieldValidation | None = None,
-    ) -> Object:
-        """Replace the object named by ``obj["metadata"]["name"]`` (or one of its subresources,
-        e.g. ``subresource="status"``)."""
-        req = update_request(
-            self.info,
-            self.namespace,
-            object_name(obj),
-            object_body(obj, self.info),
-            dry_run=dry_run,
-            field_manager=field_manager,
-            field_validation=field_validation,
-            subresource=subresource,
-        )
-        return self._call(req)
-
-    def patch(
+    def patch_subresource(
         self,
         name: str,
+        subresource: str,
         patch: Patch,
         *,
         patch_type: PatchType | str = PatchType.MERGE,
-        subresource: str | None = None,
-        dry_run: bool = False,
-        field_manager: str | None = None,
-        field_validation: FieldValidation | None = None,
-        force: bool | None = None,
+        **options: Unpack[PatchOptions],
     ) -> Object:
-        """Patch ``name`` with any patch type; the server refuses those it does not support."""
-        req = patch_request(
-            self.info,
-            self.namespace,
-            name,
-            patch_body(patch),
-            patch_type,
-            dry_run=dry_run,
-            field_manager=field_manager,
-            field_validation=field_validation,
-            force=force,
-            subresource=subresource,
-        )
-        return self._call(req)
-
-    def apply(
-        self,
-        obj: Mapping[str, Any],
-        *,
-        field_manager: str,
-        force: bool = False,
-        subresource: str | None = None,
-        dry_run: bool = False,
-        field_validation: FieldValidation | None = None,
-    ) -> Object:
-        """Server-side apply ``obj`` as ``field_manager``."""
-        req = patch_request(
-            self.info,
-            self.namespace,
-            object_name(obj),
-            apply_body(obj, self.info),
-            PatchType.APPLY,
-            field_manager=field_manager,
-            force=force or None,
-            dry_run=dry_run,
-            field_validation=field_validation,
-            subresource=subresource,
-        )
-        return self._call(req)
-
-    def delete(
-        self,
-        name: str,
-        *,
-        grace_period_seconds: int | None = None,
-        propagation_policy: PropagationPolicy | None = None,
-        preconditions: Mapping[str, Any] | None = None,
-        dry_run: bool = False,
-    ) -> Object | None:
-        """Delete ``name``; the object while its deletion is pending, ``None`` once it is gone."""
-        req = delete_request(
-            self.info,
-            self.namespace,
-            name,
-            grace_period_seconds=grace_period_seconds,
-            propagation_policy=propagation_policy,
-            preconditions=preconditions,
-            dry_run=dry_run,
-        )
-        data = self._call(req)
-        return None if data.get("kind") == "Status" else data
-
-    def delete_collection(
-        self,
-        *,
-        label_selector: str | None = None,
-        field_selector: str | None = None,
-        propagation_policy: PropagationPolicy | None = None,
-        dry_run: bool = False,
-    ) -> None:
-        """Delete every object matching the selectors."""
-        req = delete_collection_request(
-            self.info,
-            self.namespace,
-            label_selector=label_selector,
-            field_selector=field_selector,
-            propagation_policy=propagation_policy,
-            dry_run=dry_run,
-        )
-        self._rest.request(req)
+        """Patch a subresource of ``name``."""
+        return self._patch_subresource(subresource, name, patch, patch_type, self._model, options)

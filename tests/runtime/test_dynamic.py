@@ -104,8 +104,8 @@ def test_verbs_send_the_typed_clients_requests() -> None:
         server.requests.clear()
         obj: dict[str, Any] = {"metadata": {"name": "a"}, "spec": {"x": 1}, "unknownTop": True}
         assert widgets.create(obj)["unknownTop"] is True
-        assert widgets.get("a", subresource="status") == {"metadata": {"name": "a"}}
-        assert widgets.update(obj, subresource="status")["spec"] == {"x": 1}
+        assert widgets.get_subresource("a", "status") == {"metadata": {"name": "a"}}
+        assert widgets.update_subresource("status", obj)["spec"] == {"x": 1}
         widgets.patch("a", {"spec": {"x": 2}}, patch_type="application/strategic-merge-patch+json")
         widgets.apply(obj, field_manager="me", force=True)
         assert widgets.delete("a") is None
