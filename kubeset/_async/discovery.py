@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from kubeset._async.rest import AsyncRESTClient
-from kubeset.meta import APIGroup, APIGroupList, APIResourceList, APIVersions, ServerVersion
 from kubeset.request import Request, decode
+
+if TYPE_CHECKING:
+    from kubeset.meta import APIGroup, APIResourceList, ServerVersion
 
 __all__ = ["AsyncDiscoveryClient"]
 
@@ -17,12 +21,16 @@ class AsyncDiscoveryClient:
 
     async def server_version(self) -> ServerVersion:
         """The server's version (``gitVersion`` ``v1.36.3`` …)."""
+        from kubeset.meta import ServerVersion  # the discovery models load on first use
+
         req = Request("GET", "/version")
         response = await self._rest.request(req)
         return decode(ServerVersion, response.content, req.info(response.status_code))
 
     async def server_groups(self) -> list[APIGroup]:
         """Every API group, the legacy core group (``""``, version ``v1``) first."""
+        from kubeset.meta import APIGroup, APIGroupList, APIVersions
+
         core_req = Request("GET", "/api")
         core_response = await self._rest.request(core_req)
         core = decode(APIVersions, core_response.content, core_req.info(core_response.status_code))
@@ -43,6 +51,8 @@ class AsyncDiscoveryClient:
 
     async def server_resources_for_group_version(self, group_version: str) -> APIResourceList:
         """The resources of ``v1`` or ``group/version``, subresources as ``plural/sub``."""
+        from kubeset.meta import APIResourceList
+
         path = f"/apis/{group_version}" if "/" in group_version else f"/api/{group_version}"
         req = Request("GET", path)
         response = await self._rest.request(req)

@@ -5,11 +5,10 @@ from __future__ import annotations
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from kubeset.auth import AsyncAuthRunner, Authenticator, Credentials
 from kubeset.config import Config, ConfigError
 from kubeset.errors import error_from_response
 from kubeset.request import Request
@@ -20,6 +19,9 @@ from kubeset.transport import (
     retry_delay,
     warn_if_insecure,
 )
+
+if TYPE_CHECKING:
+    from kubeset.auth import AsyncAuthRunner, Authenticator, Credentials
 
 __all__ = ["AsyncRESTClient"]
 
@@ -49,8 +51,7 @@ class AsyncRESTClient:
     def __init__(self, config: Config, *, http_client: httpx.AsyncClient | None = None) -> None:
         self.config = config
         self._owns_http = http_client is None
-        self._authenticator = Authenticator(config)
-        self._auth = AsyncAuthRunner(self._authenticator)
+        self._auth_runner: AsyncAuthRunner | None = None  # on first use: kubeset.auth is big
         self._client_cert: tuple[bytes, bytes] | None = None
         self._client_cert_serial = -1  # of the credentials self._client_cert came with
         self._lock = threading.Lock()
@@ -61,6 +62,20 @@ class AsyncRESTClient:
         self._http = http_client  # made on first use: TLS setup and httpcore cost ~30 ms
         self._closed = False
         self._limiter = make_limiter(config)
+
+    @property
+    def _auth(self) -> AsyncAuthRunner:
+        """The credential flow runner (built, and :mod:`kubeset.auth` imported, on first use)."""
+        runner = self._auth_runner
+        if runner is None:
+            from kubeset.auth import AsyncAuthRunner, Authenticator
+
+            runner = self._auth_runner = AsyncAuthRunner(Authenticator(self.config))
+        return runner
+
+    @property
+    def _authenticator(self) -> Authenticator:
+        return self._auth.authenticator
 
     @property
     def http(self) -> httpx.AsyncClient:

@@ -6,11 +6,10 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from kubeset.auth import Authenticator, AuthRunner, Credentials
 from kubeset.config import Config, ConfigError
 from kubeset.errors import error_from_response
 from kubeset.request import Request
@@ -21,6 +20,9 @@ from kubeset.transport import (
     retry_delay,
     warn_if_insecure,
 )
+
+if TYPE_CHECKING:
+    from kubeset.auth import Authenticator, AuthRunner, Credentials
 
 __all__ = ["RESTClient"]
 
@@ -50,8 +52,7 @@ class RESTClient:
     def __init__(self, config: Config, *, http_client: httpx.Client | None = None) -> None:
         self.config = config
         self._owns_http = http_client is None
-        self._authenticator = Authenticator(config)
-        self._auth = AuthRunner(self._authenticator)
+        self._auth_runner: AuthRunner | None = None  # on first use: kubeset.auth is big
         self._client_cert: tuple[bytes, bytes] | None = None
         self._client_cert_serial = -1  # of the credentials self._client_cert came with
         self._lock = threading.Lock()
@@ -62,6 +63,20 @@ class RESTClient:
         self._http = http_client  # made on first use: TLS setup and httpcore cost ~30 ms
         self._closed = False
         self._limiter = make_limiter(config)
+
+    @property
+    def _auth(self) -> AuthRunner:
+        """The credential flow runner (built, and :mod:`kubeset.auth` imported, on first use)."""
+        runner = self._auth_runner
+        if runner is None:
+            from kubeset.auth import Authenticator, AuthRunner
+
+            runner = self._auth_runner = AuthRunner(Authenticator(self.config))
+        return runner
+
+    @property
+    def _authenticator(self) -> Authenticator:
+        return self._auth.authenticator
 
     @property
     def http(self) -> httpx.Client:
