@@ -13,7 +13,7 @@ SOURCE = $(if $(GROUPS),--from-cluster $(foreach g,$(GROUPS),--group $(g)),$(if 
 CHECK_PACKAGE = $(if $(and $(or $(GROUPS),$(CRDS)),$(filter k8s,$(PACKAGE))),$(error set PACKAGE=<name> with GROUPS or CRDS: k8s is the built-in API's package))
 
 .DEFAULT_GOAL := help
-.PHONY: help install generate verify lint typecheck test unit e2e envtest cluster openapi demo unasync
+.PHONY: help install generate verify lint typecheck test unit e2e envtest cluster openapi demo unasync bench
 
 help: ## list the targets
 	@awk -F ':.*## ' '/^[a-z0-9-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -56,6 +56,9 @@ openapi: install envtest ## dump /openapi/v2 and /openapi/v3 of a fresh apiserve
 
 demo: install envtest ## generate, start a control plane, create pods, run examples/list_pods.py against it
 	$(PY) examples/demo.py
+
+bench: envtest ## speed and memory vs the JSON floor and the peers -> bench/results/latest.{json,md,png} (BENCH_QUICK=1: ~2 min)
+	$(PYTHON) bench/run.py
 
 unasync: install ## regenerate kubeset/_sync from kubeset/_async
 	$(PY) -m codegen.unasync

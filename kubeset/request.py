@@ -455,6 +455,8 @@ class _Envelope(BaseModel, Generic[T]):
 
 @functools.cache
 def _envelope(model: type[T]) -> type[_Envelope[T]]:
+    if not model.__pydantic_complete__:
+        model.model_rebuild()  # the item model first: its own build knows where its types live
     envelope = _Envelope[model]  # type: ignore[valid-type]
     envelope.model_rebuild()  # the deferred build, with this module's names in scope
     return envelope

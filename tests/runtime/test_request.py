@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import gc
 import json
-from typing import Any
+import subprocess
+import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, ClassVar
 
 import pytest
+from pydantic import field_validator
 
 from k8s.models import core_v1, meta_v1
 from k8s.typed.apps_v1 import DeploymentsClient
@@ -16,6 +22,7 @@ from k8s.typed.core_v1 import (
     NodesClient,
     PodsClient,
 )
+from kubeset import request as request_module
 from kubeset.errors import (
     DecodeError,
     Forbidden,
@@ -24,6 +31,7 @@ from kubeset.errors import (
     RequestInfo,
     TooManyRequests,
 )
+from kubeset.model import KubeModel
 from kubeset.request import (
     Request,
     apply_body,
@@ -615,6 +623,22 @@ def _status(code: int, reason: str, message: str = "m", **extra: Any) -> dict[st
 
 
 class TestDecodeEvent:
+    def test_first_event_builds_a_model_never_used_before(self) -> None:
+        # A fresh interpreter, so that nothing has built Pod's validator yet: the watch's first
+        # event must build it (and the models it refers to) before the event envelope.
+        code = (
+            "from k8s.models.core_v1 import Pod\n"
+            "from kubeset.errors import RequestInfo\n"
+            "from kubeset.request import decode_event\n"
+            'line = b\'{"type":"ADDED","object":{"metadata":{"name":"web"},\'\n'
+            'line += b\'"spec":{"containers":[{"name":"c"}]}}}\'\n'
+            "event = decode_event(Pod, line, RequestInfo('GET', '/', 200))\n"
+            "print(event.object.metadata.name, event.object.spec.containers[0].name)\n"
+        )
+        proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stderr
+        assert proc.stdout.split() == ["web", "c"]
+
     @pytest.mark.parametrize("type_", ["ADDED", "MODIFIED", "DELETED"])
     def test_object_events(self, type_: str) -> None:
         line = _event(type_, {"kind": "Pod", "metadata": {"name": "web", "resourceVersion": "9"}})
@@ -699,3 +723,85 @@ class TestDecodeEvent:
     def test_unknown_type(self) -> None:
         with pytest.raises(DecodeError, match="type"):
             decode_event(core_v1.Pod, _event("RENAMED", {}), INFO)
+
+
+# --- the collector pause of large decodes --------------------------------------------------------
+
+
+class _Probe(KubeModel):
+    """Records whether the cyclic collector was enabled while it was being validated."""
+
+    name: str | None = None
+    seen: ClassVar[list[bool]] = []
+    barrier: ClassVar[threading.Barrier | None] = None
+
+    @field_validator("name")
+    @classmethod
+    def _record(cls, value: str | None) -> str | None:
+        cls.seen.append(gc.isenabled())
+        if cls.barrier is not None:
+            cls.barrier.wait(timeout=10)
+        return value
+
+
+class _ProbeList(KubeModel):
+    items: list[_Probe] | None = None
+
+
+def _probe_body(n: int) -> bytes:
+    return json.dumps({"items": [{"name": f"p{i}", "extra": {"k": i}} for i in range(n)]}).encode()
+
+
+@pytest.fixture
+def probe(monkeypatch: pytest.MonkeyPatch) -> type[_Probe]:
+    monkeypatch.setattr(_Probe, "seen", [])
+    monkeypatch.setattr(_Probe, "barrier", None)
+    assert gc.isenabled()
+    return _Probe
+
+
+class TestDecodeCollector:
+    def test_large_body_validated_with_collector_paused(self, probe: type[_Probe]) -> None:
+        body = _probe_body(4000)
+        assert len(body) >= request_module.GC_PAUSE_MIN_BYTES
+        result = decode(_ProbeList, body, INFO)
+        assert probe.seen and not any(probe.seen)
+        assert gc.isenabled()
+        assert result.items is not None and len(result.items) == 4000
+        assert result.items[3999].model_extra == {"extra": {"k": 3999}}
+
+    def test_small_body_left_alone(self, probe: type[_Probe]) -> None:
+        body = _probe_body(3)
+        assert len(body) < request_module.GC_PAUSE_MIN_BYTES
+        decode(_ProbeList, body, INFO)
+        assert probe.seen == [True, True, True]
+
+    def test_collector_switched_off_by_the_caller_stays_off(self, probe: type[_Probe]) -> None:
+        gc.disable()
+        try:
+            decode(_ProbeList, _probe_body(4000), INFO)
+            assert not gc.isenabled()
+        finally:
+            gc.enable()
+
+    def test_resumed_after_a_decode_error(
+        self, probe: type[_Probe], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setattr(request_module, "GC_PAUSE_MIN_BYTES", 10)
+        with pytest.raises(DecodeError, match="not valid JSON"):
+            decode(_ProbeList, b'{"items": [{"name": "a"}, {"na', INFO)
+        with pytest.raises(DecodeError, match="does not fit the model"):
+            decode(_ProbeList, b'{"items": [{"name": 5}, 7]}', INFO)
+        assert gc.isenabled()
+
+    def test_concurrent_decodes_resume_once_both_are_done(
+        self, probe: type[_Probe], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setattr(request_module, "GC_PAUSE_MIN_BYTES", 10)
+        monkeypatch.setattr(probe, "barrier", threading.Barrier(2))
+        body = _probe_body(1)
+        with ThreadPoolExecutor(2) as pool:
+            results = list(pool.map(lambda _: decode(_ProbeList, body, INFO), range(2)))
+        assert len(results) == 2
+        assert probe.seen == [False, False]  # both inside the validator at the same time
+        assert gc.isenabled()
