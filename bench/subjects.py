@@ -44,6 +44,32 @@ def kubeset_unpaused_decoder() -> Decoder:
     return PodList.model_validate_json
 
 
+def kubeset_metadata_decoder() -> Decoder:
+    """What ``pods("").list_metadata()`` decodes: the body the server sends for
+    ``as=PartialObjectMetadataList`` (see :func:`metadata_only_body`)."""
+    from kubeset.errors import RequestInfo
+    from kubeset.meta import PartialObjectMetadataList
+    from kubeset.request import decode
+
+    info = RequestInfo("GET", "/api/v1/pods", 200)
+    return lambda body: decode(PartialObjectMetadataList, body, info)
+
+
+def metadata_only_body(body: bytes) -> bytes:
+    """What the server sends for the same list with ``as=PartialObjectMetadataList``: each item's
+    metadata, nothing else (checked against the envtest apiserver by tests/e2e)."""
+    data = orjson.loads(body)
+    meta = {"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1"}
+    return orjson.dumps(
+        {
+            "kind": "PartialObjectMetadataList",
+            "apiVersion": "meta.k8s.io/v1",
+            "metadata": data.get("metadata", {}),
+            "items": [{**meta, "metadata": item["metadata"]} for item in data["items"]],
+        }
+    )
+
+
 def lightkube_decoder() -> Decoder:
     from lightkube.core.decoders import decode_list
     from lightkube.resources.core_v1 import Pod

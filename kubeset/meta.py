@@ -1,4 +1,5 @@
-"""The few apimachinery types the runtime itself reads: server version and discovery documents.
+"""The few apimachinery types the runtime itself reads: server version, discovery documents, and
+objects read as metadata only.
 
 Generated packages have the full ``meta_v1`` models; these hand-written ones let the runtime (and
 the dynamic client) work without any generated code.
@@ -9,9 +10,15 @@ from __future__ import annotations
 from pydantic import Field
 
 from kubeset.model import KubeModel
+from kubeset.types import Time
 
 __all__ = [
     "APIGroup",
+    "ListMeta",
+    "ObjectMeta",
+    "OwnerReference",
+    "PartialObjectMetadata",
+    "PartialObjectMetadataList",
     "APIGroupList",
     "APIResource",
     "APIResourceList",
@@ -97,3 +104,79 @@ class APIResourceList(KubeModel):
         None, validation_alias="groupVersion", serialization_alias="groupVersion"
     )
     resources: list[APIResource] | None = None
+
+
+class OwnerReference(KubeModel):
+    """An object's owner."""
+
+    api_version: str | None = Field(
+        None, validation_alias="apiVersion", serialization_alias="apiVersion"
+    )
+    kind: str | None = None
+    name: str | None = None
+    uid: str | None = None
+    controller: bool | None = None
+    block_owner_deletion: bool | None = Field(
+        None, validation_alias="blockOwnerDeletion", serialization_alias="blockOwnerDeletion"
+    )
+
+
+class ObjectMeta(KubeModel):
+    """The metadata every object has (a metadata-only read's ``metadata``; fields not named here,
+    such as ``managedFields``, are kept as they came)."""
+
+    name: str | None = None
+    generate_name: str | None = Field(
+        None, validation_alias="generateName", serialization_alias="generateName"
+    )
+    namespace: str | None = None
+    uid: str | None = None
+    resource_version: str | None = Field(
+        None, validation_alias="resourceVersion", serialization_alias="resourceVersion"
+    )
+    generation: int | None = None
+    creation_timestamp: Time | None = Field(
+        None, validation_alias="creationTimestamp", serialization_alias="creationTimestamp"
+    )
+    deletion_timestamp: Time | None = Field(
+        None, validation_alias="deletionTimestamp", serialization_alias="deletionTimestamp"
+    )
+    labels: dict[str, str] | None = None
+    annotations: dict[str, str] | None = None
+    owner_references: list[OwnerReference] | None = Field(
+        None, validation_alias="ownerReferences", serialization_alias="ownerReferences"
+    )
+    finalizers: list[str] | None = None
+
+
+class ListMeta(KubeModel):
+    """A list's metadata: its resourceVersion and the token of the next page."""
+
+    resource_version: str | None = Field(
+        None, validation_alias="resourceVersion", serialization_alias="resourceVersion"
+    )
+    continue_: str | None = Field(None, validation_alias="continue", serialization_alias="continue")
+    remaining_item_count: int | None = Field(
+        None, validation_alias="remainingItemCount", serialization_alias="remainingItemCount"
+    )
+
+
+class PartialObjectMetadata(KubeModel):
+    """An object read as metadata only (``get_metadata``, ``watch_metadata``)."""
+
+    api_version: str | None = Field(
+        None, validation_alias="apiVersion", serialization_alias="apiVersion"
+    )
+    kind: str | None = None
+    metadata: ObjectMeta | None = None
+
+
+class PartialObjectMetadataList(KubeModel):
+    """A list read as metadata only (``list_metadata``): spec and status never leave the server."""
+
+    api_version: str | None = Field(
+        None, validation_alias="apiVersion", serialization_alias="apiVersion"
+    )
+    kind: str | None = None
+    metadata: ListMeta | None = None
+    items: list[PartialObjectMetadata] | None = None

@@ -19,6 +19,8 @@ from kubeset._sync.watch import LineStream, Watch
 from kubeset.lazy import GenericArgument
 from kubeset.model import KubeModel
 from kubeset.request import (
+    METADATA_ACCEPT,
+    METADATA_LIST_ACCEPT,
     Request,
     apply_body,
     continue_token,
@@ -48,6 +50,9 @@ from kubeset.resource import (
     ResourceInfo,
     WriteOptions,
 )
+
+if TYPE_CHECKING:
+    from kubeset.meta import PartialObjectMetadata, PartialObjectMetadataList
 
 __all__ = [
     "ResourceClient",
@@ -203,6 +208,21 @@ class WithGet(ResourceClient[T, L]):
         req = get_request(self._info, self.namespace, name, resource_version=resource_version)
         return self._call(req, self._model)
 
+    def get_metadata(
+        self, name: str, *, resource_version: str | None = None
+    ) -> PartialObjectMetadata:
+        """Read only the metadata of ``name`` (the server leaves spec and status out)."""
+        from kubeset.meta import PartialObjectMetadata
+
+        req = get_request(
+            self._info,
+            self.namespace,
+            name,
+            resource_version=resource_version,
+            accept=METADATA_ACCEPT,
+        )
+        return self._call(req, PartialObjectMetadata)
+
 
 class WithList(ResourceClient[T, L]):
     """``list`` and ``list_iter`` (all pages)."""
@@ -231,6 +251,35 @@ class WithList(ResourceClient[T, L]):
             timeout_seconds=timeout_seconds,
         )
         return self._call(req, self._list_model)
+
+    def list_metadata(
+        self,
+        *,
+        label_selector: str | None = None,
+        field_selector: str | None = None,
+        limit: int | None = None,
+        continue_: str | None = None,
+        resource_version: str | None = None,
+        resource_version_match: str | None = None,
+        timeout_seconds: int | None = None,
+    ) -> PartialObjectMetadataList:
+        """Like :meth:`list`, metadata only: the server sends names, labels, annotations, owners
+        and versions but no spec or status — a fraction of the bytes to move and decode."""
+        from kubeset.meta import PartialObjectMetadataList
+
+        req = list_request(
+            self._info,
+            self.namespace,
+            label_selector=label_selector,
+            field_selector=field_selector,
+            limit=limit,
+            continue_=continue_,
+            resource_version=resource_version,
+            resource_version_match=resource_version_match,
+            timeout_seconds=timeout_seconds,
+            accept=METADATA_LIST_ACCEPT,
+        )
+        return self._call(req, PartialObjectMetadataList)
 
     def list_iter(
         self,
@@ -293,6 +342,36 @@ class WithWatch(ResourceClient[T, L]):
             send_initial_events=send_initial_events,
         )
         decode = event_decoder(self._model)
+        return Watch(self._rest, req, decode, resource_version=resource_version)
+
+    def watch_metadata(
+        self,
+        *,
+        label_selector: str | None = None,
+        field_selector: str | None = None,
+        resource_version: str | None = None,
+        resource_version_match: str | None = None,
+        allow_watch_bookmarks: bool | None = None,
+        send_initial_events: bool | None = None,
+        timeout_seconds: int | None = None,
+    ) -> Watch[PartialObjectMetadata]:
+        """Like :meth:`watch`, events carrying metadata only."""
+        from kubeset.meta import PartialObjectMetadata
+
+        req = list_request(
+            self._info,
+            self.namespace,
+            label_selector=label_selector,
+            field_selector=field_selector,
+            resource_version=resource_version,
+            resource_version_match=resource_version_match,
+            timeout_seconds=timeout_seconds,
+            watch=True,
+            allow_watch_bookmarks=allow_watch_bookmarks,
+            send_initial_events=send_initial_events,
+            accept=METADATA_ACCEPT,
+        )
+        decode = event_decoder(PartialObjectMetadata)
         return Watch(self._rest, req, decode, resource_version=resource_version)
 
 

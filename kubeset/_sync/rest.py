@@ -167,6 +167,8 @@ class RESTClient:
         headers = [("User-Agent", self.config.user_agent), *self._authenticator.headers(creds)]
         if req.content_type:
             headers.append(("Content-Type", req.content_type))
+        if req.accept:
+            headers.append(("Accept", req.accept))
         extensions: dict[str, Any] = {}
         if self.config.tls_server_name:
             extensions["sni_hostname"] = self.config.tls_server_name

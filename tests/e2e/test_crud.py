@@ -214,3 +214,39 @@ def test_discovery(cs: Clientset) -> None:
     assert {"pods", "pods/status", "pods/eviction", "configmaps", "serviceaccounts/token"} <= names
     pods = next(r for r in resources if r.name == "pods")
     assert pods.namespaced and pods.kind == "Pod" and "watch" in (pods.verbs or [])
+
+
+def test_metadata_only_reads(cs: Clientset, ns: str) -> None:
+    """list_metadata/get_metadata/watch_metadata: the server sends metadata, never data."""
+    cms = cs.core_v1().config_maps(ns)
+    for i in range(3):
+        cms.create(_cm(f"meta-{i}", {"app": "m"}, secret="not-sent"))
+    listed = cms.list_metadata(label_selector="app=m")
+    assert (
+        listed.kind == "PartialObjectMetadataList"
+        and listed.metadata
+        and listed.metadata.resource_version
+    )
+    assert [i.metadata.name for i in listed.items or [] if i.metadata] == [
+        "meta-0",
+        "meta-1",
+        "meta-2",
+    ]
+    first = (listed.items or [])[0]
+    assert (
+        first.kind == "PartialObjectMetadata"
+        and first.metadata
+        and first.metadata.labels == {"app": "m"}
+    )
+    assert "data" not in to_dict(first) and first.metadata.uid and first.metadata.creation_timestamp
+    one = cms.get_metadata("meta-1")
+    assert one.metadata and one.metadata.name == "meta-1" and "data" not in to_dict(one)
+    with cms.watch_metadata(
+        resource_version=listed.metadata.resource_version, timeout_seconds=10
+    ) as watch:
+        cms.delete("meta-2")
+        event = next(iter(watch))
+    assert (
+        event.type == "DELETED" and event.object.metadata and event.object.metadata.name == "meta-2"
+    )
+    assert "data" not in to_dict(event.object)
