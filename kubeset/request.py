@@ -457,19 +457,25 @@ def decode_optional(model: type[M], content: bytes, request: RequestInfo) -> M |
         raise DecodeError(f"{model.__name__}: {_summarize(exc)}", request=request) from None
 
 
-class _Envelope(BaseModel, Generic[T]):
-    # Built on the first watch event, not at import: building a validator at import time costs
-    # ~25 ms (pydantic's first build also loads its plugin entry points).
-    model_config = ConfigDict(extra="ignore", defer_build=True)
-    type: EventType
-    object: T
+@functools.cache
+def _envelope_class() -> type[BaseModel]:
+    """The generic event envelope, made on the first watch: a generic model class costs several
+    milliseconds to create, and building its validator at import ~25 ms more (pydantic's first
+    build also loads its plugin entry points)."""
+
+    class _Envelope(BaseModel, Generic[T]):
+        model_config = ConfigDict(extra="ignore", defer_build=True)
+        type: EventType
+        object: T
+
+    return _Envelope
 
 
 @functools.cache
-def _envelope(model: type[T]) -> type[_Envelope[T]]:
+def _envelope(model: type[T]) -> Any:
     if not model.__pydantic_complete__:
         model.model_rebuild()  # the item model first: its own build knows where its types live
-    envelope = _Envelope[model]  # type: ignore[valid-type]
+    envelope = _envelope_class()[model]  # type: ignore[index]
     envelope.model_rebuild()  # the deferred build, with this module's names in scope
     return envelope
 

@@ -3,20 +3,21 @@ header parsing. Authentication lives in :mod:`kubeset.auth`."""
 
 from __future__ import annotations
 
-import email.utils
 import importlib.util
 import re
 import time
 import urllib.parse
 import warnings
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from kubeset.auth import Authenticator, AuthRunner, Credentials
 from kubeset.config import Config, ConfigError, InsecureTLSWarning, redact_url
 from kubeset.ratelimit import TokenBucket
+
+if TYPE_CHECKING:
+    from kubeset.auth import Credentials
 
 __all__ = [
     "AuthHeaders",
@@ -99,6 +100,8 @@ class AuthHeaders:
     """
 
     def __init__(self, config: Config, *, clock: Callable[[], float] = time.monotonic) -> None:
+        from kubeset.auth import Authenticator, AuthRunner  # not at import: kubeset.auth is big
+
         self._auth = Authenticator(config, clock=clock, token_file_refresh=TOKEN_FILE_REFRESH)
         self._runner = AuthRunner(self._auth)
         self._last: Credentials | None = None
@@ -122,6 +125,8 @@ def _retry_after(headers: httpx.Headers) -> float | None:
         return max(0.0, float(value))
     except ValueError:
         try:
+            import email.utils  # only for the rare HTTP-date form of Retry-After
+
             parsed = email.utils.parsedate_to_datetime(value)
         except (TypeError, ValueError):
             return None
