@@ -29,6 +29,8 @@ VENV_PYTHON = BENCH / ".venv" / "bin" / "python"
 FLOOR_JSON = "orjson.loads (floor)"
 KUBESET = "kubeset"
 KUBESET_ASYNC = "kubeset async"
+KUBESET_FAST = "kubeset, fast transport"  # Config(transport="fast"): urllib3 under httpx
+KUBESET_ASYNC_FAST = "kubeset async, fast transport"  # aiohttp under httpx
 KUBESET_UNPAUSED = "kubeset, collector not paused"
 KUBESET_METADATA = "kubeset list_metadata (metadata-only body)"
 OFFICIAL = "kubernetes (official)"

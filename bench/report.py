@@ -166,9 +166,17 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
                 ks["value"] < off["value"],
             )
     for key, subjects in (
-        ("watch", ("kubeset", "kubeset async")),
-        ("requests_seq", ("kubeset",)),
-        ("requests_concurrent", ("kubeset async",)),
+        (
+            "watch",
+            (
+                "kubeset",
+                "kubeset async",
+                "kubeset, fast transport",
+                "kubeset async, fast transport",
+            ),
+        ),
+        ("requests_seq", ("kubeset", "kubeset, fast transport")),
+        ("requests_concurrent", ("kubeset async", "kubeset async, fast transport")),
     ):
         sec = _find(results, key)
         for subject in subjects:

@@ -46,7 +46,7 @@ def bootstrap() -> None:
         pip = [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
         subprocess.run([*pip, "--upgrade", "pip"], check=True)
         subprocess.run(
-            [*pip, "-r", str(BENCH / "requirements.txt"), "-e", f"{ROOT}[gen,envtest]"],
+            [*pip, "-r", str(BENCH / "requirements.txt"), "-e", f"{ROOT}[gen,envtest,fast]"],
             check=True,
         )
         STAMP.write_text(stamp)

@@ -5,7 +5,9 @@ One ConfigMap ``default/x`` is read N times: sequentially (one client, one conne
 beside it). Floors: httpx ``GET`` + ``orjson.loads`` with the same TLS client certificate,
 sequential (``httpx.Client``) and 20 tasks (``httpx.AsyncClient``) — kubeset's transport alone.
 urllib3 (the official client's transport) and aiohttp (kubernetes.aio's) do the same as extra
-rows, to show what the transports themselves cost.
+rows, to show what the transports themselves cost. kubeset runs twice: with httpx's own transport
+(the default) and with ``Config(transport="fast")`` (urllib3 under ``httpx.Client``, aiohttp under
+``httpx.AsyncClient``).
 
 Usage: ``python bench/sec_requests.py OUT.json``.
 """
@@ -25,6 +27,8 @@ import orjson
 from common import (
     KUBESET,
     KUBESET_ASYNC,
+    KUBESET_ASYNC_FAST,
+    KUBESET_FAST,
     OFFICIAL,
     OFFICIAL_ASYNC,
     Section,
@@ -73,10 +77,13 @@ class Subjects:
         from k8s import Clientset
 
         self.cs = Clientset.for_config(self.config)
+        self.fast_config = self.config.copy(transport="fast")
+        self.cs_fast = Clientset.for_config(self.fast_config)
 
     def close(self) -> None:
         self.http.close()
         self.cs.close()
+        self.cs_fast.close()
 
     # sequential
     def floor_seq(self, n: int) -> None:
@@ -94,6 +101,11 @@ class Subjects:
 
     def kubeset_seq(self, n: int) -> None:
         cms = self.cs.core_v1().config_maps(NS)
+        for _ in range(n):
+            cms.get(NAME)
+
+    def kubeset_fast_seq(self, n: int) -> None:
+        cms = self.cs_fast.core_v1().config_maps(NS)
         for _ in range(n):
             cms.get(NAME)
 
@@ -136,11 +148,11 @@ class Subjects:
 
         asyncio.run(run())
 
-    def kubeset_conc(self, n: int) -> None:
+    def kubeset_conc(self, n: int, *, fast: bool = False) -> None:
         from k8s import AsyncClientset
 
         async def run() -> None:
-            async with AsyncClientset.for_config(self.config) as cs:
+            async with AsyncClientset.for_config(self.fast_config if fast else self.config) as cs:
                 cms = cs.core_v1().config_maps(NS)
 
                 async def worker(k: int) -> None:
@@ -150,6 +162,9 @@ class Subjects:
                 await asyncio.gather(*(worker(k) for k in _split(n, self.workers)))
 
         asyncio.run(run())
+
+    def kubeset_fast_conc(self, n: int) -> None:
+        self.kubeset_conc(n, fast=True)
 
     def official_async_conc(self, n: int) -> None:
         from kubernetes.aio import client, config
@@ -218,6 +233,7 @@ def main() -> None:
             {
                 FLOOR_SEQ: s.floor_seq,
                 KUBESET: s.kubeset_seq,
+                KUBESET_FAST: s.kubeset_fast_seq,
                 OFFICIAL: s.official_seq,
                 URLLIB3: s.urllib3_seq,
             },
@@ -237,6 +253,7 @@ def main() -> None:
             {
                 FLOOR_CONC: s.floor_conc,
                 KUBESET_ASYNC: s.kubeset_conc,
+                KUBESET_ASYNC_FAST: s.kubeset_fast_conc,
                 OFFICIAL_ASYNC: s.official_async_conc,
                 OFFICIAL_THREADS: s.official_threads,
                 AIOHTTP: s.aiohttp_conc,

@@ -3,7 +3,8 @@
 Every subject opens ``GET /api/v1/namespaces/x/pods?watch=true`` on the replay server (plain HTTP
 on 127.0.0.1, in its own process) and consumes the whole stream of N MODIFIED events, decoding
 each into the client's typed object. Floor: ``orjson.loads`` of each line read with httpx's
-``iter_lines`` — reading and splitting the stream plus parsing, nothing typed.
+``iter_lines`` — reading and splitting the stream plus parsing, nothing typed. kubeset runs with
+httpx's own transport and with ``Config(transport="fast")`` (urllib3 / aiohttp under httpx).
 
 Usage: ``python bench/sec_watch.py OUT.json``.
 """
@@ -11,6 +12,7 @@ Usage: ``python bench/sec_watch.py OUT.json``.
 from __future__ import annotations
 
 import asyncio
+import functools
 import subprocess
 import sys
 import time
@@ -22,6 +24,8 @@ import orjson
 from common import (
     KUBESET,
     KUBESET_ASYNC,
+    KUBESET_ASYNC_FAST,
+    KUBESET_FAST,
     LIGHTKUBE,
     OFFICIAL,
     OFFICIAL_ASYNC,
@@ -65,13 +69,13 @@ def floor(host: str, n: int, deadline: float) -> int:
     return count
 
 
-def kubeset_sync(host: str, n: int, deadline: float) -> int:
+def kubeset_sync(host: str, n: int, deadline: float, *, transport: str = "httpx") -> int:
     from k8s import Clientset
     from kubeset import Config
 
     count = 0
     with (
-        Clientset.for_config(Config(host=host, qps=0)) as cs,
+        Clientset.for_config(Config(host=host, qps=0, transport=transport)) as cs,
         cs.core_v1().pods(NS).watch() as w,
     ):
         for _event in w:
@@ -81,14 +85,14 @@ def kubeset_sync(host: str, n: int, deadline: float) -> int:
     return count
 
 
-def kubeset_async(host: str, n: int, deadline: float) -> int:
+def kubeset_async(host: str, n: int, deadline: float, *, transport: str = "httpx") -> int:
     from k8s import AsyncClientset
     from kubeset import Config
 
     async def run() -> int:
         count = 0
         async with (
-            AsyncClientset.for_config(Config(host=host, qps=0)) as cs,
+            AsyncClientset.for_config(Config(host=host, qps=0, transport=transport)) as cs,
             cs.core_v1().pods(NS).watch() as w,
         ):
             async for _event in w:
@@ -153,6 +157,8 @@ SUBJECTS: dict[str, Callable[[str, int, float], int]] = {
     FLOOR: floor,
     KUBESET: kubeset_sync,
     KUBESET_ASYNC: kubeset_async,
+    KUBESET_FAST: functools.partial(kubeset_sync, transport="fast"),
+    KUBESET_ASYNC_FAST: functools.partial(kubeset_async, transport="fast"),
     LIGHTKUBE: lightkube_sync,
     OFFICIAL: official_sync,
     OFFICIAL_ASYNC: official_async,

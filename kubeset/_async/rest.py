@@ -13,9 +13,11 @@ from kubeset.config import Config, ConfigError
 from kubeset.errors import error_from_response
 from kubeset.request import Request
 from kubeset.transport import (
-    client_options,
+    check_transport,
+    make_http_client,
     make_limiter,
     parse_warnings,
+    request_url,
     retry_delay,
     warn_if_insecure,
 )
@@ -43,9 +45,10 @@ class AsyncRESTClient:
 
     Pass ``http_client`` to use your own ``httpx.AsyncClient`` (its base URL, TLS and transport are
     then yours, so it cannot take a client certificate from an exec plugin); otherwise one is made
-    from the config and closed by :meth:`aclose`. When an exec plugin returns a new client
-    certificate, a new httpx client is made for it (``self.http``); the previous one is closed
-    once the requests and streams still using it are done.
+    from the config, with the transport ``config.transport`` names, and closed by :meth:`aclose`.
+    When an exec plugin returns a new client certificate, a new httpx client is made for it
+    (``self.http``); the previous one is closed once the requests and streams still using it are
+    done.
     """
 
     def __init__(self, config: Config, *, http_client: httpx.AsyncClient | None = None) -> None:
@@ -58,6 +61,7 @@ class AsyncRESTClient:
         self._busy: dict[httpx.AsyncClient, int] = {}  # requests and streams in flight
         self._retired: list[httpx.AsyncClient] = []  # replaced, to close when no longer busy
         if http_client is None:
+            check_transport(httpx.AsyncClient, config)
             warn_if_insecure(config)
         self._http = http_client  # made on first use: TLS setup and httpcore cost ~30 ms
         self._closed = False
@@ -90,7 +94,7 @@ class AsyncRESTClient:
         """Make the httpx client (the caller holds ``self._lock``)."""
         if self._closed:
             raise RuntimeError("this REST client is closed")
-        self._http = httpx.AsyncClient(**client_options(self.config))
+        self._http = make_http_client(httpx.AsyncClient, self.config)
         return self._http
 
     async def __aenter__(self) -> AsyncRESTClient:
@@ -123,7 +127,7 @@ class AsyncRESTClient:
                         "http_client cannot present: let the REST client make its own httpx client"
                     )
                 stale = self._http
-                self._http = httpx.AsyncClient(**client_options(self.config, client_cert=cert))
+                self._http = make_http_client(httpx.AsyncClient, self.config, client_cert=cert)
                 self._client_cert, self._client_cert_serial = cert, creds.serial
                 if stale is not None and self._busy.get(stale):
                     self._retired.append(stale)
@@ -176,8 +180,7 @@ class AsyncRESTClient:
             timeout = httpx.Timeout(self.config.timeout, read=read_timeout)
         return http.build_request(
             req.method,
-            req.path,
-            params=req.params,
+            request_url(http.base_url, req),
             content=req.body,
             headers=httpx.Headers(headers),
             timeout=timeout,

@@ -14,9 +14,11 @@ from kubeset.config import Config, ConfigError
 from kubeset.errors import error_from_response
 from kubeset.request import Request
 from kubeset.transport import (
-    client_options,
+    check_transport,
+    make_http_client,
     make_limiter,
     parse_warnings,
+    request_url,
     retry_delay,
     warn_if_insecure,
 )
@@ -44,9 +46,10 @@ class RESTClient:
 
     Pass ``http_client`` to use your own ``httpx.Client`` (its base URL, TLS and transport are
     then yours, so it cannot take a client certificate from an exec plugin); otherwise one is made
-    from the config and closed by :meth:`close`. When an exec plugin returns a new client
-    certificate, a new httpx client is made for it (``self.http``); the previous one is closed
-    once the requests and streams still using it are done.
+    from the config, with the transport ``config.transport`` names, and closed by :meth:`close`.
+    When an exec plugin returns a new client certificate, a new httpx client is made for it
+    (``self.http``); the previous one is closed once the requests and streams still using it are
+    done.
     """
 
     def __init__(self, config: Config, *, http_client: httpx.Client | None = None) -> None:
@@ -59,6 +62,7 @@ class RESTClient:
         self._busy: dict[httpx.Client, int] = {}  # requests and streams in flight
         self._retired: list[httpx.Client] = []  # replaced, to close when no longer busy
         if http_client is None:
+            check_transport(httpx.Client, config)
             warn_if_insecure(config)
         self._http = http_client  # made on first use: TLS setup and httpcore cost ~30 ms
         self._closed = False
@@ -91,7 +95,7 @@ class RESTClient:
         """Make the httpx client (the caller holds ``self._lock``)."""
         if self._closed:
             raise RuntimeError("this REST client is closed")
-        self._http = httpx.Client(**client_options(self.config))
+        self._http = make_http_client(httpx.Client, self.config)
         return self._http
 
     def __enter__(self) -> RESTClient:
@@ -124,7 +128,7 @@ class RESTClient:
                         "http_client cannot present: let the REST client make its own httpx client"
                     )
                 stale = self._http
-                self._http = httpx.Client(**client_options(self.config, client_cert=cert))
+                self._http = make_http_client(httpx.Client, self.config, client_cert=cert)
                 self._client_cert, self._client_cert_serial = cert, creds.serial
                 if stale is not None and self._busy.get(stale):
                     self._retired.append(stale)
@@ -177,8 +181,7 @@ class RESTClient:
             timeout = httpx.Timeout(self.config.timeout, read=read_timeout)
         return http.build_request(
             req.method,
-            req.path,
-            params=req.params,
+            request_url(http.base_url, req),
             content=req.body,
             headers=httpx.Headers(headers),
             timeout=timeout,
