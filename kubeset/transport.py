@@ -7,6 +7,7 @@ from __future__ import annotations
 import importlib.util
 import re
 import ssl
+import sys
 import time
 import urllib.parse
 import warnings
@@ -29,6 +30,7 @@ __all__ = [
     "client_options",
     "make_http_client",
     "make_limiter",
+    "remember_missing_sniffio",
     "parse_warnings",
     "request_url",
     "retry_delay",
@@ -124,7 +126,23 @@ def make_http_client(
     """A new ``cls`` (``httpx.Client`` or ``httpx.AsyncClient``) for ``config``
     (:func:`client_options`)."""
     asynchronous = issubclass(cls, httpx.AsyncClient)
+    if asynchronous and config.transport == "httpx":
+        remember_missing_sniffio()
     return cls(**client_options(config, client_cert=client_cert, asynchronous=asynchronous))
+
+
+def remember_missing_sniffio() -> None:
+    """Make a failing ``import sniffio`` fail at once, when sniffio is not installed.
+
+    httpcore (the transport under ``httpx.AsyncClient``) asks sniffio which event loop runs each
+    time it makes a lock or semaphore, importing it inside the function. Without sniffio (which
+    httpx and anyio no longer require) every such call searches ``sys.path`` again for a module
+    that is not there: a third of the client CPU of a small async request. ``None`` in
+    ``sys.modules`` is Python's record of a module known to be absent; nothing else changes, as
+    the import failed anyway.
+    """
+    if "sniffio" not in sys.modules and importlib.util.find_spec("sniffio") is None:
+        sys.modules["sniffio"] = None  # type: ignore[assignment]
 
 
 def check_transport(cls: type[httpx.Client] | type[httpx.AsyncClient], config: Config) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import email.utils
 import time
 from pathlib import Path
@@ -264,3 +265,58 @@ class TestClientOptions:
     def test_custom_user_agent(self) -> None:
         opts = client_options(Config(host="http://h", user_agent="my-operator/1.2"))
         assert opts["headers"]["User-Agent"] == "my-operator/1.2"
+
+
+# --- request_url, sniffio ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("base", "params"),
+    [
+        ("https://10.0.0.1:6443", ()),
+        ("https://10.0.0.1:6443/", (("labelSelector", "app=x,tier in (a,b)"), ("limit", "5"))),
+        ("https://rancher.example/k8s/clusters/c-1", (("fieldSelector", "metadata.name!=x"),)),
+        ("https://rancher.example/k8s/clusters/c-1/", (("watch", "true"),)),
+    ],
+)
+def test_request_url_is_what_httpx_would_build(
+    base: str, params: tuple[tuple[str, str], ...]
+) -> None:
+    from kubeset.request import Request
+    from kubeset.transport import request_url
+
+    client = httpx.Client(base_url=base)
+    req = Request("GET", "/api/v1/namespaces/default/roles/system:controller:x", params)
+    expected = client.build_request("GET", req.path, params=req.params).url
+    assert client.build_request("GET", request_url(client.base_url, req)).url == expected
+
+
+def test_request_url_without_a_base_is_left_to_httpx() -> None:
+    from kubeset.request import Request
+    from kubeset.transport import request_url
+
+    req = Request("GET", "/api", (("a", "b c"),))
+    assert request_url(httpx.Client().base_url, req) == "/api?a=b+c"
+
+
+def test_missing_sniffio_is_remembered_for_async_clients(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+    import sys
+
+    from kubeset.transport import make_http_client
+
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.delitem(sys.modules, "sniffio", raising=False)
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *a: None if name == "sniffio" else real_find_spec(name, *a),
+    )
+    config = Config(host="https://127.0.0.1:6443")
+    make_http_client(httpx.Client, config).close()
+    assert "sniffio" not in sys.modules  # sync clients do not use it
+    client = make_http_client(httpx.AsyncClient, config)
+    assert sys.modules["sniffio"] is None
+    with pytest.raises(ImportError):
+        import sniffio  # noqa: F401
+    asyncio.run(client.aclose())
