@@ -52,6 +52,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import http.client
+import importlib.util
 import ssl
 import threading
 import urllib.parse
@@ -76,11 +77,16 @@ MAX_HEADER_SIZE = 64 * 1024
 _SKIP_AUTO_HEADERS = ("Accept", "Accept-Encoding", "Content-Type", "User-Agent")
 
 
-def _missing(package: str, transport: str) -> ImportError:
-    return ImportError(
-        f"{transport} needs the {package} package, which is not installed: "
-        f"pip install 'kubeset[{package}]' (or use Config(transport='httpx'))"
-    )
+def _check_options(package: str, transport: str, max_connections: int) -> None:
+    """Fail when a transport is made, not on its first request: a missing package (naming the
+    extra that installs it) or a pool that could never hand out a connection."""
+    if importlib.util.find_spec(package) is None:
+        raise ImportError(
+            f"{transport} needs the {package} package, which is not installed: "
+            f"pip install 'kubeset[{package}]' (or use Config(transport='httpx'))"
+        )
+    if max_connections < 1:
+        raise ValueError("max_connections must be at least 1")
 
 
 def _timeouts(request: httpx.Request) -> Mapping[str, float | None]:
@@ -265,12 +271,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         trust_env: bool = True,
         max_connections: int = 100,
     ) -> None:
-        try:
-            import aiohttp  # noqa: F401 - fail here, not on the first request
-        except ImportError as exc:
-            raise _missing("aiohttp", "AiohttpTransport") from exc
-        if max_connections < 1:
-            raise ValueError("max_connections must be at least 1")
+        _check_options("aiohttp", "AiohttpTransport", max_connections)
         self._verify = verify
         self._proxies = _Proxies(proxy, trust_env)
         self._max_connections = max_connections
@@ -487,12 +488,7 @@ class Urllib3Transport(httpx.BaseTransport):
         trust_env: bool = True,
         max_connections: int = 100,
     ) -> None:
-        try:
-            import urllib3  # noqa: F401 - fail here, not on the first request
-        except ImportError as exc:
-            raise _missing("urllib3", "Urllib3Transport") from exc
-        if max_connections < 1:
-            raise ValueError("max_connections must be at least 1")
+        _check_options("urllib3", "Urllib3Transport", max_connections)
         self._verify = verify
         self._proxies = _Proxies(proxy, trust_env)
         self._max_connections = max_connections

@@ -9,7 +9,8 @@ import pytest
 from k8s import AsyncClientset
 from k8s.models.core_v1 import ConfigMap, Namespace
 from k8s.models.meta_v1 import ObjectMeta
-from kubeset import AlreadyExists, NotFound, PatchType
+from kubeset import AlreadyExists, Config, NotFound, PatchType
+from kubeset.config import TransportName
 
 pytestmark = pytest.mark.anyio
 
@@ -51,9 +52,15 @@ async def test_async_verbs(acs: AsyncClientset) -> None:
     assert (await cms.list(label_selector="async=yes")).items == []
 
 
-async def test_async_watch(acs: AsyncClientset) -> None:
-    await acs.core_v1().namespaces().create(Namespace(metadata=ObjectMeta(name="e2e-async-watch")))
-    cms = acs.core_v1().config_maps("e2e-async-watch")
+@pytest.mark.parametrize("transport", ["httpx", "fast"])
+async def test_async_watch(config: Config, transport: TransportName) -> None:
+    async with AsyncClientset.for_config(config.copy(transport=transport)) as acs:
+        await _async_watch(acs, f"e2e-async-watch-{transport}")
+
+
+async def _async_watch(acs: AsyncClientset, ns: str) -> None:
+    await acs.core_v1().namespaces().create(Namespace(metadata=ObjectMeta(name=ns)))
+    cms = acs.core_v1().config_maps(ns)
     start = (await cms.list()).metadata
     assert start
 

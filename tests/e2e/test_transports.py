@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-import threading
 from pathlib import Path
 
 import httpx
@@ -58,66 +57,19 @@ def test_sync_clientset_over_urllib3(fast: Config, ns: str) -> None:
         assert isinstance(cs.rest.http._transport, Urllib3Transport)
 
 
-def test_sync_watch_sees_events_as_they_happen(fast: Config, ns: str) -> None:
-    with Clientset.for_config(fast) as cs:
-        cms = cs.core_v1().config_maps(ns)
-        start = cms.list().metadata
-        assert start
-        ready = threading.Event()
-
-        def writer() -> None:
-            ready.wait(10)
-            cm = cms.create(ConfigMap(metadata=ObjectMeta(name="w"), data={"v": "1"}))
-            cm.data = {"v": "2"}
-            cms.update(cm)
-            cms.delete("w")
-
-        thread = threading.Thread(target=writer)
-        thread.start()
-        try:
-            seen = []
-            with cms.watch(resource_version=start.resource_version, timeout_seconds=20) as watch:
-                ready.set()
-                for event in watch:
-                    seen.append((event.type, (event.object.data or {}).get("v")))
-                    if len(seen) == 3:
-                        break
-        finally:
-            ready.set()
-            thread.join(10)
-    assert seen == [("ADDED", "1"), ("MODIFIED", "2"), ("DELETED", "2")]
-
-
 @pytest.mark.anyio
 async def test_async_clientset_over_aiohttp(fast: Config, ns: str) -> None:
     async with AsyncClientset.for_config(fast) as cs:
         cms = cs.core_v1().config_maps(ns)
-        start = (await cms.list()).metadata
-        assert start
-
-        async def writer() -> None:
-            cm = await cms.create(ConfigMap(metadata=ObjectMeta(name="w"), data={"v": "1"}))
-            cm.data = {"v": "2"}
-            await cms.update(cm)
-            await cms.patch("w", {"data": {"v": "3"}}, patch_type=PatchType.MERGE)
-            await cms.delete("w")
-
-        seen: list[tuple[str, str]] = []
-        async with cms.watch(resource_version=start.resource_version, timeout_seconds=20) as w:
-            task = asyncio.create_task(writer())
-            async for event in w:
-                seen.append((event.type, (event.object.data or {}).get("v", "")))
-                if len(seen) == 4:
-                    break
-            await asyncio.wait_for(task, 10)
-        assert seen == [("ADDED", "1"), ("MODIFIED", "2"), ("MODIFIED", "3"), ("DELETED", "3")]
         created = await asyncio.gather(
             *(cms.create(ConfigMap(metadata=ObjectMeta(name=f"c{i}"))) for i in range(20))
         )
         assert len({c.metadata.uid for c in created if c.metadata}) == 20
         assert len((await cms.list()).items or []) == 20
+        patched = await cms.patch("c0", {"data": {"k": "v"}}, patch_type=PatchType.MERGE)
+        assert patched.data == {"k": "v"}
         with pytest.raises(NotFound):
-            await cms.get("w")
+            await cms.get("missing")
         assert isinstance(cs.rest.http._transport, AiohttpTransport)
 
 

@@ -10,7 +10,8 @@ import pytest
 from k8s import Clientset
 from k8s.models.core_v1 import ConfigMap
 from k8s.models.meta_v1 import ObjectMeta
-from kubeset import Gone, WatchEvent, load_kubeconfig
+from kubeset import Config, Gone, WatchEvent, load_kubeconfig
+from kubeset.config import TransportName
 from kubeset.envtest import Binaries, ControlPlane
 
 
@@ -24,7 +25,15 @@ def _events(events: Iterator[WatchEvent[ConfigMap]], count: int) -> list[tuple[s
     return out
 
 
-def test_live_watch_delivers_added_modified_deleted_in_order(cs: Clientset, ns: str) -> None:
+@pytest.mark.parametrize("transport", ["httpx", "fast"])
+def test_live_watch_delivers_added_modified_deleted_in_order(
+    config: Config, ns: str, transport: TransportName
+) -> None:
+    with Clientset.for_config(config.copy(transport=transport)) as cs:
+        _live_watch(cs, ns)
+
+
+def _live_watch(cs: Clientset, ns: str) -> None:
     cms = cs.core_v1().config_maps(ns)
     start = cms.list().metadata
     assert start and start.resource_version
