@@ -14,6 +14,7 @@ Usage: ``python bench/sec_import.py OUT.json``.
 from __future__ import annotations
 
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -81,10 +82,20 @@ def _program(snippet: str) -> str:
     )
 
 
+#: The children may write bytecode caches whatever the caller's environment says: without them
+#: every run would compile kubeset's modules from source, while the peers' (compiled by pip at
+#: install) load from cache.
+CHILD_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
 def run_once(snippet: str) -> tuple[float, float]:
     """Wall and CPU seconds of the snippet in a fresh interpreter."""
     proc = subprocess.run(
-        [sys.executable, "-c", _program(snippet)], capture_output=True, text=True, check=False
+        [sys.executable, "-c", _program(snippet)],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=CHILD_ENV,
     )
     if proc.returncode != 0:
         raise RuntimeError(f"import snippet failed:\n{snippet}\n{proc.stderr[-2000:]}")
