@@ -287,6 +287,30 @@ def _op(action: str, gvk: dict[str, str], response: str | None, **extra: Any) ->
     return op
 
 
+_BODY_TYPES = ["application/json", "application/yaml"]
+
+
+def _body(model: str) -> list[dict[str, Any]]:
+    return [{"in": "body", "name": "body", "schema": {"$ref": f"#/definitions/{model}"}}]
+
+
+def _read_write(gvk: dict[str, str], model: str) -> dict[str, Any]:
+    """``get``, ``put`` and ``patch`` of one object, or of its status or scale."""
+    return {
+        "get": _op("get", gvk, model),
+        "put": _op(
+            "put", gvk, model, consumes=_BODY_TYPES, parameters=_body(model) + _WRITE_PARAMS
+        ),
+        "patch": _op(
+            "patch",
+            gvk,
+            model,
+            consumes=_PATCH_TYPES,
+            parameters=[*_WRITE_PARAMS, _param("force")],
+        ),
+    }
+
+
 def _crd_paths(crd: _Crd, version: dict[str, Any], kind_def: str, list_def: str) -> dict[str, Any]:
     name = str(version["name"])
     gvk = {"group": crd.group, "version": name, "kind": crd.kind}
@@ -296,7 +320,6 @@ def _crd_paths(crd: _Crd, version: dict[str, Any], kind_def: str, list_def: str)
         if crd.namespaced
         else f"{base}/{crd.plural}"
     )
-    body = [{"in": "body", "name": "body", "schema": {"$ref": f"#/definitions/{kind_def}"}}]
     status = _META + "Status"
     paths: dict[str, Any] = {
         scoped: {
@@ -306,27 +329,13 @@ def _crd_paths(crd: _Crd, version: dict[str, Any], kind_def: str, list_def: str)
                 "post",
                 gvk,
                 kind_def,
-                consumes=["application/json", "application/yaml"],
-                parameters=body + _WRITE_PARAMS,
+                consumes=_BODY_TYPES,
+                parameters=_body(kind_def) + _WRITE_PARAMS,
             ),
             "delete": _op("deletecollection", gvk, status),
         },
         f"{scoped}/{{name}}": {
-            "get": _op("get", gvk, kind_def),
-            "put": _op(
-                "put",
-                gvk,
-                kind_def,
-                consumes=["application/json", "application/yaml"],
-                parameters=body + _WRITE_PARAMS,
-            ),
-            "patch": _op(
-                "patch",
-                gvk,
-                kind_def,
-                consumes=_PATCH_TYPES,
-                parameters=[*_WRITE_PARAMS, _param("force")],
-            ),
+            **_read_write(gvk, kind_def),
             "delete": _op("delete", gvk, status),
         },
     }
@@ -343,24 +352,7 @@ def _crd_paths(crd: _Crd, version: dict[str, Any], kind_def: str, list_def: str)
         sub_gvk = (
             gvk if sub == "status" else {"group": "autoscaling", "version": "v1", "kind": "Scale"}
         )
-        sub_body = [{"in": "body", "name": "body", "schema": {"$ref": f"#/definitions/{model}"}}]
-        paths[f"{scoped}/{{name}}/{sub}"] = {
-            "get": _op("get", sub_gvk, model),
-            "put": _op(
-                "put",
-                sub_gvk,
-                model,
-                consumes=["application/json", "application/yaml"],
-                parameters=sub_body + _WRITE_PARAMS,
-            ),
-            "patch": _op(
-                "patch",
-                sub_gvk,
-                model,
-                consumes=_PATCH_TYPES,
-                parameters=[*_WRITE_PARAMS, _param("force")],
-            ),
-        }
+        paths[f"{scoped}/{{name}}/{sub}"] = _read_write(sub_gvk, model)
     return paths
 
 
