@@ -3,14 +3,14 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 SPEC ?= openapi/swagger.json
-PACKAGE ?= k8s
+PACKAGE ?= kubeset_k8s
 OUT ?= generated
 # `make generate GROUPS="cert-manager.io acme.cert-manager.io" PACKAGE=certmanager` reads those groups
 # from the cluster of $KUBECONFIG; `make generate CRDS=path/to/crds PACKAGE=certmanager` reads manifests.
 GROUPS ?=
 CRDS ?=
 SOURCE = $(if $(GROUPS),--from-cluster $(foreach g,$(GROUPS),--group $(g)),$(if $(CRDS),--crd $(CRDS),--spec $(SPEC)))
-CHECK_PACKAGE = $(if $(and $(or $(GROUPS),$(CRDS)),$(filter k8s,$(PACKAGE))),$(error set PACKAGE=<name> with GROUPS or CRDS: k8s is the built-in API's package))
+CHECK_PACKAGE = $(if $(and $(or $(GROUPS),$(CRDS)),$(filter kubeset_k8s,$(PACKAGE))),$(error set PACKAGE=<name> with GROUPS or CRDS: kubeset_k8s is the built-in API's package))
 
 .DEFAULT_GOAL := help
 .PHONY: help install generate verify lint typecheck test unit e2e envtest cluster openapi demo unasync bench
@@ -20,15 +20,15 @@ help: ## list the targets
 
 install: $(VENV)/.installed ## create .venv and install kubeset with the generator and test tools
 
-# The .pth line makes every package generated into $(OUT)/ importable in the venv, not only k8s.
+# The .pth line makes every package generated into $(OUT)/ importable in the venv, not only kubeset_k8s.
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV) && $(PY) -m pip install -q --upgrade pip && $(PY) -m pip install -q -e '.[dev]' && $(PY) -c "import pathlib, sysconfig; pathlib.Path(sysconfig.get_path('purelib'), 'kubeset-generated.pth').write_text(str(pathlib.Path('$(OUT)').resolve()) + '\n')" && touch $@
 
-generate: install ## render $(OUT)/$(PACKAGE) (default generated/k8s from openapi/swagger.json; GROUPS=… or CRDS=… with PACKAGE=…)
-	$(CHECK_PACKAGE)$(PY) -m codegen generate $(SOURCE) --package $(PACKAGE) --out $(OUT)
+generate: install ## render $(OUT)/$(PACKAGE) (default generated/kubeset_k8s from openapi/swagger.json; GROUPS=… or CRDS=… with PACKAGE=…)
+	$(CHECK_PACKAGE)$(PY) -m clientgen generate $(SOURCE) --package $(PACKAGE) --out $(OUT)
 
 verify: install ## regenerate into a temp dir and fail on any difference (also the sync runtime)
-	$(PY) -m codegen verify --spec $(SPEC) --package $(PACKAGE) --out $(OUT) && $(PY) -m codegen.unasync --check
+	$(PY) -m clientgen verify --spec $(SPEC) --package $(PACKAGE) --out $(OUT) && $(PY) -m clientgen.unasync --check
 
 lint: install ## ruff check and ruff format --check
 	$(PY) -m ruff check . && $(PY) -m ruff format --check .
@@ -61,4 +61,4 @@ bench: envtest ## speed and memory vs the JSON floor and the peers -> bench/resu
 	$(PYTHON) bench/run.py
 
 unasync: install ## regenerate kubeset/_sync from kubeset/_async
-	$(PY) -m codegen.unasync
+	$(PY) -m clientgen.unasync

@@ -1,7 +1,7 @@
 """Section 7: generation wall time and output size.
 
-Times ``python -m codegen generate`` for the full Kubernetes spec (``openapi/swagger.json``) and
-for the largest CRD (by bytes) in ``../shared/corpus/crds``, each into a fresh temporary
+Times ``python -m clientgen generate`` for the full Kubernetes spec (``openapi/swagger.json``) and
+for the largest CRD (by bytes) in ``tests/corpus/crds``, each into a fresh temporary
 directory. A CLI that does not accept ``--crd`` gives a "not available" row, not a failure.
 
 Usage: ``python bench/sec_generate.py OUT.json``.
@@ -17,7 +17,7 @@ from pathlib import Path
 
 from common import ROOT, Row, Section, Settings, log, write_json
 
-CORPUS = ROOT.parent / "shared" / "corpus" / "crds"
+CORPUS = ROOT / "tests" / "corpus" / "crds"
 
 
 def _largest_crd() -> Path | None:
@@ -37,7 +37,7 @@ def _tree_size(path: Path) -> tuple[int, int, int]:
 def generate(row: Row, args: list[str], package: str, runs: int) -> None:
     for _ in range(runs):
         with tempfile.TemporaryDirectory(prefix="kubeset-bench-gen-") as tmp:
-            cmd = [sys.executable, "-m", "codegen", "generate", *args]
+            cmd = [sys.executable, "-m", "clientgen", "generate", *args]
             cmd += ["--package", package, "--out", tmp, "--quiet"]
             start = time.perf_counter()
             proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=False)
@@ -66,7 +66,7 @@ def main() -> None:
     )
     spec = ROOT / "openapi" / "swagger.json"
     full = section.row(f"full spec ({spec.relative_to(ROOT)})")
-    generate(full, ["--spec", str(spec)], "k8s", settings.generate_runs)
+    generate(full, ["--spec", str(spec)], "kubeset_k8s", settings.generate_runs)
     crd = _largest_crd()
     if crd is None:
         section.row("largest CRD").skipped = f"not available: no CRDs in {CORPUS}"

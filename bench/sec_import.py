@@ -29,11 +29,11 @@ URL = "http://127.0.0.1:1"  # never contacted
 SNIPPETS = {
     FLOOR: "import httpx, pydantic",
     KUBESET: f"""
-        from k8s import Clientset
+        from kubeset_k8s import Clientset
         from kubeset import Config
         cs = Clientset.for_config(Config(host="{URL}"))
         pods = cs.core_v1().pods("x")
-        from k8s.models.core_v1 import Pod
+        from kubeset_k8s.models.core_v1 import Pod
     """,
     LIGHTKUBE: f"""
         from lightkube import Client, KubeConfig

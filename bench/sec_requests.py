@@ -74,7 +74,7 @@ class Subjects:
 
         host, port = cp.host.removeprefix("https://").rsplit(":", 1)
         self.pool = urllib3.HTTPSConnectionPool(host, int(port), ssl_context=cp.ssl_context())
-        from k8s import Clientset
+        from kubeset_k8s import Clientset
 
         self.cs = Clientset.for_config(self.config)
         self.fast_config = self.config.copy(transport="fast")
@@ -149,7 +149,7 @@ class Subjects:
         asyncio.run(run())
 
     def kubeset_conc(self, n: int, *, fast: bool = False) -> None:
-        from k8s import AsyncClientset
+        from kubeset_k8s import AsyncClientset
 
         async def run() -> None:
             async with AsyncClientset.for_config(self.fast_config if fast else self.config) as cs:

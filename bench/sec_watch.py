@@ -70,8 +70,8 @@ def floor(host: str, n: int, deadline: float) -> int:
 
 
 def kubeset_sync(host: str, n: int, deadline: float, *, transport: str = "httpx") -> int:
-    from k8s import Clientset
     from kubeset import Config
+    from kubeset_k8s import Clientset
 
     count = 0
     with (
@@ -86,8 +86,8 @@ def kubeset_sync(host: str, n: int, deadline: float, *, transport: str = "httpx"
 
 
 def kubeset_async(host: str, n: int, deadline: float, *, transport: str = "httpx") -> int:
-    from k8s import AsyncClientset
     from kubeset import Config
+    from kubeset_k8s import AsyncClientset
 
     async def run() -> int:
         count = 0
@@ -171,10 +171,10 @@ def _preload() -> None:
     import kubernetes.watch
     import lightkube
 
-    from k8s import AsyncClientset, Clientset
-    from k8s.models.core_v1 import Pod
     from kubeset.errors import RequestInfo
     from kubeset.request import decode_event
+    from kubeset_k8s import AsyncClientset, Clientset
+    from kubeset_k8s.models.core_v1 import Pod
 
     decode_event(Pod, b'{"type":"ADDED","object":{}}', RequestInfo("GET", "/", 200))
     del kubernetes, lightkube, AsyncClientset, Clientset

@@ -29,9 +29,9 @@ Encoder = Callable[[Any], bytes]
 
 
 def kubeset_decoder() -> Decoder:
-    from k8s.models.core_v1 import PodList
     from kubeset.errors import RequestInfo
     from kubeset.request import decode
+    from kubeset_k8s.models.core_v1 import PodList
 
     info = RequestInfo("GET", "/api/v1/pods", 200)
     return lambda body: decode(PodList, body, info)
@@ -39,7 +39,7 @@ def kubeset_decoder() -> Decoder:
 
 def kubeset_unpaused_decoder() -> Decoder:
     """``PodList.model_validate_json`` alone: kubeset's decode before the collector pause."""
-    from k8s.models.core_v1 import PodList
+    from kubeset_k8s.models.core_v1 import PodList
 
     return PodList.model_validate_json
 

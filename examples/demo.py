@@ -10,11 +10,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-from k8s import Clientset
-from k8s.models.core_v1 import Container, Namespace, Pod, PodSpec
-from k8s.models.meta_v1 import ObjectMeta
 from kubeset import load_kubeconfig
 from kubeset.envtest import ControlPlane
+from kubeset_k8s import Clientset
+from kubeset_k8s.models.core_v1 import Container, Namespace, Pod, PodSpec
+from kubeset_k8s.models.meta_v1 import ObjectMeta
 
 HERE = Path(__file__).parent
 

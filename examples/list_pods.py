@@ -12,8 +12,8 @@ import os
 import time
 from pathlib import Path
 
-from k8s import Clientset
 from kubeset import NotFound, build_config_from_flags
+from kubeset_k8s import Clientset
 
 
 def main() -> None:

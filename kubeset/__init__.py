@@ -1,6 +1,6 @@
 """kubeset: typed Kubernetes clients generated from the cluster's own OpenAPI.
 
-The runtime that generated clientsets (``k8s`` and packages made by ``clientgen``) stand on:
+The runtime that generated clientsets (``kubeset_k8s`` and packages made by ``clientgen``) stand on:
 configuration, the REST client, verbs, watches, patches and typed errors.
 """
 

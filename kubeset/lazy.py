@@ -1,11 +1,11 @@
 """Lazily loaded model packages: import time is paid for the models a program uses.
 
-A generated group-version package (``k8s.models.core_v1``) holds one module per model class and
-imports a class's module the first time the class is asked for (PEP 562 ``__getattr__``). A class
-module refers to the modules of the classes its fields use only for type checkers; it records them
-in ``__kubeset_refs__`` instead, and :func:`wire` imports them the first time a model is validated,
-serialized or rebuilt — when pydantic builds its schema and needs them. So ``from
-k8s.models.core_v1 import Pod`` creates one class, not the two hundred of its group, and the
+A generated group-version package (``kubeset_k8s.models.core_v1``) holds one module per model class
+and imports a class's module the first time the class is asked for (PEP 562 ``__getattr__``). A
+class module refers to the modules of the classes its fields use only for type checkers; it records
+them in ``__kubeset_refs__`` instead, and :func:`wire` imports them the first time a model is
+validated, serialized or rebuilt — when pydantic builds its schema and needs them. So ``from
+kubeset_k8s.models.core_v1 import Pod`` creates one class, not the two hundred of its group, and the
 few dozen a Pod contains are created on its first use.
 """
 
@@ -64,7 +64,7 @@ def wire(module: ModuleType) -> None:
 
 
 def _defining_modules(module: ModuleType) -> list[ModuleType]:
-    """The modules that define the classes ``module`` re-exports (a package built on ``k8s``
+    """The modules that define the classes ``module`` re-exports (a package built on ``kubeset_k8s``
     re-exports its models)."""
     found = []
     for value in vars(module).values():

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 E2E = Path(__file__).parent / "e2e"
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+CORPUS = Path(__file__).resolve().parent / "corpus"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

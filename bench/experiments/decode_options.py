@@ -38,13 +38,13 @@ def _config(**changes: Any) -> None:
 
 
 def v_baseline() -> tuple[Decode, bool]:
-    from k8s.models.core_v1 import PodList
+    from kubeset_k8s.models.core_v1 import PodList
 
     return PodList.model_validate_json, True
 
 
 def v_gc_paused() -> tuple[Decode, bool]:
-    from k8s.models.core_v1 import PodList
+    from kubeset_k8s.models.core_v1 import PodList
 
     def decode(body: bytes) -> Any:
         gc.disable()
@@ -58,7 +58,7 @@ def v_gc_paused() -> tuple[Decode, bool]:
 
 def v_gc_paused_collect() -> tuple[Decode, bool]:
     """The pause, and the young-generation pass it defers paid at once: the honest figure."""
-    from k8s.models.core_v1 import PodList
+    from kubeset_k8s.models.core_v1 import PodList
 
     def decode(body: bytes) -> Any:
         gc.disable()
@@ -73,7 +73,7 @@ def v_gc_paused_collect() -> tuple[Decode, bool]:
 
 
 def v_gc_threshold() -> tuple[Decode, bool]:
-    from k8s.models.core_v1 import PodList
+    from kubeset_k8s.models.core_v1 import PodList
 
     def decode(body: bytes) -> Any:
         old = gc.get_threshold()
@@ -109,7 +109,7 @@ def v_by_alias_only() -> tuple[Decode, bool]:
 
 
 def v_by_alias_call() -> tuple[Decode, bool]:
-    from k8s.models.core_v1 import PodList
+    from kubeset_k8s.models.core_v1 import PodList
 
     return (lambda body: PodList.model_validate_json(body, by_alias=True, by_name=False)), True
 
@@ -126,7 +126,7 @@ def v_two_stage() -> tuple[Decode, bool]:
     """orjson to dicts, then validate the dicts (python input instead of JSON input)."""
     import orjson
 
-    from k8s.models.core_v1 import PodList
+    from kubeset_k8s.models.core_v1 import PodList
 
     return (lambda body: PodList.model_validate(orjson.loads(body))), True
 
@@ -155,7 +155,7 @@ class LazyItems(list):  # type: ignore[type-arg]
 def _lazy_from_dicts(touch: bool) -> Decode:
     import orjson
 
-    from k8s.models.core_v1 import Pod, PodList
+    from kubeset_k8s.models.core_v1 import Pod, PodList
 
     def decode(body: bytes) -> Any:
         data = orjson.loads(body)
@@ -173,7 +173,7 @@ def _lazy_from_dicts(touch: bool) -> Decode:
 def _lazy_from_raw(touch: bool) -> Decode:
     import msgspec
 
-    from k8s.models.core_v1 import Pod, PodList
+    from kubeset_k8s.models.core_v1 import Pod, PodList
 
     split_type = msgspec.defstruct(
         "Split",
@@ -218,8 +218,8 @@ def v_lazy_raw_all() -> tuple[Decode, bool]:
 def _partial_models() -> Any:
     from pydantic import Field
 
-    from k8s.models.meta_v1 import ListMeta, ObjectMeta
     from kubeset.model import KubeModel
+    from kubeset_k8s.models.meta_v1 import ListMeta, ObjectMeta
 
     ObjectMeta.model_rebuild()  # the item models first (their own build finds their types)
     ListMeta.model_rebuild()

@@ -27,28 +27,28 @@ STEPS = [
     ("import pydantic (lazy package)", "import pydantic"),
     ("from pydantic import BaseModel", "from pydantic import BaseModel"),
     ("import kubeset", "import kubeset"),
-    ("import k8s", "import k8s"),
-    ("from k8s import Clientset", "from k8s import Clientset"),
+    ("import kubeset_k8s", "import kubeset_k8s"),
+    ("from kubeset_k8s import Clientset", "from kubeset_k8s import Clientset"),
     (
         "Clientset.for_config(Config(...))",
         f"cs = Clientset.for_config(kubeset.Config(host='{URL}'))",
     ),
     ("cs.core_v1()", "core = cs.core_v1()"),
     ('core.pods("x")', 'pods = core.pods("x")'),
-    ("from k8s.models.core_v1 import Pod", "from k8s.models.core_v1 import Pod"),
+    ("from kubeset_k8s.models.core_v1 import Pod", "from kubeset_k8s.models.core_v1 import Pod"),
     ("first Pod validated", "Pod.model_validate({'metadata': {'name': 'a'}})"),
     (
         "first PodList validated",
-        "from k8s.models.core_v1 import PodList; PodList.model_validate({})",
+        "from kubeset_k8s.models.core_v1 import PodList; PodList.model_validate({})",
     ),
 ]
 
 ALONE = [
     ("import kubeset (alone)", "import kubeset"),
-    ("import k8s.models.core_v1 (alone)", "import k8s.models.core_v1"),
-    ("import k8s.models.meta_v1 (alone)", "import k8s.models.meta_v1"),
-    ("import k8s.typed.core_v1 (alone)", "import k8s.typed.core_v1"),
-    ("import k8s.typed.apps_v1 (alone)", "import k8s.typed.apps_v1"),
+    ("import kubeset_k8s.models.core_v1 (alone)", "import kubeset_k8s.models.core_v1"),
+    ("import kubeset_k8s.models.meta_v1 (alone)", "import kubeset_k8s.models.meta_v1"),
+    ("import kubeset_k8s.typed.core_v1 (alone)", "import kubeset_k8s.typed.core_v1"),
+    ("import kubeset_k8s.typed.apps_v1 (alone)", "import kubeset_k8s.typed.apps_v1"),
     ("floor: import httpx, pydantic", "import httpx, pydantic"),
     (
         "import httpx; from pydantic import BaseModel",
@@ -93,10 +93,10 @@ def importtime(code: str, runs: int) -> dict[str, float]:
                 continue
             name = m.group(2)
             parts = name.split(".")
-            if parts[0] in ("k8s", "kubeset"):
+            if parts[0] in ("kubeset_k8s", "kubeset"):
                 key = (
                     ".".join(parts[:3])
-                    if parts[:2] in (["k8s", "models"], ["k8s", "typed"])
+                    if parts[:2] in (["kubeset_k8s", "models"], ["kubeset_k8s", "typed"])
                     else ".".join(parts[:2])
                 )
             else:

@@ -59,9 +59,9 @@ def main() -> None:
     from kubernetes import client as k8s_client
     from kubernetes import config as k8s_config
 
-    from k8s import AsyncClientset, Clientset
     from kubeset import load_kubeconfig
     from kubeset.envtest import ControlPlane
+    from kubeset_k8s import AsyncClientset, Clientset
 
     with ControlPlane() as cp:
         kubeconfig = str(cp.kubeconfig_path)

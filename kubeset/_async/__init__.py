@@ -1,1 +1,1 @@
-"""The async runtime; ``kubeset._sync`` is generated from it by ``codegen/unasync.py``."""
+"""The async runtime; ``kubeset._sync`` is generated from it by ``codegen/clientgen/unasync.py``."""

@@ -1,4 +1,4 @@
-# Generated from kubeset/_async/client.py by codegen/unasync.py. DO NOT EDIT.
+# Generated from kubeset/_async/client.py by codegen/clientgen/unasync.py. DO NOT EDIT.
 """Resource clients: a generic base and one mixin per verb family.
 
 A generated resource client is a class whose bases are the mixins its spec declares, e.g.

@@ -1,4 +1,4 @@
-# Generated from kubeset/_async/clientset.py by codegen/unasync.py. DO NOT EDIT.
+# Generated from kubeset/_async/clientset.py by codegen/clientgen/unasync.py. DO NOT EDIT.
 """The base of every generated clientset: shared REST client, lazy group clients, discovery."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-# Generated from kubeset/_async/discovery.py by codegen/unasync.py. DO NOT EDIT.
+# Generated from kubeset/_async/discovery.py by codegen/clientgen/unasync.py. DO NOT EDIT.
 """Discovery: what the server is and serves (client-go's ``DiscoveryClient``)."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-# Generated from kubeset/_async/dynamic.py by codegen/unasync.py. DO NOT EDIT.
+# Generated from kubeset/_async/dynamic.py by codegen/clientgen/unasync.py. DO NOT EDIT.
 """The dynamic client: any resource the server serves, by apiVersion and kind, as plain dicts.
 
 For custom resources that have no generated package (client-go's ``dynamic.Interface``). The kind

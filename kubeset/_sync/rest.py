@@ -1,4 +1,4 @@
-# Generated from kubeset/_async/rest.py by codegen/unasync.py. DO NOT EDIT.
+# Generated from kubeset/_async/rest.py by codegen/clientgen/unasync.py. DO NOT EDIT.
 """The REST client all resource clients of a clientset share: one httpx client, one rate limiter."""
 
 from __future__ import annotations

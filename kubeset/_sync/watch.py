@@ -1,4 +1,4 @@
-# Generated from kubeset/_async/watch.py by codegen/unasync.py. DO NOT EDIT.
+# Generated from kubeset/_async/watch.py by codegen/clientgen/unasync.py. DO NOT EDIT.
 """Watch streams: an async context manager and iterator of typed events."""
 
 from __future__ import annotations

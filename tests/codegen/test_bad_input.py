@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from codegen.cli import main
-from codegen.spec import SpecError, load_spec, parse_spec
+from clientgen.cli import main
+from clientgen.spec import SpecError, load_spec, parse_spec
 
 GOOD = Path(__file__).parent / "specs" / "widgets.json"
 
@@ -110,7 +110,7 @@ def test_failure_after_start_leaves_previous_package_intact(
     def broken(*_: Any, **__: Any) -> str:
         raise RuntimeError("template exploded")
 
-    monkeypatch.setattr("codegen.render.Renderer.clientset_module", broken)
+    monkeypatch.setattr("clientgen.render.Renderer.clientset_module", broken)
     with pytest.raises(RuntimeError, match="template exploded"):
         main(
             ["generate", "--spec", str(GOOD), "--package", "widgets", "--out", str(out), "--quiet"]

@@ -1,4 +1,4 @@
-"""The corpus gate: every CRD of ../shared/corpus/crds generates, imports, passes mypy --strict,
+"""The corpus gate: every CRD of tests/corpus/crds generates, imports, passes mypy --strict,
 and round-trips objects built from its own schema (decode → encode loses nothing, unknown fields
 included)."""
 
@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 import yaml
 
-from codegen.base import BaseIndex
-from codegen.generate import Summary, render_package
-from codegen.sources import crd_spec, load_crd_documents
+from clientgen.base import BaseIndex
+from clientgen.generate import Summary, render_package
+from clientgen.sources import crd_spec, load_crd_documents
 from kubeset import to_dict
 from tests.specs import CORPUS, ROOT
 

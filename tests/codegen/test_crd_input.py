@@ -15,11 +15,11 @@ from typing import Any
 import pytest
 import yaml
 
-from codegen.base import BaseIndex
-from codegen.cli import main
-from codegen.generate import render_package
-from codegen.sources import crd_spec, load_crd_documents
-from codegen.spec import SpecError
+from clientgen.base import BaseIndex
+from clientgen.cli import main
+from clientgen.generate import render_package
+from clientgen.sources import crd_spec, load_crd_documents
+from clientgen.spec import SpecError
 from kubeset import to_dict
 from tests.specs import CORPUS
 

@@ -1,5 +1,5 @@
 """The same spec always renders to the same bytes, whatever the order of its keys, and the
-committed generated/k8s is exactly what its spec renders to (what `make verify` checks)."""
+committed generated/kubeset_k8s is exactly what its spec renders to (what `make verify` checks)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from codegen.cli import main
-from codegen.generate import render_package
-from codegen.spec import load_spec, parse_spec
+from clientgen.cli import main
+from clientgen.generate import render_package
+from clientgen.spec import load_spec, parse_spec
 from tests.specs import ROOT, k8s_spec_path
 
 
@@ -45,9 +45,9 @@ def test_key_order_does_not_matter(tmp_path: Path) -> None:
     path = k8s_spec_path()
     data = json.loads(path.read_bytes())
     shuffled = parse_spec(json.dumps(_reversed(data), indent=1).encode(), path.name)
-    render_package(load_spec(str(path)), "k8s", tmp_path / "a")
-    render_package(shuffled, "k8s", tmp_path / "b")
-    first, second = _tree(tmp_path / "a" / "k8s"), _tree(tmp_path / "b" / "k8s")
+    render_package(load_spec(str(path)), "kubeset_k8s", tmp_path / "a")
+    render_package(shuffled, "kubeset_k8s", tmp_path / "b")
+    first, second = _tree(tmp_path / "a" / "kubeset_k8s"), _tree(tmp_path / "b" / "kubeset_k8s")
     assert _without_digest(first) == _without_digest(second)
 
 
@@ -59,7 +59,7 @@ def test_committed_package_is_up_to_date(capsys: pytest.CaptureFixture[str]) -> 
             "--spec",
             str(spec),
             "--package",
-            "k8s",
+            "kubeset_k8s",
             "--out",
             str(ROOT / "generated"),
             "--quiet",

@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 
-from codegen.generate import render_package
-from codegen.spec import load_spec
+from clientgen.generate import render_package
+from clientgen.spec import load_spec
 
 HERE = Path(__file__).parent
 ROOT = HERE.parent.parent

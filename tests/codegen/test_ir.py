@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from codegen.ir import Clientset, Resource, build_ir
-from codegen.spec import load_spec
+from clientgen.ir import Clientset, Resource, build_ir
+from clientgen.spec import load_spec
 from tests.specs import K8S_V128, K8S_V136
 
 ALL = ("get", "list", "watch", "create", "update", "patch", "delete", "deletecollection")
@@ -14,7 +14,7 @@ ALL = ("get", "list", "watch", "create", "update", "patch", "delete", "deletecol
 
 @pytest.fixture(scope="module")
 def ir() -> Clientset:
-    return build_ir(load_spec(str(K8S_V136)), "k8s")
+    return build_ir(load_spec(str(K8S_V136)), "kubeset_k8s")
 
 
 def _find(ir: Clientset, accessor: str, plural: str) -> Resource:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from codegen.naming import (
+from clientgen.naming import (
     camel_plural,
     group_accessors,
     model_module,

@@ -7,11 +7,11 @@ from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
-from k8s import AsyncClientset, Clientset
-from k8s.models.core_v1 import Namespace
-from k8s.models.meta_v1 import ObjectMeta
 from kubeset import Config, load_kubeconfig
 from kubeset.envtest import ControlPlane
+from kubeset_k8s import AsyncClientset, Clientset
+from kubeset_k8s.models.core_v1 import Namespace
+from kubeset_k8s.models.meta_v1 import ObjectMeta
 
 
 @pytest.fixture(scope="session")

@@ -6,11 +6,11 @@ import asyncio
 
 import pytest
 
-from k8s import AsyncClientset
-from k8s.models.core_v1 import ConfigMap, Namespace
-from k8s.models.meta_v1 import ObjectMeta
 from kubeset import AlreadyExists, Config, NotFound, PatchType
 from kubeset.config import TransportName
+from kubeset_k8s import AsyncClientset
+from kubeset_k8s.models.core_v1 import ConfigMap, Namespace
+from kubeset_k8s.models.meta_v1 import ObjectMeta
 
 pytestmark = pytest.mark.anyio
 

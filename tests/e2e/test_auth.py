@@ -26,15 +26,15 @@ import httpx
 import pytest
 import yaml
 
-from k8s import AsyncClientset, Clientset
-from k8s.models.authentication_v1 import SelfSubjectReview
-from k8s.models.core_v1 import ConfigMap, Namespace
-from k8s.models.meta_v1 import ObjectMeta
-from k8s.models.rbac_v1 import PolicyRule, Role, RoleBinding, RoleRef, Subject
 from kubeset import Config, Forbidden, Unauthorized, load_kubeconfig
 from kubeset.auth import ExecPluginError, clear_credential_cache
 from kubeset.config import Impersonation
 from kubeset.envtest import Binaries, ControlPlane, TokenUser, User
+from kubeset_k8s import AsyncClientset, Clientset
+from kubeset_k8s.models.authentication_v1 import SelfSubjectReview
+from kubeset_k8s.models.core_v1 import ConfigMap, Namespace
+from kubeset_k8s.models.meta_v1 import ObjectMeta
+from kubeset_k8s.models.rbac_v1 import PolicyRule, Role, RoleBinding, RoleRef, Subject
 
 PLUGIN = Path(__file__).resolve().parents[1] / "fake_exec_plugin.py"
 V1 = "client.authentication.k8s.io/v1"

@@ -16,11 +16,11 @@ from typing import Any
 import pytest
 import yaml
 
-from codegen.cli import main as clientgen
-from k8s import Clientset
+from clientgen.cli import main as clientgen
 from kubeset import AlreadyExists, NotFound, PatchType, UnsupportedMediaType, load_kubeconfig
 from kubeset.dynamic import DynamicClient
 from kubeset.envtest import ControlPlane
+from kubeset_k8s import Clientset
 from tests.specs import CORPUS
 
 CERT_MANAGER = CORPUS / "crds" / "cert-manager"
@@ -118,7 +118,7 @@ def test_cluster_and_manifests_give_the_same_package(generated: dict[str, Path])
         p.read_text().split("\n", 1)[1] for p in meta.glob("*.py") if p.stem != "__init__"
     )
     assert reexports == [
-        f'from k8s.models.meta_v1 import {name}\n\n__all__ = ["{name}"]\n'
+        f'from kubeset_k8s.models.meta_v1 import {name}\n\n__all__ = ["{name}"]\n'
         for name in ("Condition", "ListMeta", "ObjectMeta")
     ]
 
@@ -126,7 +126,7 @@ def test_cluster_and_manifests_give_the_same_package(generated: dict[str, Path])
 def test_typed_certificates(generated: dict[str, Path], config: Any, ns: str) -> None:
     pkg = _package("cm_cluster")
     models = _package("cm_cluster.models.cert_manager_v1")
-    from k8s.models.meta_v1 import Condition, ObjectMeta
+    from kubeset_k8s.models.meta_v1 import Condition, ObjectMeta
 
     with pkg.Clientset.for_config(config) as cs:
         certs = cs.certmanager_v1().certificates(ns)
@@ -196,7 +196,7 @@ def test_typed_certificates(generated: dict[str, Path], config: Any, ns: str) ->
 def test_typed_cluster_issuers(generated: dict[str, Path], config: Any) -> None:
     pkg = _package("cm_cluster")
     models = _package("cm_cluster.models.cert_manager_v1")
-    from k8s.models.meta_v1 import ObjectMeta
+    from kubeset_k8s.models.meta_v1 import ObjectMeta
 
     with pkg.Clientset.for_config(config) as cs:
         issuers = cs.certmanager_v1().cluster_issuers()

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from k8s import Clientset
-from k8s.models.apps_v1 import Deployment, DeploymentSpec
-from k8s.models.core_v1 import ConfigMap, Container, PodSpec, PodTemplateSpec
-from k8s.models.meta_v1 import LabelSelector, ObjectMeta
-from k8s.models.rbac_v1 import ClusterRole, PolicyRule
 from kubeset import AlreadyExists, Conflict, Invalid, NotFound, to_dict
+from kubeset_k8s import Clientset
+from kubeset_k8s.models.apps_v1 import Deployment, DeploymentSpec
+from kubeset_k8s.models.core_v1 import ConfigMap, Container, PodSpec, PodTemplateSpec
+from kubeset_k8s.models.meta_v1 import LabelSelector, ObjectMeta
+from kubeset_k8s.models.rbac_v1 import ClusterRole, PolicyRule
 
 
 def _cm(name: str, labels: dict[str, str] | None = None, **data: str) -> ConfigMap:

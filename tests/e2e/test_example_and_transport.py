@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from k8s import Clientset
-from k8s.models.core_v1 import Container, Pod, PodSpec
-from k8s.models.meta_v1 import ObjectMeta
 from kubeset import Config, Forbidden, load_kubeconfig
 from kubeset.envtest import ControlPlane
+from kubeset_k8s import Clientset
+from kubeset_k8s.models.core_v1 import Container, Pod, PodSpec
+from kubeset_k8s.models.meta_v1 import ObjectMeta
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from k8s import Clientset
-from k8s.models.apps_v1 import Deployment, DeploymentSpec
-from k8s.models.meta_v1 import ObjectMeta
 from kubeset import Conflict, PatchType, UnsupportedMediaType
 from kubeset.request import Request
+from kubeset_k8s import Clientset
+from kubeset_k8s.models.apps_v1 import Deployment, DeploymentSpec
+from kubeset_k8s.models.meta_v1 import ObjectMeta
 from tests.e2e.test_crud import deployment
 
 

@@ -8,17 +8,18 @@ import base64
 
 import pytest
 
-from k8s import Clientset
-from k8s.models.apps_v1 import DeploymentStatus
-from k8s.models.authentication_v1 import TokenRequest, TokenRequestSpec
-from k8s.models.autoscaling_v1 import Scale, ScaleSpec
-from k8s.models.certificates_v1 import (
+from kubeset import BadRequest, NotFound
+from kubeset_k8s import Clientset
+from kubeset_k8s.models.apps_v1 import DeploymentStatus
+from kubeset_k8s.models.authentication_v1 import TokenRequest, TokenRequestSpec
+from kubeset_k8s.models.autoscaling_v1 import Scale, ScaleSpec
+from kubeset_k8s.models.certificates_v1 import (
     CertificateSigningRequest,
     CertificateSigningRequestCondition,
     CertificateSigningRequestSpec,
     CertificateSigningRequestStatus,
 )
-from k8s.models.core_v1 import (
+from kubeset_k8s.models.core_v1 import (
     Binding,
     Container,
     EphemeralContainer,
@@ -29,9 +30,8 @@ from k8s.models.core_v1 import (
     ResourceRequirements,
     ServiceAccount,
 )
-from k8s.models.meta_v1 import ObjectMeta
-from k8s.models.policy_v1 import Eviction
-from kubeset import BadRequest, NotFound
+from kubeset_k8s.models.meta_v1 import ObjectMeta
+from kubeset_k8s.models.policy_v1 import Eviction
 from tests.e2e.test_crud import deployment
 
 

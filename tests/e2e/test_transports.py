@@ -13,13 +13,13 @@ import httpx
 import pytest
 import yaml
 
-from k8s import AsyncClientset, Clientset
-from k8s.models.core_v1 import ConfigMap
-from k8s.models.meta_v1 import ObjectMeta
 from kubeset import Config, Forbidden, NotFound, PatchType, load_kubeconfig
 from kubeset.auth import clear_credential_cache
 from kubeset.envtest import ControlPlane
 from kubeset.transports import AiohttpTransport, Urllib3Transport
+from kubeset_k8s import AsyncClientset, Clientset
+from kubeset_k8s.models.core_v1 import ConfigMap
+from kubeset_k8s.models.meta_v1 import ObjectMeta
 
 PLUGIN = Path(__file__).resolve().parents[1] / "fake_exec_plugin.py"
 

@@ -7,12 +7,12 @@ from collections.abc import Iterator
 
 import pytest
 
-from k8s import Clientset
-from k8s.models.core_v1 import ConfigMap
-from k8s.models.meta_v1 import ObjectMeta
 from kubeset import Config, Gone, WatchEvent, load_kubeconfig
 from kubeset.config import TransportName
 from kubeset.envtest import Binaries, ControlPlane
+from kubeset_k8s import Clientset
+from kubeset_k8s.models.core_v1 import ConfigMap
+from kubeset_k8s.models.meta_v1 import ObjectMeta
 
 
 def _events(events: Iterator[WatchEvent[ConfigMap]], count: int) -> list[tuple[str, str, str]]:

@@ -2,7 +2,7 @@
 the method, path, query and content type the spec declares.
 
 The cases come straight from the spec's ``paths`` (independently of the generator's IR); each is
-called through ``k8s.Clientset`` against an in-memory transport that records the request.
+called through ``kubeset_k8s.Clientset`` against an in-memory transport that records the request.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from typing import Any
 import httpx
 import pytest
 
-from k8s import Clientset
 from kubeset import Config, PatchType
+from kubeset_k8s import Clientset
 from tests.specs import k8s_spec
 
 NS, NAME = "ns1", "n1"

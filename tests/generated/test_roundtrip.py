@@ -10,8 +10,15 @@ from typing import Any
 
 import pytest
 
-from k8s.models import apiextensions_v1, apps_v1, coordination_v1, core_v1, events_v1, networking_v1
 from kubeset import KubeModel, to_dict, to_json
+from kubeset_k8s.models import (
+    apiextensions_v1,
+    apps_v1,
+    coordination_v1,
+    core_v1,
+    events_v1,
+    networking_v1,
+)
 
 META = {
     "name": "web-7d4b9c",
@@ -472,7 +479,7 @@ def test_read_modify_write_keeps_everything() -> None:
 
 
 def test_constructed_objects_send_only_what_was_set() -> None:
-    from k8s.models.meta_v1 import ObjectMeta
+    from kubeset_k8s.models.meta_v1 import ObjectMeta
 
     pod = core_v1.Pod(
         metadata=ObjectMeta(name="p", labels={"a": "b"}),

@@ -1,4 +1,4 @@
-"""The generated ``k8s`` clients end to end over an in-memory API server, sync and async."""
+"""The generated ``kubeset_k8s`` clients end to end over an in-memory API server, sync and async."""
 
 from __future__ import annotations
 
@@ -12,19 +12,26 @@ from typing import Any
 import httpx
 import pytest
 
-from k8s import AsyncClientset, Clientset
-from k8s.models import apps_v1, authentication_v1, autoscaling_v1, core_v1, meta_v1, policy_v1
-from k8s.typed.authentication_v1 import AsyncTokenReviewsClient, TokenReviewsClient
-from k8s.typed.core_v1 import (
+from kubeset.config import Config
+from kubeset.errors import Conflict, DecodeError, Gone, InternalError, NotFound
+from kubeset.meta import APIGroup, APIResourceList, ServerVersion
+from kubeset.resource import PatchType, WatchEvent
+from kubeset_k8s import AsyncClientset, Clientset
+from kubeset_k8s.models import (
+    apps_v1,
+    authentication_v1,
+    autoscaling_v1,
+    core_v1,
+    meta_v1,
+    policy_v1,
+)
+from kubeset_k8s.typed.authentication_v1 import AsyncTokenReviewsClient, TokenReviewsClient
+from kubeset_k8s.typed.core_v1 import (
     AsyncComponentStatusesClient,
     AsyncCoreV1Client,
     ComponentStatusesClient,
     CoreV1Client,
 )
-from kubeset.config import Config
-from kubeset.errors import Conflict, DecodeError, Gone, InternalError, NotFound
-from kubeset.meta import APIGroup, APIResourceList, ServerVersion
-from kubeset.resource import PatchType, WatchEvent
 
 HOST = "https://127.0.0.1:6443"
 

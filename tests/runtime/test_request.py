@@ -13,15 +13,6 @@ from typing import Any, ClassVar
 import pytest
 from pydantic import field_validator
 
-from k8s.models import core_v1, meta_v1
-from k8s.typed.apps_v1 import DeploymentsClient
-from k8s.typed.core_v1 import (
-    ComponentStatusesClient,
-    ConfigMapsClient,
-    NamespacesClient,
-    NodesClient,
-    PodsClient,
-)
 from kubeset import request as request_module
 from kubeset.errors import (
     DecodeError,
@@ -51,6 +42,15 @@ from kubeset.request import (
     update_request,
 )
 from kubeset.resource import PatchType, ResourceInfo, WatchEvent
+from kubeset_k8s.models import core_v1, meta_v1
+from kubeset_k8s.typed.apps_v1 import DeploymentsClient
+from kubeset_k8s.typed.core_v1 import (
+    ComponentStatusesClient,
+    ConfigMapsClient,
+    NamespacesClient,
+    NodesClient,
+    PodsClient,
+)
 
 INFO = RequestInfo("GET", "/api/v1/namespaces/default/pods/web", 200)
 
@@ -627,7 +627,7 @@ class TestDecodeEvent:
         # A fresh interpreter, so that nothing has built Pod's validator yet: the watch's first
         # event must build it (and the models it refers to) before the event envelope.
         code = (
-            "from k8s.models.core_v1 import Pod\n"
+            "from kubeset_k8s.models.core_v1 import Pod\n"
             "from kubeset.errors import RequestInfo\n"
             "from kubeset.request import decode_event\n"
             'line = b\'{"type":"ADDED","object":{"metadata":{"name":"web"},\'\n'

@@ -114,7 +114,7 @@ SYNC_KIND = {
 
 def test_unasync_check_passes() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "codegen.unasync", "--check"],
+        [sys.executable, "-m", "clientgen.unasync", "--check"],
         cwd=ROOT,
         capture_output=True,
         text=True,

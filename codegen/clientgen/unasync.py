@@ -2,8 +2,9 @@
 
 The async modules are the source; the sync ones are derived by a fixed list of textual rewrites
 (``async def`` → ``def``, ``await x`` → ``x``, ``AsyncX`` → ``X``, ``aclose`` → ``close`` …) and
-formatted with ruff, so the two stay in step by construction. ``python -m codegen.unasync --check``
-fails if a sync module is out of date; ``make unasync`` rewrites them.
+formatted with ruff, so the two stay in step by construction.
+``python -m clientgen.unasync --check`` fails if a sync module is out of date; ``make unasync``
+rewrites them.
 """
 
 from __future__ import annotations
@@ -14,11 +15,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SRC = ROOT / "kubeset" / "_async"
 DST = ROOT / "kubeset" / "_sync"
 
-HEADER = "# Generated from kubeset/_async/{name} by codegen/unasync.py. DO NOT EDIT.\n"
+HEADER = "# Generated from kubeset/_async/{name} by codegen/clientgen/unasync.py. DO NOT EDIT.\n"
 
 _RULES: list[tuple[str, str]] = [
     (r"\basync def\b", "def"),

@@ -1,11 +1,11 @@
 """Pydantic v2 models through datamodel-code-generator, with the fixups of
-:mod:`codegen.schema` applied first.
+:mod:`clientgen.schema` applied first.
 
 After generation, ``alias=`` becomes ``validation_alias`` + ``serialization_alias``, so
 constructors take the snake_case names (``Pod(api_version=...)``) under plain mypy while the wire
 keeps ``apiVersion``; ``wiretypes.py`` re-exports :mod:`kubeset.types`; and for a package built on
-a base package (``k8s``), each base model module it uses is a small module re-exporting those
-classes from the base package instead of a copy.
+a base package (``kubeset_k8s``), each base model module it uses is a small module re-exporting
+those classes from the base package instead of a copy.
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from codegen.base import BaseIndex
-from codegen.naming import model_module
-from codegen.schema import TYPES, TYPES_MODULE, Fixer, Hoister, Warn, special_type
+from clientgen.base import BaseIndex
+from clientgen.naming import model_module
+from clientgen.schema import TYPES, TYPES_MODULE, Fixer, Hoister, Warn, special_type
 
 __all__ = ["ModelPlan", "generate_models", "plan_models"]
 

@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from codegen.spec import LoadedSpec, SpecError, parse_spec
+from clientgen.spec import LoadedSpec, SpecError, parse_spec
 
 __all__ = [
     "crd_spec",

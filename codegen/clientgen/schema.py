@@ -33,7 +33,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from codegen.naming import class_name
+from clientgen.naming import class_name
 
 __all__ = [
     "TYPES",

@@ -1,11 +1,11 @@
 """``clientgen``: generate a typed clientset package.
 
-From a whole cluster's OpenAPI v2 spec (a self-contained package, like ``k8s``)::
+From a whole cluster's OpenAPI v2 spec (a self-contained package, like ``kubeset_k8s``)::
 
-    clientgen generate --spec openapi/swagger.json --package k8s --out generated
+    clientgen generate --spec openapi/swagger.json --package kubeset_k8s --out generated
 
 From CRD manifests, or from some API groups of a live cluster (``/openapi/v3``, else
-``/openapi/v2``); such packages re-export the built-in models they use from ``k8s``::
+``/openapi/v2``); such packages re-export the built-in models they use from ``kubeset_k8s``::
 
     clientgen generate --crd crds/ --package certmanager --out generated
     clientgen generate --from-cluster --group cert-manager.io --package certmanager --out generated
@@ -24,10 +24,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from codegen.base import BaseIndex
-from codegen.generate import Summary, generate_package, render_package
-from codegen.sources import crd_spec, definition_name, load_crd_documents, spec_from_cluster
-from codegen.spec import LoadedSpec, SpecError, load_spec
+from clientgen.base import BaseIndex
+from clientgen.generate import Summary, generate_package, render_package
+from clientgen.sources import crd_spec, definition_name, load_crd_documents, spec_from_cluster
+from clientgen.spec import LoadedSpec, SpecError, load_spec
 
 __all__ = ["main"]
 
@@ -90,10 +90,11 @@ def main(argv: list[str] | None = None) -> int:
         cmd.add_argument("--context", help="kubeconfig context for --from-cluster")
         cmd.add_argument(
             "--base-package",
-            default="k8s",
-            help="package whose built-in models --crd/--from-cluster packages reuse (default: k8s)",
+            default="kubeset_k8s",
+            help="package whose built-in models --crd/--from-cluster packages reuse "
+            "(default: kubeset_k8s)",
         )
-        cmd.add_argument("--package", required=True, help="Python package name, e.g. k8s")
+        cmd.add_argument("--package", required=True, help="Python package name, e.g. kubeset_k8s")
         cmd.add_argument("--out", required=True, type=Path, help="directory the package goes in")
         cmd.add_argument("--quiet", action="store_true", help="no progress output")
     args = parser.parse_args(argv)

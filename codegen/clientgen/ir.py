@@ -12,8 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from codegen.naming import camel_plural, group_accessors, model_module, snake_case
-from codegen.spec import LoadedSpec, SpecError, json_path, resolve_ref
+from clientgen.naming import camel_plural, group_accessors, model_module, snake_case
+from clientgen.spec import LoadedSpec, SpecError, json_path, resolve_ref
 
 __all__ = [
     "Clientset",

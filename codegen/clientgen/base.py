@@ -1,9 +1,10 @@
-"""The base package (``k8s``): which built-in models exist, and which inline schemas they are.
+"""The base package (``kubeset_k8s``): which built-in models exist, and which inline schemas
+they are.
 
 A package generated for CRDs or for some API groups of a cluster does not copy the built-in models
 it uses (ObjectMeta, ListMeta, Condition, LabelSelector, autoscaling/v1 Scale …): its
-``models/meta_v1.py`` re-exports them from ``k8s.models.meta_v1``. This module answers the two
-questions that needs, by importing the base package's model modules:
+``models/meta_v1.py`` re-exports them from ``kubeset_k8s.models.meta_v1``. This module answers
+the two questions that needs, by importing the base package's model modules:
 
 - does the base package have ``<module>.<Class>`` (a definition the spec references by name)?
 - is this inline object schema exactly a base model? Exactly means: the same set of wire field
@@ -45,7 +46,8 @@ def _unwrap_optional(annotation: Any) -> Any:
 
 
 def _group_module(module: str) -> str:
-    """``k8s.models.core_v1.pod`` → ``core_v1``: the group-version package of a model module."""
+    """``kubeset_k8s.models.core_v1.pod`` → ``core_v1``: the group-version package of a model
+    module."""
     parts = module.split(".")
     return parts[parts.index("models") + 1] if "models" in parts[:-1] else parts[-1]
 
@@ -94,7 +96,7 @@ def _annotation_kind(annotation: Any) -> Kind:
 class BaseIndex:
     """The models of the base package, loaded on first use."""
 
-    def __init__(self, package: str = "k8s") -> None:
+    def __init__(self, package: str = "kubeset_k8s") -> None:
         self.package = package
         self._classes: dict[str, set[str]] | None = None
         self._shapes: dict[frozenset[str], list[tuple[str, dict[str, Kind]]]] | None = None

@@ -13,12 +13,21 @@ from typing import Any
 
 import jinja2
 
-from codegen.ir import Clientset, GroupVersion, Resource, Subresource
-from codegen.naming import class_name
+from clientgen.ir import Clientset, GroupVersion, Resource, Subresource
+from clientgen.naming import class_name
 
 __all__ = ["Renderer", "header"]
 
-TEMPLATES = Path(__file__).parent / "templates"
+
+def _templates() -> Path:
+    """``templates/`` at the top of a kubeset checkout, or inside the installed package (the
+    wheel carries them as ``clientgen/templates``)."""
+    here = Path(__file__).resolve().parent
+    installed = here / "templates"
+    return installed if installed.is_dir() else here.parents[1] / "templates"
+
+
+TEMPLATES = _templates()
 
 _MIXINS = (
     ("get", "WithGet"),

@@ -13,11 +13,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from codegen.base import BaseIndex
-from codegen.ir import Clientset, build_ir, model_definitions
-from codegen.models import generate_models, plan_models
-from codegen.render import Renderer, header
-from codegen.spec import LoadedSpec, SpecError
+from clientgen.base import BaseIndex
+from clientgen.ir import Clientset, build_ir, model_definitions
+from clientgen.models import generate_models, plan_models
+from clientgen.render import Renderer, header
+from clientgen.spec import LoadedSpec, SpecError
 
 __all__ = ["Summary", "generate_package", "render_package"]
 
