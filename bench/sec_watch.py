@@ -171,8 +171,8 @@ def _preload() -> None:
     import kubernetes.watch
     import lightkube
 
+    from kubeset.decode import decode_event
     from kubeset.errors import RequestInfo
-    from kubeset.request import decode_event
     from kubeset_k8s import AsyncClientset, Clientset
     from kubeset_k8s.models.core_v1 import Pod
 

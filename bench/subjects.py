@@ -3,7 +3,7 @@
 Each decoder takes the body of ``GET /api/v1/pods`` (bytes) and returns what the client's list
 call hands to its user; JSON parsing is included for everyone, since that is part of the cost.
 
-- kubeset: ``kubeset.request.decode(PodList, body, info)``, what ``pods("").list()`` runs.
+- kubeset: ``kubeset.decode.decode(PodList, body, info)``, what ``pods("").list()`` runs.
 - lightkube: ``lightkube.core.decoders.decode_list(body, Pod)``, what ``Client.list(Pod)`` runs
   (msgspec straight from bytes into its Struct models).
 - kubernetes (official): ``ApiClient.deserialize(text, "V1PodList", "application/json")``, what
@@ -29,8 +29,8 @@ Encoder = Callable[[Any], bytes]
 
 
 def kubeset_decoder() -> Decoder:
+    from kubeset.decode import decode
     from kubeset.errors import RequestInfo
-    from kubeset.request import decode
     from kubeset_k8s.models.core_v1 import PodList
 
     info = RequestInfo("GET", "/api/v1/pods", 200)
@@ -47,9 +47,9 @@ def kubeset_unpaused_decoder() -> Decoder:
 def kubeset_metadata_decoder() -> Decoder:
     """What ``pods("").list_metadata()`` decodes: the body the server sends for
     ``as=PartialObjectMetadataList`` (see :func:`metadata_only_body`)."""
+    from kubeset.decode import decode
     from kubeset.errors import RequestInfo
     from kubeset.meta import PartialObjectMetadataList
-    from kubeset.request import decode
 
     info = RequestInfo("GET", "/api/v1/pods", 200)
     return lambda body: decode(PartialObjectMetadataList, body, info)

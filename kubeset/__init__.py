@@ -13,10 +13,6 @@ from kubeset.config import (
     ExecConfig,
     Impersonation,
     InsecureTLSWarning,
-    build_config_from_flags,
-    in_cluster_config,
-    load_config,
-    load_kubeconfig,
 )
 from kubeset.errors import (
     AlreadyExists,
@@ -38,6 +34,12 @@ from kubeset.errors import (
     TooManyRequests,
     Unauthorized,
     UnsupportedMediaType,
+)
+from kubeset.kubeconfig import (
+    build_config_from_flags,
+    in_cluster_config,
+    load_config,
+    load_kubeconfig,
 )
 from kubeset.model import KubeModel, to_dict, to_json
 from kubeset.resource import PatchType, ResourceInfo, WatchEvent

@@ -1,12 +1,13 @@
-"""Authentication: the credentials each request carries, written once for sync and async code.
+"""Authentication: the credentials each request carries, as I/O-free flows.
 
 The flow is an I/O-free state machine: generator functions that *yield effects* — run a command
 (:class:`RunCommand`), read a file (:class:`ReadFile`), make an HTTP request
 (:class:`HttpRequest`), write refreshed tokens back (:class:`PersistTokens`), wait
-(:class:`Sleep`) — and receive their results. :class:`AuthRunner` performs the effects with
-blocking calls (``subprocess``, ``httpx.Client``, ``time.sleep``); :class:`AsyncAuthRunner` with
-asyncio (``asyncio`` subprocesses, ``httpx.AsyncClient``, ``asyncio.sleep``). The REST clients
-drive them::
+(:class:`Sleep`) — and receive their results. A runner performs the effects:
+:class:`~kubeset._async.auth.AsyncAuthRunner` (the async REST client's; written once, in
+``kubeset/_async/auth.py``) and :class:`~kubeset._sync.auth.AuthRunner` (the sync REST client's,
+generated from it), with the blocking I/O of :mod:`kubeset._auth_io`. Both are importable from
+here too (``from kubeset.auth import AuthRunner``). The REST clients drive them::
 
     creds = runner.credentials()          # cached; runs a plugin only when needed
     send the request with authenticator.headers(creds)
@@ -48,22 +49,22 @@ import itertools
 import json
 import logging
 import os
-import ssl
-import stat
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 import urllib.parse
 from collections.abc import AsyncGenerator, Callable, Generator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import httpx
 
 from kubeset.config import AuthProviderConfig, Config, ConfigError, ExecConfig, Impersonation
+
+if TYPE_CHECKING:
+    from kubeset._async.auth import AsyncAuthRunner
+    from kubeset._sync.auth import AuthRunner
 
 __all__ = [
     "AsyncAuthRunner",
@@ -820,272 +821,29 @@ class Authenticator:
         return None if self._static_cert else creds.client_cert
 
 
-# --- performing effects ---------------------------------------------------------------------------
+# --- the runners, importable from here (loaded on first use) --------------------------------------
+
+#: Names defined elsewhere and importable from this module: the runners and the token write-back,
+#: not imported with this module (the async runner needs asyncio, which sync programs skip).
+_ELSEWHERE = {
+    "AsyncAuthRunner": "kubeset._async.auth",
+    "AuthRunner": "kubeset._sync.auth",
+    "persist_tokens": "kubeset._auth_io",
+}
 
 
-class _StderrTee:
-    """Passes a plugin's stderr through to ours and keeps its end for error messages."""
+def __getattr__(name: str) -> Any:
+    module = _ELSEWHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
 
-    def __init__(self) -> None:
-        self._kept = bytearray()
-
-    def feed(self, chunk: bytes) -> None:
-        self._kept += chunk
-        if len(self._kept) > STDERR_KEPT:
-            del self._kept[:-STDERR_KEPT]
-        stream = sys.stderr
-        if stream is not None:
-            with contextlib.suppress(OSError, ValueError):
-                stream.write(chunk.decode(errors="replace"))
-                stream.flush()
-
-    def value(self) -> bytes:
-        return bytes(self._kept)
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
 
 
-def _pump(stream: IO[bytes], tee: _StderrTee) -> None:
-    try:
-        while chunk := stream.read1(4096):  # type: ignore[attr-defined]
-            tee.feed(chunk)
-    except (OSError, ValueError):
-        pass
-    finally:
-        with contextlib.suppress(OSError):
-            stream.close()
-
-
-#: After the plugin exits, how long to wait for its stderr to close (a child it left behind may
-#: hold it open).
-_STDERR_GRACE = 2.0
-
-
-def _run_command(effect: RunCommand) -> CommandResult:
-    try:
-        proc = subprocess.Popen(
-            list(effect.argv),
-            env=dict(effect.env),
-            stdin=None if effect.interactive else subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-        )
-    except OSError as exc:
-        return CommandResult(None, error=exc)
-    assert proc.stdout is not None and proc.stderr is not None
-    tee = _StderrTee()
-    pump = threading.Thread(
-        target=_pump, args=(proc.stderr, tee), name="kubeset-exec-stderr", daemon=True
-    )
-    pump.start()
-    try:
-        stdout = proc.stdout.read()
-        proc.wait()
-    except BaseException:
-        proc.kill()
-        proc.wait()
-        raise
-    finally:
-        proc.stdout.close()
-        pump.join(_STDERR_GRACE)
-    return CommandResult(proc.returncode, stdout, tee.value())
-
-
-async def _run_command_async(effect: RunCommand) -> CommandResult:
-    import asyncio  # imported where used: sync programs never pay for it
-
-    try:
-        proc = await asyncio.create_subprocess_exec(
-            *effect.argv,
-            env=dict(effect.env),
-            stdin=None if effect.interactive else asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-        )
-    except OSError as exc:
-        return CommandResult(None, error=exc)
-    assert proc.stdout is not None and proc.stderr is not None
-    stderr = proc.stderr
-    tee = _StderrTee()
-
-    async def pump() -> None:
-        while chunk := await stderr.read(4096):
-            tee.feed(chunk)
-
-    try:
-        stdout, _ = await asyncio.gather(proc.stdout.read(), pump())
-        returncode = await proc.wait()
-    except BaseException:
-        if proc.returncode is None:
-            with contextlib.suppress(ProcessLookupError):
-                proc.kill()
-            with contextlib.suppress(BaseException):
-                await asyncio.shield(proc.wait())
-        raise
-    return CommandResult(returncode, stdout, tee.value())
-
-
-def _read(effect: ReadFile) -> bytes | OSError:
-    try:
-        return Path(effect.path).read_bytes()
-    except OSError as exc:
-        return exc
-
-
-def _idp_verify(effect: HttpRequest) -> ssl.SSLContext | bool:
-    try:
-        if effect.ca_data:
-            return ssl.create_default_context(cadata=effect.ca_data.decode())
-        if effect.ca_file:
-            return ssl.create_default_context(cafile=effect.ca_file)
-    except (ssl.SSLError, OSError, ValueError) as exc:
-        what = effect.ca_file or "idp-certificate-authority-data"
-        raise ConfigError(f"oidc: cannot load the issuer's CA {what}: {exc}") from None
-    return True
-
-
-def _http_kwargs(effect: HttpRequest) -> dict[str, Any]:
-    kwargs: dict[str, Any] = {"headers": list(effect.headers)}
-    if effect.form is not None:
-        kwargs["data"] = dict(effect.form)
-    return kwargs
-
-
-def _http(effect: HttpRequest) -> HttpResult:
-    try:
-        with httpx.Client(verify=_idp_verify(effect), timeout=OIDC_HTTP_TIMEOUT) as client:
-            response = client.request(effect.method, effect.url, **_http_kwargs(effect))
-            return HttpResult(response.status_code, response.content)
-    except httpx.HTTPError as exc:
-        return HttpResult(None, error=f"{type(exc).__name__}: {exc}")
-
-
-async def _http_async(effect: HttpRequest) -> HttpResult:
-    try:
-        async with httpx.AsyncClient(
-            verify=_idp_verify(effect), timeout=OIDC_HTTP_TIMEOUT
-        ) as client:
-            response = await client.request(effect.method, effect.url, **_http_kwargs(effect))
-            return HttpResult(response.status_code, response.content)
-    except httpx.HTTPError as exc:
-        return HttpResult(None, error=f"{type(exc).__name__}: {exc}")
-
-
-def persist_tokens(effect: PersistTokens) -> None:
-    """Write refreshed tokens into the user's ``auth-provider.config`` in its kubeconfig.
-
-    Like kubectl, this rewrites the file (comments are not kept), atomically and with its mode
-    unchanged. A failure is logged (without the tokens) and the new tokens stay in memory.
-    """
-    import yaml  # only when tokens are refreshed: not worth paying at import
-
-    path = Path(effect.path)
-    try:
-        data = yaml.safe_load(path.read_text())
-        users = data.get("users") if isinstance(data, dict) else None
-        entry = next(
-            (u for u in users or [] if isinstance(u, dict) and u.get("name") == effect.user), None
-        )
-        if entry is None:
-            raise LookupError(f"user {effect.user!r} is no longer in the file")
-        provider = entry.setdefault("user", {}).setdefault("auth-provider", {})
-        provider.setdefault("config", {}).update(effect.values)
-        mode = stat.S_IMODE(path.stat().st_mode)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-        try:
-            with os.fdopen(fd, "w") as fh:
-                yaml.safe_dump(data, fh, sort_keys=False)
-            os.chmod(tmp, mode)
-            os.replace(tmp, path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
-    except (OSError, yaml.YAMLError, LookupError, AttributeError, TypeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
-        if isinstance(exc, LookupError):
-            reason = str(exc)
-        _log.warning("could not write the refreshed oidc tokens back to %s: %s", path, reason)
-
-
-class AuthRunner:
-    """Drives an :class:`Authenticator`'s flows with blocking I/O (the sync REST client)."""
-
-    def __init__(self, authenticator: Authenticator) -> None:
-        self.authenticator = authenticator
-
-    def credentials(self) -> Credentials:
-        """The credentials to send now."""
-        return self._drive(self.authenticator.credentials())
-
-    def unauthorized(self, used: Credentials) -> bool:
-        """After a 401 to ``used``: refresh, and say whether to retry the request."""
-        return self._drive(self.authenticator.unauthorized(used))
-
-    def _drive(self, flow: Flow[T]) -> T:
-        try:
-            effect = next(flow)
-            while True:
-                effect = flow.send(self._perform(effect))
-        except StopIteration as done:
-            result: T = done.value
-            return result
-        finally:
-            flow.close()
-
-    @staticmethod
-    def _perform(effect: Effect) -> Any:
-        if isinstance(effect, Sleep):
-            time.sleep(effect.seconds)
-            return None
-        if isinstance(effect, ReadFile):
-            return _read(effect)
-        if isinstance(effect, RunCommand):
-            return _run_command(effect)
-        if isinstance(effect, HttpRequest):
-            return _http(effect)
-        persist_tokens(effect)
-        return None
-
-
-class AsyncAuthRunner:
-    """Drives an :class:`Authenticator`'s flows with asyncio (the async REST client)."""
-
-    def __init__(self, authenticator: Authenticator) -> None:
-        self.authenticator = authenticator
-
-    async def credentials(self) -> Credentials:
-        """The credentials to send now."""
-        return await self._drive(self.authenticator.credentials())
-
-    async def unauthorized(self, used: Credentials) -> bool:
-        """After a 401 to ``used``: refresh, and say whether to retry the request."""
-        return await self._drive(self.authenticator.unauthorized(used))
-
-    async def _drive(self, flow: Flow[T]) -> T:
-        try:
-            effect = next(flow)
-            while True:
-                effect = flow.send(await self._perform(effect))
-        except StopIteration as done:
-            result: T = done.value
-            return result
-        finally:
-            flow.close()
-
-    @staticmethod
-    async def _perform(effect: Effect) -> Any:
-        if isinstance(effect, Sleep):
-            import asyncio
-
-            await asyncio.sleep(effect.seconds)
-            return None
-        if isinstance(effect, ReadFile):
-            return _read(effect)  # a small local file
-        if isinstance(effect, RunCommand):
-            return await _run_command_async(effect)
-        if isinstance(effect, HttpRequest):
-            return await _http_async(effect)
-        persist_tokens(effect)
-        return None
+# --- httpx.Auth -----------------------------------------------------------------------------------
 
 
 def _set_headers(request: httpx.Request, headers: list[tuple[str, str]]) -> None:
@@ -1108,6 +866,8 @@ class KubeAuth(httpx.Auth):
     def sync_auth_flow(
         self, request: httpx.Request
     ) -> Generator[httpx.Request, httpx.Response, None]:
+        from kubeset._sync.auth import AuthRunner
+
         runner = AuthRunner(self.authenticator)
         creds = runner.credentials()
         _set_headers(request, self.authenticator.headers(creds))
@@ -1119,6 +879,8 @@ class KubeAuth(httpx.Auth):
     async def async_auth_flow(
         self, request: httpx.Request
     ) -> AsyncGenerator[httpx.Request, httpx.Response]:
+        from kubeset._async.auth import AsyncAuthRunner
+
         runner = AsyncAuthRunner(self.authenticator)
         creds = await runner.credentials()
         _set_headers(request, self.authenticator.headers(creds))

@@ -1,7 +1,8 @@
 """The dynamic client, sync and async: resources by apiVersion and kind, as plain dicts."""
 
-from kubeset._async.dynamic import AsyncDynamicClient, AsyncDynamicResource, resource_info
+from kubeset._async.dynamic import AsyncDynamicClient, AsyncDynamicResource
 from kubeset._sync.dynamic import DynamicClient, DynamicResource
+from kubeset.meta import resource_info
 
 __all__ = [
     "AsyncDynamicClient",

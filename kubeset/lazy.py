@@ -84,6 +84,9 @@ def wire_class(cls: type) -> None:
 class GenericArgument:
     """A class attribute resolved, on first use, to a type argument of the class's generic base.
 
+    ``root`` names the generic base whose arguments are meant (``AsyncResourceClient`` for the
+    object and list models, ``AsyncWithScale`` for the scale model).
+
     A generated resource client names its models only as its generic base's arguments —
     ``class PodsClient(WithAllVerbs["core_v1.Pod", "core_v1.PodList"])`` — so that defining the
     class imports no model; ``_model`` then resolves ``"core_v1.Pod"`` in the client's module
@@ -95,10 +98,13 @@ class GenericArgument:
         self._root = root
 
     def __get__(self, obj: object, owner: type) -> Any:
-        resolved = owner.__dict__.get("__kubeset_generic_args__")
+        cache: dict[str, tuple[Any, ...]] | None = owner.__dict__.get("__kubeset_generic_args__")
+        if cache is None:
+            cache = {}
+            owner.__kubeset_generic_args__ = cache  # type: ignore[attr-defined]
+        resolved = cache.get(self._root)
         if resolved is None:
-            resolved = self._resolve(owner)
-            owner.__kubeset_generic_args__ = resolved  # type: ignore[attr-defined]
+            resolved = cache[self._root] = self._resolve(owner)
         return resolved[self._index]
 
     def _resolve(self, owner: type) -> tuple[Any, ...]:

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from kubeset.errors import NotFound
 from kubeset.model import KubeModel
+from kubeset.resource import ResourceInfo
 from kubeset.types import Time
 
 __all__ = [
@@ -25,6 +27,7 @@ __all__ = [
     "APIVersions",
     "GroupVersionForDiscovery",
     "ServerVersion",
+    "resource_info",
 ]
 
 
@@ -180,3 +183,38 @@ class PartialObjectMetadataList(KubeModel):
     kind: str | None = None
     metadata: ListMeta | None = None
     items: list[PartialObjectMetadata] | None = None
+
+
+def resource_info(resources: APIResourceList, api_version: str, kind: str) -> ResourceInfo:
+    """The :class:`ResourceInfo` of ``kind`` in a group-version's discovery document (what the
+    dynamic client addresses): plural, scope, verbs, subresources and the kinds of their bodies."""
+    group, _, version = api_version.rpartition("/")
+    entries = resources.resources or []
+    main = next((r for r in entries if r.kind == kind and r.name and "/" not in r.name), None)
+    if main is None or main.name is None:
+        known = ", ".join(
+            sorted({r.kind for r in entries if r.kind and r.name and "/" not in r.name})
+        )
+        raise NotFound(f"{api_version} has no kind {kind!r} (it has: {known or 'none'})", code=404)
+    subresources: dict[str, frozenset[str]] = {}
+    kinds: dict[str, tuple[str, str]] = {}
+    for entry in entries:
+        if not (entry.name and entry.name.startswith(main.name + "/")):
+            continue
+        sub = entry.name.split("/", 1)[1]
+        subresources[sub] = frozenset(entry.verbs or [])
+        if entry.kind and entry.kind != kind:
+            sub_group = entry.group if entry.group is not None else group
+            sub_version = entry.version or version
+            kinds[sub] = (f"{sub_group}/{sub_version}" if sub_group else sub_version, entry.kind)
+    return ResourceInfo(
+        group=group,
+        version=version,
+        kind=kind,
+        plural=main.name,
+        namespaced=bool(main.namespaced),
+        verbs=frozenset(main.verbs or []),
+        subresources=subresources,
+        list_kind=kind + "List",
+        subresource_kinds=kinds,
+    )

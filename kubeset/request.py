@@ -1,32 +1,31 @@
-"""Pure request building and response decoding: no I/O, no client, nothing to mock.
+"""Pure request building: no I/O, no client, nothing to mock.
 
 Every verb of every resource client turns into a :class:`Request` built here from a
-:class:`~kubeset.resource.ResourceInfo` and the caller's options, and every response body is decoded
-here. The sync and async clients only move these over HTTP.
+:class:`~kubeset.resource.ResourceInfo` and the caller's options (the TypedDicts of
+:mod:`kubeset.resource`); the sync and async clients only move these over HTTP, and
+:mod:`kubeset.decode` turns the responses back into models.
 """
 
 from __future__ import annotations
 
-import functools
-import gc
 import json
-import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar, cast
+from typing import Any, Unpack
 from urllib.parse import quote, urlencode
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel
 
-from kubeset.errors import DecodeError, RequestInfo, error_from_status
-from kubeset.model import KubeModel, to_dict, to_json
+from kubeset.errors import RequestInfo
+from kubeset.model import to_dict, to_json
 from kubeset.resource import (
-    EventType,
-    FieldValidation,
+    DeleteCollectionOptions,
+    DeleteOptions,
+    ListWatchOptions,
+    LogOptions,
     PatchType,
-    PropagationPolicy,
     ResourceInfo,
-    WatchEvent,
+    WriteOptions,
 )
 
 __all__ = [
@@ -35,22 +34,18 @@ __all__ = [
     "Request",
     "apply_body",
     "create_request",
-    "decode",
-    "decode_event",
-    "decode_event_dict",
-    "decode_optional",
     "delete_collection_request",
     "delete_request",
     "get_request",
     "list_request",
+    "log_params",
     "object_body",
+    "object_name",
+    "patch_body",
     "patch_request",
     "resource_path",
     "update_request",
 ]
-
-M = TypeVar("M", bound=BaseModel)
-T = TypeVar("T", bound=KubeModel)
 
 Params = tuple[tuple[str, str], ...]
 
@@ -58,6 +53,30 @@ Params = tuple[tuple[str, str], ...]
 #: status, so reading, say, every pod's labels moves and decodes a fraction of the bytes.
 METADATA_ACCEPT = "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1"
 METADATA_LIST_ACCEPT = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1"
+
+#: Python option names → query parameter names, in the order they are sent.
+_QUERY = {
+    "label_selector": "labelSelector",
+    "field_selector": "fieldSelector",
+    "limit": "limit",
+    "continue_": "continue",
+    "resource_version": "resourceVersion",
+    "resource_version_match": "resourceVersionMatch",
+    "timeout_seconds": "timeoutSeconds",
+}
+_WATCH_QUERY = {
+    "allow_watch_bookmarks": "allowWatchBookmarks",
+    "send_initial_events": "sendInitialEvents",
+}
+_LOG_QUERY = {
+    "container": "container",
+    "tail_lines": "tailLines",
+    "since_seconds": "sinceSeconds",
+    "since_time": "sinceTime",
+    "limit_bytes": "limitBytes",
+    "timestamps": "timestamps",
+    "previous": "previous",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,14 +146,20 @@ def _flag(params: list[tuple[str, str]], key: str, value: Any) -> None:
         params.append((key, str(value)))
 
 
-def _write_params(
-    dry_run: bool, field_manager: str | None, field_validation: FieldValidation | None
-) -> list[tuple[str, str]]:
+def _query(options: Mapping[str, Any], names: Mapping[str, str]) -> list[tuple[str, str]]:
+    """The query parameters for the ``options`` that ``names`` knows, in ``names``' order."""
     params: list[tuple[str, str]] = []
-    if dry_run:
+    for option, query in names.items():
+        _flag(params, query, options.get(option))
+    return params
+
+
+def _write_params(options: Mapping[str, Any]) -> list[tuple[str, str]]:
+    params: list[tuple[str, str]] = []
+    if options.get("dry_run"):
         params.append(("dryRun", "All"))
-    _flag(params, "fieldManager", field_manager)
-    _flag(params, "fieldValidation", field_validation)
+    _flag(params, "fieldManager", options.get("field_manager"))
+    _flag(params, "fieldValidation", options.get("field_validation"))
     return params
 
 
@@ -168,33 +193,25 @@ def list_request(
     info: ResourceInfo,
     namespace: str | None,
     *,
-    label_selector: str | None = None,
-    field_selector: str | None = None,
-    limit: int | None = None,
-    continue_: str | None = None,
-    resource_version: str | None = None,
-    resource_version_match: str | None = None,
-    timeout_seconds: int | None = None,
     watch: bool = False,
-    allow_watch_bookmarks: bool | None = None,
-    send_initial_events: bool | None = None,
     accept: str | None = None,
+    **options: Unpack[ListWatchOptions],
 ) -> Request:
-    """GET a collection, or watch it (``watch=True``)."""
+    """GET a collection, or watch it (``watch=True``; the watch-only options count only then)."""
     _require_verb(info, "watch" if watch else "list")
-    params: list[tuple[str, str]] = []
-    _flag(params, "labelSelector", label_selector)
-    _flag(params, "fieldSelector", field_selector)
-    _flag(params, "limit", limit)
-    _flag(params, "continue", continue_)
-    _flag(params, "resourceVersion", resource_version)
-    _flag(params, "resourceVersionMatch", resource_version_match)
-    _flag(params, "timeoutSeconds", timeout_seconds)
+    params = _query(options, _QUERY)
     if watch:
         params.append(("watch", "true"))
-        _flag(params, "allowWatchBookmarks", allow_watch_bookmarks)
-        _flag(params, "sendInitialEvents", send_initial_events)
+        params += _query(options, _WATCH_QUERY)
     return Request("GET", resource_path(info, namespace), tuple(params), accept=accept)
+
+
+def log_params(options: LogOptions, *, follow: bool = False) -> Params:
+    """The query of a ``log`` subresource read (``follow`` for a followed stream)."""
+    params = _query(options, _LOG_QUERY)
+    if follow:
+        params.append(("follow", "true"))
+    return tuple((k, v) for k, v in params if v != "false")
 
 
 def object_body(obj: BaseModel | Mapping[str, Any], info: ResourceInfo | None = None) -> bytes:
@@ -234,19 +251,16 @@ def create_request(
     namespace: str | None,
     body: bytes,
     *,
-    dry_run: bool = False,
-    field_manager: str | None = None,
-    field_validation: FieldValidation | None = None,
     name: str | None = None,
     subresource: str | None = None,
+    **options: Unpack[WriteOptions],
 ) -> Request:
     """POST a new object (or to a subresource such as ``eviction`` or ``token``)."""
     _require_verb(info, "create", subresource)
     if info.namespaced and not namespace:
         raise ValueError(f"{info.plural} is namespaced: a namespace is required to create")
-    params = _write_params(dry_run, field_manager, field_validation)
     path = resource_path(info, namespace, name, subresource)
-    return Request("POST", path, tuple(params), body, "application/json")
+    return Request("POST", path, tuple(_write_params(options)), body, "application/json")
 
 
 def update_request(
@@ -255,16 +269,13 @@ def update_request(
     name: str,
     body: bytes,
     *,
-    dry_run: bool = False,
-    field_manager: str | None = None,
-    field_validation: FieldValidation | None = None,
     subresource: str | None = None,
+    **options: Unpack[WriteOptions],
 ) -> Request:
     """PUT a whole object (or subresource)."""
     _require_verb(info, "update", subresource)
-    params = _write_params(dry_run, field_manager, field_validation)
     path = resource_path(info, namespace, name, subresource)
-    return Request("PUT", path, tuple(params), body, "application/json")
+    return Request("PUT", path, tuple(_write_params(options)), body, "application/json")
 
 
 def patch_body(patch: Any) -> bytes:
@@ -285,11 +296,9 @@ def patch_request(
     body: bytes,
     patch_type: PatchType | str,
     *,
-    dry_run: bool = False,
-    field_manager: str | None = None,
-    field_validation: FieldValidation | None = None,
-    force: bool | None = None,
     subresource: str | None = None,
+    force: bool | None = None,
+    **options: Unpack[WriteOptions],
 ) -> Request:
     """PATCH an object with one of the patch types the resource accepts."""
     _require_verb(info, "patch", subresource)
@@ -301,276 +310,49 @@ def patch_request(
     if info.patch_types and ptype not in info.patch_types:
         accepted = ", ".join(sorted(p.name for p in info.patch_types))
         raise ValueError(f"{info.plural} does not accept {ptype.name} patches (accepts {accepted})")
-    if ptype is PatchType.APPLY and not field_manager:
+    if ptype is PatchType.APPLY and not options.get("field_manager"):
         raise ValueError("server-side apply needs a field_manager")
     if force and ptype is not PatchType.APPLY:
         raise ValueError("force is only valid for server-side apply")
-    params = _write_params(dry_run, field_manager, field_validation)
+    params = _write_params(options)
     if ptype is PatchType.APPLY:  # the server rejects ``force`` (even false) on other patches
         _flag(params, "force", force)
     path = resource_path(info, namespace, name, subresource)
     return Request("PATCH", path, tuple(params), body, ptype.value)
 
 
-def delete_options_body(
-    *,
-    grace_period_seconds: int | None = None,
-    propagation_policy: PropagationPolicy | None = None,
-    preconditions: BaseModel | Mapping[str, Any] | None = None,
-    dry_run: bool = False,
-) -> bytes:
-    """A ``DeleteOptions`` body."""
-    options: dict[str, Any] = {"kind": "DeleteOptions", "apiVersion": "v1"}
-    if grace_period_seconds is not None:
-        options["gracePeriodSeconds"] = grace_period_seconds
-    if propagation_policy is not None:
-        options["propagationPolicy"] = propagation_policy
-    if preconditions is not None:
-        options["preconditions"] = to_dict(preconditions)
-    if dry_run:
-        options["dryRun"] = ["All"]
-    return to_json(options)
+def delete_options_body(options: Mapping[str, Any]) -> bytes:
+    """A ``DeleteOptions`` body from :class:`~kubeset.resource.DeleteOptions`-style options."""
+    body: dict[str, Any] = {"kind": "DeleteOptions", "apiVersion": "v1"}
+    if options.get("grace_period_seconds") is not None:
+        body["gracePeriodSeconds"] = options["grace_period_seconds"]
+    if options.get("propagation_policy") is not None:
+        body["propagationPolicy"] = options["propagation_policy"]
+    if options.get("preconditions") is not None:
+        body["preconditions"] = to_dict(options["preconditions"])
+    if options.get("dry_run"):
+        body["dryRun"] = ["All"]
+    return to_json(body)
 
 
 def delete_request(
-    info: ResourceInfo,
-    namespace: str | None,
-    name: str,
-    *,
-    grace_period_seconds: int | None = None,
-    propagation_policy: PropagationPolicy | None = None,
-    preconditions: BaseModel | Mapping[str, Any] | None = None,
-    dry_run: bool = False,
+    info: ResourceInfo, namespace: str | None, name: str, **options: Unpack[DeleteOptions]
 ) -> Request:
     """DELETE one object, options sent as a ``DeleteOptions`` body."""
     _require_verb(info, "delete")
-    body = delete_options_body(
-        grace_period_seconds=grace_period_seconds,
-        propagation_policy=propagation_policy,
-        preconditions=preconditions,
-        dry_run=dry_run,
-    )
     path = resource_path(info, namespace, name)
-    return Request("DELETE", path, (), body, "application/json")
+    return Request("DELETE", path, (), delete_options_body(options), "application/json")
 
 
 def delete_collection_request(
-    info: ResourceInfo,
-    namespace: str | None,
-    *,
-    label_selector: str | None = None,
-    field_selector: str | None = None,
-    grace_period_seconds: int | None = None,
-    propagation_policy: PropagationPolicy | None = None,
-    dry_run: bool = False,
-    timeout_seconds: int | None = None,
+    info: ResourceInfo, namespace: str | None, **options: Unpack[DeleteCollectionOptions]
 ) -> Request:
     """DELETE every object of a collection matching the selectors."""
     _require_verb(info, "deletecollection")
     if info.namespaced and not namespace:
         raise ValueError(f"{info.plural} is namespaced: delete_collection needs a namespace")
-    params: list[tuple[str, str]] = []
-    _flag(params, "labelSelector", label_selector)
-    _flag(params, "fieldSelector", field_selector)
-    _flag(params, "timeoutSeconds", timeout_seconds)
-    body = delete_options_body(
-        grace_period_seconds=grace_period_seconds,
-        propagation_policy=propagation_policy,
-        dry_run=dry_run,
-    )
+    params = _query(options, _QUERY)
+    body = delete_options_body(options)
     return Request(
         "DELETE", resource_path(info, namespace), tuple(params), body, "application/json"
     )
-
-
-def _summarize(exc: ValidationError) -> str:
-    errors = exc.errors(include_url=False, include_input=False)
-    if errors and errors[0]["type"] in ("json_invalid", "json_type"):
-        return f"the response is not valid JSON ({errors[0]['msg']})"
-    shown = "; ".join(
-        f"{'.'.join(str(p) for p in e['loc']) or '<root>'}: {e['msg']}" for e in errors[:5]
-    )
-    more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
-    return f"the response does not fit the model: {shown}{more}"
-
-
-# Decoding a large body builds hundreds of thousands of tracked objects (each model instance, its
-# ``__dict__`` and its fields-set), all still reachable. With the cyclic collector running, its
-# generational heuristics traverse the growing result again and again while it is being built: for
-# a list of 1,000 pods, about three quarters of the time is spent in the collector. So for large
-# bodies the collector is paused while the validator runs, and the young generations — holding the
-# new result — are collected once afterwards: the result is traversed once, not over and over.
-# Nothing else changes: the same objects are built, and a collector that was off stays off.
-GC_PAUSE_MIN_BYTES = 128 * 1024
-"""Bodies at least this large are validated with the cyclic garbage collector paused."""
-
-_gc_lock = threading.Lock()
-_gc_holders = 0  # decodes running with the collector paused (in any thread)
-_gc_resume = False  # whether the first of them found the collector enabled
-
-
-def _validate_json(model: type[M], content: bytes) -> M:
-    global _gc_holders, _gc_resume
-    if len(content) < GC_PAUSE_MIN_BYTES:
-        return model.model_validate_json(content)
-    with _gc_lock:
-        if _gc_holders == 0:
-            _gc_resume = gc.isenabled()
-            gc.disable()
-        _gc_holders += 1
-    try:
-        return model.model_validate_json(content)
-    finally:
-        with _gc_lock:
-            _gc_holders -= 1
-            resume = _gc_holders == 0 and _gc_resume
-            if resume:
-                gc.enable()
-        if resume:
-            gc.collect(1)
-
-
-def decode(model: type[M], content: bytes, request: RequestInfo) -> M:
-    """Bytes of a response → ``model``; anything else → :class:`DecodeError` naming the request.
-
-    Bodies of :data:`GC_PAUSE_MIN_BYTES` and more are validated with the cyclic garbage collector
-    paused (and the new objects collected once afterwards), which makes decoding large lists
-    several times faster; see the comment above :data:`GC_PAUSE_MIN_BYTES`.
-    """
-    try:
-        return _validate_json(model, content)
-    except ValidationError as exc:
-        raise DecodeError(f"{model.__name__}: {_summarize(exc)}", request=request) from None
-
-
-def decode_optional(model: type[M], content: bytes, request: RequestInfo) -> M | None:
-    """Like :func:`decode`, but a ``Status`` body (a finished delete) gives ``None``."""
-    try:
-        head = json.loads(content)
-    except ValueError as exc:
-        raise DecodeError(f"the response is not valid JSON ({exc})", request=request) from None
-    if isinstance(head, dict) and head.get("kind") == "Status":
-        return None
-    try:
-        return model.model_validate(head)
-    except ValidationError as exc:
-        raise DecodeError(f"{model.__name__}: {_summarize(exc)}", request=request) from None
-
-
-@functools.cache
-def _envelope_class() -> type[BaseModel]:
-    """The generic event envelope, made on the first watch: a generic model class costs several
-    milliseconds to create, and building its validator at import ~25 ms more (pydantic's first
-    build also loads its plugin entry points)."""
-
-    class _Envelope(BaseModel, Generic[T]):
-        model_config = ConfigDict(extra="ignore", defer_build=True)
-        type: EventType
-        object: T
-
-    return _Envelope
-
-
-@functools.cache
-def _envelope(model: type[T]) -> Any:
-    if not model.__pydantic_complete__:
-        model.model_rebuild()  # the item model first: its own build knows where its types live
-    envelope = _envelope_class()[model]  # type: ignore[index]
-    envelope.model_rebuild()  # the deferred build, with this module's names in scope
-    return envelope
-
-
-def _event_error(line: str | bytes, request: RequestInfo, cause: str | None) -> Exception:
-    try:
-        raw = json.loads(line)
-    except ValueError as exc:
-        return DecodeError(f"a watch event is not valid JSON ({exc})", request=request)
-    if isinstance(raw, dict) and raw.get("type") == "ERROR" and isinstance(raw.get("object"), dict):
-        return error_from_status(raw["object"], request=request)
-    return DecodeError(f"a watch event does not fit the model: {cause}", request=request)
-
-
-def decode_event(model: type[T], line: str | bytes, request: RequestInfo) -> WatchEvent[T]:
-    """One line of a watch stream → :class:`WatchEvent`; an ``ERROR`` event is raised as the typed
-    error of its ``Status`` (:class:`~kubeset.errors.Gone` for an expired resourceVersion)."""
-    try:
-        envelope = _envelope(model).model_validate_json(line)
-    except ValidationError as exc:
-        raise _event_error(line, request, _summarize(exc)) from None
-    if envelope.type == "ERROR":
-        raise _event_error(line, request, None)
-    return WatchEvent(envelope.type, cast(T, envelope.object))
-
-
-def decode_event_dict(line: str | bytes, request: RequestInfo) -> WatchEvent[dict[str, Any]]:
-    """One line of a watch stream → :class:`WatchEvent` of a plain dict (the dynamic client);
-    an ``ERROR`` event is raised as the typed error of its ``Status``."""
-    try:
-        raw = json.loads(line)
-    except ValueError as exc:
-        raise DecodeError(f"a watch event is not valid JSON ({exc})", request=request) from None
-    kind = raw.get("type") if isinstance(raw, dict) else None
-    obj = raw.get("object") if isinstance(raw, dict) else None
-    if kind == "ERROR" and isinstance(obj, dict):
-        raise error_from_status(obj, request=request)
-    if kind not in ("ADDED", "MODIFIED", "DELETED", "BOOKMARK") or not isinstance(obj, dict):
-        raise DecodeError(f"not a watch event: {str(line)[:200]}", request=request)
-    return WatchEvent(kind, obj)
-
-
-# The typed clients decode into their models; the dynamic client, whose "model" is ``dict``,
-# into plain JSON. These helpers pick one or the other, so both share every verb.
-
-R = TypeVar("R")
-
-
-def _plain(model: type[Any]) -> bool:
-    return model is dict or getattr(model, "__origin__", None) is dict
-
-
-def _json_object(content: bytes, request: RequestInfo) -> dict[str, Any]:
-    try:
-        data = json.loads(content)
-    except ValueError as exc:
-        raise DecodeError(f"the response is not valid JSON ({exc})", request=request) from None
-    if not isinstance(data, dict):
-        raise DecodeError("the response is not a JSON object", request=request)
-    return data
-
-
-def decode_as(model: type[R], content: bytes, request: RequestInfo) -> R:
-    """:func:`decode` into ``model``, or into a plain dict when ``model`` is ``dict``."""
-    if _plain(model):
-        return cast(R, _json_object(content, request))
-    return cast(R, decode(cast("type[BaseModel]", model), content, request))
-
-
-def decode_optional_as(model: type[R], content: bytes, request: RequestInfo) -> R | None:
-    """:func:`decode_optional` into ``model``, or into a plain dict when ``model`` is ``dict``."""
-    if _plain(model):
-        data = _json_object(content, request)
-        return None if data.get("kind") == "Status" else cast(R, data)
-    return cast("R | None", decode_optional(cast("type[BaseModel]", model), content, request))
-
-
-def event_decoder(model: type[Any]) -> Any:
-    """The watch-line decoder for ``model`` (``dict``: plain events)."""
-    if _plain(model):
-        return decode_event_dict
-    model.model_rebuild()  # its schema goes inside each event's
-    return functools.partial(decode_event, model)
-
-
-def page_items(page: Any) -> list[Any]:
-    """The items of a list page (a typed list or a dict)."""
-    items = page.get("items") if isinstance(page, dict) else getattr(page, "items", None)
-    return list(items or [])
-
-
-def continue_token(page: Any) -> str | None:
-    """The continue token of a list page (a typed list or a dict)."""
-    if isinstance(page, dict):
-        token = (page.get("metadata") or {}).get("continue")
-    else:
-        token = getattr(getattr(page, "metadata", None), "continue_", None)
-    return token if isinstance(token, str) and token else None

@@ -247,8 +247,8 @@ def v_metadata_only() -> tuple[Decode, bool]:
 
 
 def v_metadata_only_decode() -> tuple[Decode, bool]:
+    from kubeset.decode import decode
     from kubeset.errors import RequestInfo
-    from kubeset.request import decode
 
     model = _partial_models()
     info = RequestInfo("GET", "/api/v1/pods", 200)
@@ -280,7 +280,7 @@ VARIANTS: dict[str, tuple[str, Callable[[], tuple[Decode, bool]]]] = {
     "baseline": ("kubeset before: PodList.model_validate_json", v_baseline),
     "gc_paused": ("(a) gc.disable() around model_validate_json", v_gc_paused),
     "gc_paused_collect": (
-        "(a) ... + gc.collect(1) after: kubeset.request.decode now",
+        "(a) ... + gc.collect(1) after: kubeset.decode.decode now",
         v_gc_paused_collect,
     ),
     "gc_threshold": ("(a) gc.set_threshold(100000, 50, 100) around", v_gc_threshold),
@@ -296,7 +296,7 @@ VARIANTS: dict[str, tuple[str, Callable[[], tuple[Decode, bool]]]] = {
     "lazy_raw_all": ("(c) lazy items from raw slices, every item then read", v_lazy_raw_all),
     "metadata_only": ("(d) PartialObjectMetadataList body, kubeset models", v_metadata_only),
     "metadata_only_decode": (
-        "(d) ... through kubeset.request.decode (collector paused)",
+        "(d) ... through kubeset.decode.decode (collector paused)",
         v_metadata_only_decode,
     ),
     "msgspec": ("(e) msgspec Structs (drop unknown fields)", v_msgspec),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import os
 import shutil
@@ -14,12 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from clientgen.base import BaseIndex
-from clientgen.ir import Clientset, build_ir, model_definitions
+from clientgen.ir import Clientset, build_ir, model_definitions, rename_models
 from clientgen.models import generate_models, plan_models
 from clientgen.render import Renderer, header
 from clientgen.spec import LoadedSpec, SpecError
 
-__all__ = ["Summary", "generate_package", "render_package"]
+__all__ = ["EXPANSIONS", "Summary", "expansion_classes", "generate_package", "render_package"]
 
 Progress = Callable[[str], None]
 
@@ -83,6 +84,23 @@ def _check_models(ir: Clientset, classes: dict[str, list[str]]) -> None:
                     )
 
 
+EXPANSIONS = "expansions"
+"""The one hand-written directory of a generated package: ``<package>/expansions/<module>.py``
+defines ``<Plural>Expansion`` / ``Async<Plural>Expansion`` classes, which the resource clients of
+``typed/<module>.py`` take as a base (client-go's ``*_expansion.go``). Regeneration keeps it."""
+
+
+def expansion_classes(directory: Path | None) -> dict[str, frozenset[str]]:
+    """The top-level classes of each ``expansions/<module>.py`` (``{}`` without the directory)."""
+    found: dict[str, frozenset[str]] = {}
+    if directory is None or not directory.is_dir():
+        return found
+    for path in sorted(directory.glob("*.py")):
+        tree = ast.parse(path.read_text(), filename=str(path))
+        found[path.stem] = frozenset(n.name for n in tree.body if isinstance(n, ast.ClassDef))
+    return found
+
+
 def render_package(
     spec: LoadedSpec,
     package: str,
@@ -91,11 +109,14 @@ def render_package(
     *,
     base: BaseIndex | None = None,
     origins: dict[str, str] | None = None,
+    expansions: Path | None = None,
 ) -> Summary:
     """Write package ``package`` for ``spec`` into ``root/package`` (which must not exist).
 
     With ``base``, models the base package has are re-exported from it rather than generated.
-    ``origins`` names where each definition came from (a CRD file), for warnings.
+    ``origins`` names where each definition came from (a CRD file), for warnings. ``expansions``:
+    the hand-written ``expansions/`` directory of the existing package, copied in unchanged and
+    wired into the clients (see :data:`EXPANSIONS`).
     """
     started = time.monotonic()
     found: list[str] = []
@@ -112,8 +133,9 @@ def render_package(
         )
         found.append(f"{origin}: {where}: {message}")
 
-    plan = plan_models(spec.definitions, base=base, needed=model_definitions(spec), warn=warn)
-    ir = build_ir(spec, package, naming=plan.ref)
+    ir = build_ir(spec, package)
+    plan = plan_models(spec.definitions, base=base, needed=model_definitions(ir), warn=warn)
+    ir = rename_models(ir, plan.ref)
     progress(f"spec: {len(ir.group_versions)} group-versions, {ir.resource_count} resources")
     head = header(spec.source, spec.sha256)
     pkg = root / package
@@ -123,8 +145,10 @@ def render_package(
     _check_models(ir, classes)
     progress(f"models: {len(classes)} modules, {sum(map(len, classes.values()))} classes")
     renderer = Renderer()
+    extra = expansion_classes(expansions)
     for gv in ir.group_versions:
-        (pkg / "typed" / f"{gv.accessor}.py").write_text(renderer.typed_module(gv, head))
+        typed = renderer.typed_module(gv, head, extra.get(gv.module, frozenset()))
+        (pkg / "typed" / f"{gv.module}.py").write_text(typed)
     (pkg / "typed" / "__init__.py").write_text(renderer.typed_init(ir, head))
     (pkg / "clientset.py").write_text(renderer.clientset_module(ir, head))
     example = "core_v1" if "core_v1" in classes else sorted(classes)[0]
@@ -133,6 +157,8 @@ def render_package(
     progress(f"clients: {len(ir.group_versions)} modules")
     _ruff(["check", "--fix", "--select", "I", "--quiet"], pkg)
     _ruff(["format", "--quiet"], pkg)
+    if expansions is not None and expansions.is_dir():
+        shutil.copytree(expansions, pkg / EXPANSIONS, ignore=shutil.ignore_patterns("__pycache__"))
     progress("formatted")
     files = sum(1 for p in pkg.rglob("*") if p.is_file())
     return Summary(
@@ -162,7 +188,15 @@ def generate_package(
     out_dir.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{package}.tmp-", dir=out_dir))
     try:
-        summary = render_package(spec, package, tmp, progress, base=base, origins=origins)
+        summary = render_package(
+            spec,
+            package,
+            tmp,
+            progress,
+            base=base,
+            origins=origins,
+            expansions=out_dir / package / EXPANSIONS,
+        )
         final = out_dir / package
         backup = out_dir / f".{package}.old-{os.getpid()}"
         if final.exists():

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from clientgen.naming import camel_plural, group_accessors, model_module, snake_case
@@ -22,6 +22,8 @@ __all__ = [
     "Resource",
     "Subresource",
     "build_ir",
+    "model_definitions",
+    "rename_models",
 ]
 
 #: Verbs of a resource or subresource, in client-go's order.
@@ -44,8 +46,8 @@ SUBRESOURCE_METHODS = {
 }
 #: Subresource names that are several words run together.
 SUBRESOURCE_WORDS = {"ephemeralcontainers": "ephemeral_containers"}
-#: Subresources served by a runtime mixin rather than generated methods.
-RUNTIME_SUBRESOURCES = {"log": "WithLogs"}
+#: The verbs of the status and scale subresources the runtime mixins serve.
+_GET_UPDATE_PATCH = ("get", "update", "patch")
 
 _PATH = re.compile(
     r"^/(?:api/(?P<core>v1)|apis/(?P<group>[^/{}]+)/(?P<version>[^/{}]+))"
@@ -59,10 +61,12 @@ _METHODS = ("get", "put", "post", "patch", "delete")
 
 @dataclass(frozen=True, order=True)
 class ModelRef:
-    """A generated model class: ``models/<module>.py``'s ``<name>``."""
+    """A generated model class: ``models/<module>.py``'s ``<name>``, made for the spec's
+    ``definition``."""
 
     module: str
     name: str
+    definition: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True)
@@ -93,8 +97,16 @@ class Subresource:
 
     @property
     def runtime_mixin(self) -> str | None:
-        """The runtime mixin serving this subresource, if it is not generated."""
-        return RUNTIME_SUBRESOURCES.get(self.name)
+        """The runtime mixin serving this subresource (``WithStatus``, ``WithScale``,
+        ``WithLogs``), or ``None`` when it is declared method by method."""
+        if self.name == "log" and self.verbs == ("get",):
+            return "WithLogs"
+        full = self.verbs == _GET_UPDATE_PATCH and self.applies
+        if self.name == "status" and self.same_model and full:
+            return "WithStatus"
+        if self.name == "scale" and full and self.model is not None:
+            return "WithScale" if self.body_model == self.model and not self.same_model else None
+        return None
 
     @property
     def applies(self) -> bool:
@@ -116,6 +128,11 @@ class Resource:
     model: ModelRef
     list_model: ModelRef | None
     subresources: tuple[Subresource, ...] = ()
+
+    @property
+    def api_version(self) -> str:
+        """``v1`` or ``group/version``."""
+        return f"{self.group}/{self.version}" if self.group else self.version
 
     @property
     def camel_plural(self) -> str:
@@ -146,6 +163,11 @@ class GroupVersion:
     version: str
     accessor: str
     resources: tuple[Resource, ...]
+    module: str = ""
+    """The name of its modules under ``typed/`` (and ``models/``): the model module its resources
+    share (``apiserverinternal_v1alpha1`` for internal.apiserver.k8s.io/v1alpha1, whose accessor
+    is ``internal_v1alpha1``), so that a group-version's clients and models sit in modules of the
+    same name."""
 
     @property
     def api_version(self) -> str:
@@ -270,16 +292,53 @@ def _verb(method: str, action: str, named: bool, sub: str | None, watch: bool) -
 Naming = Callable[[str], tuple[str, str]]
 
 
-def model_definitions(spec: LoadedSpec, package: str = "_") -> set[str]:
+def model_definitions(ir: Clientset) -> set[str]:
     """The definitions the IR's resources use as models (object, list, subresource bodies)."""
     used: set[str] = set()
-
-    def record(definition: str) -> tuple[str, str]:
-        used.add(definition)
-        return model_module(definition)
-
-    build_ir(spec, package, naming=record)
+    for gv in ir.group_versions:
+        for r in gv.resources:
+            refs = [
+                r.model,
+                r.list_model,
+                *(x for s in r.subresources for x in (s.model, s.body_model)),
+            ]
+            used.update(ref.definition for ref in refs if ref is not None)
     return used
+
+
+def rename_models(ir: Clientset, naming: Naming) -> Clientset:
+    """The same IR with every model named by ``naming`` (the model plan decides the names once it
+    knows which definitions the IR uses: the IR is built once, then renamed)."""
+
+    def ref(old: ModelRef | None) -> ModelRef | None:
+        return None if old is None else ModelRef(*naming(old.definition), old.definition)
+
+    def resource(r: Resource) -> Resource:
+        subs = tuple(
+            replace(s, model=ref(s.model), body_model=ref(s.body_model)) for s in r.subresources
+        )
+        return replace(
+            r, model=ref(r.model) or r.model, list_model=ref(r.list_model), subresources=subs
+        )
+
+    gvs = [replace(gv, resources=tuple(map(resource, gv.resources))) for gv in ir.group_versions]
+    return replace(ir, group_versions=_with_modules(gvs))
+
+
+def _with_modules(gvs: list[GroupVersion]) -> tuple[GroupVersion, ...]:
+    """``gvs`` with their ``module``: the one model module of their resources when no other
+    group-version shares it, else the accessor."""
+    modules = [{r.model.module for r in gv.resources} for gv in gvs]
+    counts: dict[str, int] = {}
+    for names in modules:
+        for name in names:
+            counts[name] = counts.get(name, 0) + 1
+    out = []
+    for gv, names in zip(gvs, modules, strict=True):
+        only = next(iter(names)) if len(names) == 1 else None
+        module = only if only is not None and counts[only] == 1 else gv.accessor
+        out.append(replace(gv, module=module))
+    return tuple(out)
 
 
 def build_ir(spec: LoadedSpec, package: str, naming: Naming = model_module) -> Clientset:
@@ -288,7 +347,7 @@ def build_ir(spec: LoadedSpec, package: str, naming: Naming = model_module) -> C
 
     def _ref(definition: str) -> ModelRef:
         module, name = naming(definition)
-        return ModelRef(module, name)
+        return ModelRef(module, name, definition)
 
     found: dict[tuple[str, str, str], _Res] = {}
     skipped: list[str] = []
@@ -400,10 +459,11 @@ def build_ir(spec: LoadedSpec, package: str, naming: Naming = model_module) -> C
                 subresources=tuple(subs),
             )
         )
-    gvs = tuple(
-        GroupVersion(group, version, f"{accessors[group]}_{version}", tuple(resources))
-        for (group, version), resources in sorted(
-            by_gv.items(), key=lambda kv: (accessors[kv[0][0]], kv[0][1])
-        )
+    ordered = sorted(by_gv.items(), key=lambda kv: (accessors[kv[0][0]], kv[0][1]))
+    gvs = _with_modules(
+        [
+            GroupVersion(group, version, f"{accessors[group]}_{version}", tuple(resources))
+            for (group, version), resources in ordered
+        ]
     )
     return Clientset(package, spec.source, spec.title, spec.sha256, gvs, tuple(skipped))

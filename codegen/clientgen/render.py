@@ -13,7 +13,7 @@ from typing import Any
 
 import jinja2
 
-from clientgen.ir import Clientset, GroupVersion, Resource, Subresource
+from clientgen.ir import Clientset, GroupVersion, ModelRef, Resource, Subresource
 from clientgen.naming import class_name
 
 __all__ = ["Renderer", "header"]
@@ -77,30 +77,100 @@ def _py_set(items: list[str]) -> str:
     return "{" + ", ".join(items) + "}" if items else "()"
 
 
-def _sub_methods(
-    sub: Subresource, model_expr: str | None, body_expr: str | None
-) -> list[dict[str, Any]]:
-    if sub.runtime_mixin or model_expr is None:
+_STANDARD_VERBS = {
+    "get",
+    "list",
+    "watch",
+    "create",
+    "update",
+    "patch",
+    "delete",
+    "deletecollection",
+}
+_NAMED_PATCH_TYPES = {
+    frozenset({"APPLY", "JSON", "MERGE", "STRATEGIC"}): "ALL_PATCH_TYPES",
+    frozenset({"APPLY", "JSON", "MERGE"}): "CUSTOM_PATCH_TYPES",
+}
+#: A declared subresource method for each verb: the runtime descriptor class.
+_DECLARATIONS = {
+    "get": "GetSubresource",
+    "update": "UpdateSubresource",
+    "patch": "PatchSubresource",
+    "apply": "ApplySubresource",
+    "create": "CreateSubresource",
+}
+
+
+def _ref(ref: ModelRef | None) -> str | None:
+    return f"{ref.module}.{ref.name}" if ref is not None else None
+
+
+def _verbs_literal(verbs: tuple[str, ...]) -> str:
+    if set(verbs) == _STANDARD_VERBS:
+        return "STANDARD_VERBS"
+    if verbs == ("get", "update", "patch"):
+        return "GET_UPDATE_PATCH"
+    return f"frozenset({_py_set([json.dumps(v) for v in verbs])})"
+
+
+def _info_fields(r: Resource) -> list[tuple[str, str]]:
+    """The keyword arguments of the resource's ``ResourceInfo``, as source text."""
+    fields = [
+        ("group", json.dumps(r.group)),
+        ("version", json.dumps(r.version)),
+        ("kind", json.dumps(r.kind)),
+        ("plural", json.dumps(r.plural)),
+        ("namespaced", str(r.namespaced)),
+        ("verbs", _verbs_literal(r.verbs)),
+    ]
+    if r.patch_types:
+        named = _NAMED_PATCH_TYPES.get(frozenset(r.patch_types))
+        literal = f"frozenset({_py_set([f'PatchType.{p}' for p in r.patch_types])})"
+        fields.append(("patch_types", named or literal))
+    if r.subresources:
+        items = [f"{json.dumps(s.name)}: {_verbs_literal(s.verbs)}" for s in r.subresources]
+        fields.append(("subresources", "{" + ", ".join(items) + "}"))
+    kinds = [
+        f'{json.dumps(s.name)}: ("{s.api_version}", "{s.kind}")'
+        for s in r.subresources
+        if (s.api_version, s.kind) != (r.api_version, r.kind)
+    ]
+    if kinds:
+        fields.append(("subresource_kinds", "{" + ", ".join(kinds) + "}"))
+    fields.append(("list_kind", json.dumps(r.list_kind)))
+    return fields
+
+
+def _declarations(sub: Subresource) -> list[dict[str, str]]:
+    """One ``name = Descriptor["model"]("sub")`` line per method of a subresource that no
+    runtime mixin serves."""
+    model = _ref(sub.model) or _ref(sub.body_model)
+    if sub.runtime_mixin or model is None:
         return []
-    gvk = f'("{sub.api_version}", "{sub.kind}")'
-    base = {
-        "sub": sub.name,
-        "model": model_expr,
-        "body": body_expr or model_expr,
-        "gvk": gvk,
-        "same_model": sub.same_model,
-    }
-    methods = []
+    body = _ref(sub.body_model) or model
+    out = []
     for verb in sub.verbs:
-        methods.append({**base, "shape": verb, "name": sub.method(verb)})
+        if verb not in _DECLARATIONS:
+            continue
+        typed = body if verb in ("update", "create") else model
+        out.append(
+            {"name": sub.method(verb), "kind": _DECLARATIONS[verb], "model": typed, "sub": sub.name}
+        )
         if verb == "patch" and sub.applies:
-            methods.append({**base, "shape": "apply", "name": f"apply_{sub.stem}"})
-    return methods
+            out.append(
+                {
+                    "name": f"apply_{sub.stem}",
+                    "kind": "ApplySubresource",
+                    "model": model,
+                    "sub": sub.name,
+                }
+            )
+    return out
 
 
 def _resource(r: Resource) -> dict[str, Any]:
     model = f"{r.model.module}.{r.model.name}"
-    list_model = f"{r.list_model.module}.{r.list_model.name}" if r.list_model else "KubeModel"
+    list_model = _ref(r.list_model) or "KubeModel"
     verbs = set(r.verbs)
     if "patch" in verbs and r.applies:
         verbs.add("apply")
@@ -108,13 +178,15 @@ def _resource(r: Resource) -> dict[str, Any]:
         mixins = ["WithAllVerbs"]
     else:
         mixins = [mixin for verb, mixin in _MIXINS if verb in verbs]
-    methods: list[dict[str, Any]] = []
+    bases = [f'{m}["{model}", "{list_model}"]' for m in mixins]
+    declarations: list[dict[str, str]] = []
     for sub in r.subresources:
-        if sub.runtime_mixin:
-            mixins.append(sub.runtime_mixin)
-        sub_model = f"{sub.model.module}.{sub.model.name}" if sub.model else None
-        body = f"{sub.body_model.module}.{sub.body_model.name}" if sub.body_model else None
-        methods.extend(_sub_methods(sub, sub_model, body))
+        mixin = sub.runtime_mixin
+        if mixin == "WithScale":
+            bases.append(f'{mixin}["{model}", "{list_model}", "{_ref(sub.model)}"]')
+        elif mixin is not None:
+            bases.append(f'{mixin}["{model}", "{list_model}"]')
+        declarations.extend(_declarations(sub))
     scope = "namespaced" if r.namespaced else "cluster-scoped"
     gv = f"{r.group}/{r.version}" if r.group else r.version
     return {
@@ -122,24 +194,12 @@ def _resource(r: Resource) -> dict[str, Any]:
         "class_name": f"{r.camel_plural}Client",
         "camel_plural": r.camel_plural,
         "accessor": r.accessor,
-        "group": r.group,
-        "version": r.version,
-        "kind": r.kind,
-        "plural": r.plural,
         "namespaced": r.namespaced,
-        "list_kind": r.list_kind,
-        "model": model,
         "list_model": list_model,
-        "mixins": mixins,
-        "methods": methods,
-        "verbs_literal": _py_set([json.dumps(v) for v in r.verbs]),
-        "patch_types_literal": _py_set([f"PatchType.{p}" for p in r.patch_types]),
-        "subresources_literal": "{"
-        + ", ".join(
-            f"{json.dumps(s.name)}: frozenset({_py_set([json.dumps(v) for v in s.verbs])})"
-            for s in r.subresources
-        )
-        + "}",
+        "bases": bases,
+        "mixins": [b.split("[", 1)[0] for b in bases],
+        "declarations": declarations,
+        "info_fields": _info_fields(r),
         "doc": f"{r.camel_plural}: {gv} {r.kind}, {scope}; verbs {', '.join(r.verbs)}.",
     }
 
@@ -149,6 +209,7 @@ def _group(gv: GroupVersion) -> dict[str, Any]:
     return {
         "api_version": gv.api_version,
         "accessor": gv.accessor,
+        "module": gv.module,
         "client": f"{stem}Client",
         "interface": f"{stem}Interface",
         "go_name": stem,
@@ -173,35 +234,43 @@ class Renderer:
     def _render(self, template: str, **context: Any) -> str:
         return self.env.get_template(template).render(**context)
 
-    def typed_module(self, gv: GroupVersion, head: str) -> str:
-        """``typed/<accessor>.py``."""
+    def typed_module(
+        self, gv: GroupVersion, head: str, expansions: frozenset[str] = frozenset()
+    ) -> str:
+        """``typed/<module>.py``. ``expansions``: the classes ``expansions/<module>.py``
+        defines; a resource client whose ``<Plural>Expansion`` (``Async<Plural>Expansion``) is
+        among them takes it as its last base."""
         group = _group(gv)
         resources = group["resources"]
-        mixins = sorted({m for r in resources for m in r["mixins"]})
-        methods = [m for r in resources for m in r["methods"]]
-        shapes = {m["shape"] for m in methods}
-        resource_imports = {"PatchType", "ResourceInfo"}
-        if shapes & {"update", "create"}:
-            resource_imports.add("WriteOptions")
-        if "patch" in shapes:
-            resource_imports |= {"Patch", "PatchOptions"}
-        if "apply" in shapes:
-            resource_imports.add("ApplyOptions")
-        typing_imports = ["Protocol"] + (["Unpack"] if shapes - {"get"} else [])
+        runtime = {m for r in resources for m in r["mixins"]}
+        runtime |= {d["kind"] for r in resources for d in r["declarations"]}
+        info_text = " ".join(v for r in resources for _, v in r["info_fields"])
+        resource_imports = {"ResourceInfo"}
+        for name in ("STANDARD_VERBS", "GET_UPDATE_PATCH", "ALL_PATCH_TYPES", "CUSTOM_PATCH_TYPES"):
+            if name in info_text:
+                resource_imports.add(name)
+        if "PatchType." in info_text:
+            resource_imports.add("PatchType")
         exports = []
+        used_expansions = []
         for prefix in ("", "Async"):
             exports += [prefix + r["class_name"] for r in resources]
             exports += [prefix + r["camel_plural"] + "Getter" for r in resources]
             exports += [prefix + group["client"], prefix + group["interface"]]
+            used_expansions += [
+                f"{prefix}{r['camel_plural']}Expansion"
+                for r in resources
+                if f"{prefix}{r['camel_plural']}Expansion" in expansions
+            ]
         return self._render(
             "typed_group.py.jinja",
             header=head,
             gv=group,
             modes=_MODES,
-            client_imports=sorted(mixins + ["Async" + m for m in mixins]),
+            client_imports=sorted(runtime | {"Async" + m for m in runtime}),
             needs_kube_model=any(r["list_model"] == "KubeModel" for r in resources),
             resource_imports=sorted(resource_imports),
-            typing_imports=typing_imports,
+            expansions=sorted(used_expansions),
             exports=sorted(exports),
         )
 

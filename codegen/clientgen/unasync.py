@@ -25,6 +25,9 @@ _RULES: list[tuple[str, str]] = [
     (r"\basync def\b", "def"),
     (r"\basync with\b", "with"),
     (r"\basync for\b", "for"),
+    # Blocking work the async side runs in a worker thread is called directly: f(a, b), f().
+    (r"\bawait asyncio\.to_thread\(([\w.]+),\s*", r"\1("),
+    (r"\bawait asyncio\.to_thread\(([\w.]+)\)", r"\1()"),
     (r"\bawait ", ""),
     (r"\basynccontextmanager\b", "contextmanager"),
     (r"\bAsyncIterator\b", "Iterator"),

@@ -25,6 +25,10 @@ if TYPE_CHECKING:
     )
     from .typed.apiextensions_v1 import ApiextensionsV1Client, AsyncApiextensionsV1Client
     from .typed.apiregistration_v1 import ApiregistrationV1Client, AsyncApiregistrationV1Client
+    from .typed.apiserverinternal_v1alpha1 import (
+        AsyncInternalV1alpha1Client,
+        InternalV1alpha1Client,
+    )
     from .typed.apps_v1 import AppsV1Client, AsyncAppsV1Client
     from .typed.authentication_v1 import AsyncAuthenticationV1Client, AuthenticationV1Client
     from .typed.authorization_v1 import AsyncAuthorizationV1Client, AuthorizationV1Client
@@ -53,7 +57,6 @@ if TYPE_CHECKING:
     from .typed.discovery_v1 import AsyncDiscoveryV1Client, DiscoveryV1Client
     from .typed.events_v1 import AsyncEventsV1Client, EventsV1Client
     from .typed.flowcontrol_v1 import AsyncFlowcontrolV1Client, FlowcontrolV1Client
-    from .typed.internal_v1alpha1 import AsyncInternalV1alpha1Client, InternalV1alpha1Client
     from .typed.networking_v1 import AsyncNetworkingV1Client, NetworkingV1Client
     from .typed.networking_v1beta1 import AsyncNetworkingV1beta1Client, NetworkingV1beta1Client
     from .typed.node_v1 import AsyncNodeV1Client, NodeV1Client
@@ -286,7 +289,7 @@ class Clientset(ClientsetBase):
 
     def internal_v1alpha1(self) -> InternalV1alpha1Client:
         """internal.apiserver.k8s.io/v1alpha1."""
-        from .typed.internal_v1alpha1 import InternalV1alpha1Client
+        from .typed.apiserverinternal_v1alpha1 import InternalV1alpha1Client
 
         return self._group(InternalV1alpha1Client)
 
@@ -586,7 +589,7 @@ class AsyncClientset(AsyncClientsetBase):
 
     def internal_v1alpha1(self) -> AsyncInternalV1alpha1Client:
         """internal.apiserver.k8s.io/v1alpha1."""
-        from .typed.internal_v1alpha1 import AsyncInternalV1alpha1Client
+        from .typed.apiserverinternal_v1alpha1 import AsyncInternalV1alpha1Client
 
         return self._group(AsyncInternalV1alpha1Client)
 

@@ -1,20 +1,27 @@
 """Resource clients: a generic base and one mixin per verb family.
 
 A generated resource client is a class whose bases are the mixins its spec declares, e.g.
-``class PodsClient(WithGet[Pod, PodList], WithList[Pod, PodList], ...)``, plus one-line typed
-subresource methods delegating to the ``_*_subresource`` helpers here — the way client-go's
-``gentype`` composes ``ClientWithListAndApply``.
+``class PodsClient(WithAllVerbs[Pod, PodList], WithStatus[Pod, PodList], ...)`` — the way
+client-go's ``gentype`` composes ``ClientWithListAndApply``. Subresources live in
+:mod:`kubeset._async.subresources`. Every option is a keyword of the TypedDicts in
+:mod:`kubeset.resource`, checked here (a misspelt option is a ``TypeError``) and turned into a
+request by :mod:`kubeset.request`.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
-
-from pydantic import BaseModel
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, Unpack, cast
 
 from kubeset._async.rest import AsyncRESTClient
-from kubeset._async.watch import AsyncLineStream, AsyncWatch
+from kubeset._async.watch import AsyncWatch
+from kubeset.decode import (
+    continue_token,
+    decode_as,
+    decode_optional_as,
+    event_decoder,
+    page_items,
+)
 from kubeset.lazy import GenericArgument
 from kubeset.model import KubeModel
 from kubeset.request import (
@@ -22,18 +29,13 @@ from kubeset.request import (
     METADATA_LIST_ACCEPT,
     Request,
     apply_body,
-    continue_token,
     create_request,
-    decode_as,
-    decode_optional_as,
     delete_collection_request,
     delete_request,
-    event_decoder,
     get_request,
     list_request,
     object_body,
     object_name,
-    page_items,
     patch_body,
     patch_request,
     update_request,
@@ -41,13 +43,17 @@ from kubeset.request import (
 from kubeset.resource import (
     ApplyOptions,
     Body,
-    FieldValidation,
+    DeleteCollectionOptions,
+    DeleteOptions,
+    GetOptions,
+    ListOptions,
     Patch,
     PatchOptions,
     PatchType,
-    PropagationPolicy,
     ResourceInfo,
+    WatchOptions,
     WriteOptions,
+    check_options,
 )
 
 if TYPE_CHECKING:
@@ -62,7 +68,6 @@ __all__ = [
     "AsyncWithDeleteCollection",
     "AsyncWithGet",
     "AsyncWithList",
-    "AsyncWithLogs",
     "AsyncWithPatch",
     "AsyncWithUpdate",
     "AsyncWithWatch",
@@ -73,13 +78,17 @@ T = TypeVar("T", bound="KubeModel | dict[str, Any]")
 L = TypeVar("L", bound="KubeModel | dict[str, Any]")
 M = TypeVar("M")
 
+#: What ``list_iter`` takes: ``list``'s options but the paging, which it does itself.
+_LIST_ITER_EXCLUDED = ("limit", "continue_")
+
 
 class AsyncResourceClient(Generic[T, L]):
     """One resource type, in one namespace (namespaced) or cluster-wide.
 
     ``namespace`` is ``""`` for "all namespaces" on collection reads of a namespaced resource.
-    The ``_*_subresource`` helpers serve the generated subresource methods; a ``name`` of
-    ``None`` means "the body's ``metadata.name``".
+    The ``_*_subresource`` helpers serve the subresource mixins and declarations of
+    :mod:`kubeset._async.subresources`; a ``name`` of ``None`` means "the body's
+    ``metadata.name``".
     """
 
     _info: ResourceInfo
@@ -112,15 +121,10 @@ class AsyncResourceClient(Generic[T, L]):
         return await self._call(req, model)
 
     async def _update_subresource(
-        self,
-        subresource: str,
-        name: str | None,
-        body: Body,
-        model: type[M],
-        gvk: tuple[str, str],
-        options: WriteOptions,
+        self, subresource: str, name: str | None, body: Body, model: type[M], options: WriteOptions
     ) -> M:
-        payload = object_body(body, _info_for(self._info, gvk))
+        check_options(options, WriteOptions, f"update {subresource}")
+        payload = object_body(body, self._info.body_info(subresource))
         name = name if name is not None else object_name(body)
         req = update_request(
             self._info, self.namespace, name, payload, subresource=subresource, **options
@@ -128,16 +132,10 @@ class AsyncResourceClient(Generic[T, L]):
         return await self._call(req, model)
 
     async def _create_subresource(
-        self,
-        subresource: str,
-        name: str | None,
-        body: Body,
-        model: type[M],
-        gvk: tuple[str, str],
-        options: WriteOptions,
+        self, subresource: str, name: str, body: Body, model: type[M], options: WriteOptions
     ) -> M:
-        payload = object_body(body, _info_for(self._info, gvk))
-        name = name if name is not None else object_name(body)
+        check_options(options, WriteOptions, f"create {subresource}")
+        payload = object_body(body, self._info.body_info(subresource))
         req = create_request(
             self._info, self.namespace, payload, name=name, subresource=subresource, **options
         )
@@ -152,6 +150,7 @@ class AsyncResourceClient(Generic[T, L]):
         model: type[M],
         options: PatchOptions,
     ) -> M:
+        check_options(options, PatchOptions, f"patch {subresource}")
         req = patch_request(
             self._info,
             self.namespace,
@@ -169,139 +168,81 @@ class AsyncResourceClient(Generic[T, L]):
         name: str | None,
         body: Body,
         model: type[M],
-        gvk: tuple[str, str],
         field_manager: str,
         options: ApplyOptions,
     ) -> M:
-        payload = apply_body(body, _info_for(self._info, gvk))
+        check_options(options, ApplyOptions, f"apply {subresource}")
+        payload = apply_body(body, self._info.body_info(subresource))
         req = patch_request(
             self._info,
             self.namespace,
             name if name is not None else object_name(body),
             payload,
             PatchType.APPLY,
-            field_manager=field_manager,
             subresource=subresource,
-            **options,
+            field_manager=field_manager,
+            force=options.get("force") or None,
+            dry_run=options.get("dry_run", False),
+            field_validation=options.get("field_validation"),
         )
         return await self._call(req, model)
 
 
-def _info_for(info: ResourceInfo, gvk: tuple[str, str]) -> ResourceInfo:
-    """``info`` with the apiVersion/kind a subresource body must carry."""
-    api_version, kind = gvk
-    if api_version == info.api_version and kind == info.kind:
-        return info
-    group, _, version = api_version.rpartition("/")
-    return ResourceInfo(group, version, kind, info.plural, info.namespaced, info.verbs)
-
-
 class AsyncWithGet(AsyncResourceClient[T, L]):
-    """``get``."""
+    """``get`` and ``get_metadata``."""
 
-    async def get(self, name: str, *, resource_version: str | None = None) -> T:
+    async def get(self, name: str, **options: Unpack[GetOptions]) -> T:
         """Read the object called ``name``.
 
         ``resource_version="0"`` allows a possibly stale read from the server's cache.
         """
-        req = get_request(self._info, self.namespace, name, resource_version=resource_version)
+        check_options(options, GetOptions, "get")
+        req = get_request(self._info, self.namespace, name, **options)
         return await self._call(req, self._model)
 
-    async def get_metadata(
-        self, name: str, *, resource_version: str | None = None
-    ) -> PartialObjectMetadata:
+    async def get_metadata(self, name: str, **options: Unpack[GetOptions]) -> PartialObjectMetadata:
         """Read only the metadata of ``name`` (the server leaves spec and status out)."""
         from kubeset.meta import PartialObjectMetadata
 
-        req = get_request(
-            self._info,
-            self.namespace,
-            name,
-            resource_version=resource_version,
-            accept=METADATA_ACCEPT,
-        )
+        check_options(options, GetOptions, "get_metadata")
+        req = get_request(self._info, self.namespace, name, accept=METADATA_ACCEPT, **options)
         return await self._call(req, PartialObjectMetadata)
 
 
 class AsyncWithList(AsyncResourceClient[T, L]):
-    """``list`` and ``list_iter`` (all pages)."""
+    """``list``, ``list_metadata`` and ``list_iter`` (all pages)."""
 
-    async def list(
-        self,
-        *,
-        label_selector: str | None = None,
-        field_selector: str | None = None,
-        limit: int | None = None,
-        continue_: str | None = None,
-        resource_version: str | None = None,
-        resource_version_match: str | None = None,
-        timeout_seconds: int | None = None,
-    ) -> L:
+    async def list(self, **options: Unpack[ListOptions]) -> L:
         """List objects: one page when ``limit`` is set (then pass ``metadata.continue_`` on)."""
-        req = list_request(
-            self._info,
-            self.namespace,
-            label_selector=label_selector,
-            field_selector=field_selector,
-            limit=limit,
-            continue_=continue_,
-            resource_version=resource_version,
-            resource_version_match=resource_version_match,
-            timeout_seconds=timeout_seconds,
-        )
+        check_options(options, ListOptions, "list")
+        req = list_request(self._info, self.namespace, **options)
         return await self._call(req, self._list_model)
 
-    async def list_metadata(
-        self,
-        *,
-        label_selector: str | None = None,
-        field_selector: str | None = None,
-        limit: int | None = None,
-        continue_: str | None = None,
-        resource_version: str | None = None,
-        resource_version_match: str | None = None,
-        timeout_seconds: int | None = None,
-    ) -> PartialObjectMetadataList:
+    async def list_metadata(self, **options: Unpack[ListOptions]) -> PartialObjectMetadataList:
         """Like :meth:`list`, metadata only: the server sends names, labels, annotations, owners
         and versions but no spec or status — a fraction of the bytes to move and decode."""
         from kubeset.meta import PartialObjectMetadataList
 
-        req = list_request(
-            self._info,
-            self.namespace,
-            label_selector=label_selector,
-            field_selector=field_selector,
-            limit=limit,
-            continue_=continue_,
-            resource_version=resource_version,
-            resource_version_match=resource_version_match,
-            timeout_seconds=timeout_seconds,
-            accept=METADATA_LIST_ACCEPT,
-        )
+        check_options(options, ListOptions, "list_metadata")
+        req = list_request(self._info, self.namespace, accept=METADATA_LIST_ACCEPT, **options)
         return await self._call(req, PartialObjectMetadataList)
 
     async def list_iter(
-        self,
-        *,
-        label_selector: str | None = None,
-        field_selector: str | None = None,
-        page_size: int = 500,
-        timeout_seconds: int | None = None,
+        self, *, page_size: int = 500, **options: Unpack[ListOptions]
     ) -> AsyncIterator[T]:
         """Every matching object, fetched ``page_size`` at a time by following ``continue``.
 
         All pages come from one consistent snapshot. If the snapshot expires between two pages
         the server answers 410 and :class:`~kubeset.errors.Gone` is raised.
         """
+        check_options(options, ListOptions, "list_iter")
+        for excluded in _LIST_ITER_EXCLUDED:
+            if excluded in options:
+                raise TypeError(f"list_iter() pages by itself: {excluded!r} is not an option of it")
         token: str | None = None
         while True:
-            page = await self.list(
-                label_selector=label_selector,
-                field_selector=field_selector,
-                limit=page_size,
-                continue_=token,
-                timeout_seconds=timeout_seconds,
-            )
+            paging: ListOptions = {**options, "limit": page_size, "continue_": token}
+            page = await self.list(**paging)
             for item in cast("list[T]", page_items(page)):
                 yield item
             token = continue_token(page)
@@ -310,148 +251,69 @@ class AsyncWithList(AsyncResourceClient[T, L]):
 
 
 class AsyncWithWatch(AsyncResourceClient[T, L]):
-    """``watch``."""
+    """``watch`` and ``watch_metadata``."""
 
-    def watch(
-        self,
-        *,
-        label_selector: str | None = None,
-        field_selector: str | None = None,
-        resource_version: str | None = None,
-        resource_version_match: str | None = None,
-        allow_watch_bookmarks: bool | None = None,
-        send_initial_events: bool | None = None,
-        timeout_seconds: int | None = None,
-    ) -> AsyncWatch[T]:
+    def watch(self, **options: Unpack[WatchOptions]) -> AsyncWatch[T]:
         """Watch for changes, from ``resource_version`` (or from now).
 
         Use as ``async with c.watch(...) as w: async for event in w``; the stream is closed when
         the block exits, when the server ends it (after ``timeout_seconds``) or on ``aclose()``.
         """
-        req = list_request(
-            self._info,
-            self.namespace,
-            label_selector=label_selector,
-            field_selector=field_selector,
-            resource_version=resource_version,
-            resource_version_match=resource_version_match,
-            timeout_seconds=timeout_seconds,
-            watch=True,
-            allow_watch_bookmarks=allow_watch_bookmarks,
-            send_initial_events=send_initial_events,
-        )
+        check_options(options, WatchOptions, "watch")
+        req = list_request(self._info, self.namespace, watch=True, **options)
         decode = event_decoder(self._model)
-        return AsyncWatch(self._rest, req, decode, resource_version=resource_version)
+        return AsyncWatch(self._rest, req, decode, resource_version=options.get("resource_version"))
 
-    def watch_metadata(
-        self,
-        *,
-        label_selector: str | None = None,
-        field_selector: str | None = None,
-        resource_version: str | None = None,
-        resource_version_match: str | None = None,
-        allow_watch_bookmarks: bool | None = None,
-        send_initial_events: bool | None = None,
-        timeout_seconds: int | None = None,
-    ) -> AsyncWatch[PartialObjectMetadata]:
+    def watch_metadata(self, **options: Unpack[WatchOptions]) -> AsyncWatch[PartialObjectMetadata]:
         """Like :meth:`watch`, events carrying metadata only."""
         from kubeset.meta import PartialObjectMetadata
 
+        check_options(options, WatchOptions, "watch_metadata")
         req = list_request(
-            self._info,
-            self.namespace,
-            label_selector=label_selector,
-            field_selector=field_selector,
-            resource_version=resource_version,
-            resource_version_match=resource_version_match,
-            timeout_seconds=timeout_seconds,
-            watch=True,
-            allow_watch_bookmarks=allow_watch_bookmarks,
-            send_initial_events=send_initial_events,
-            accept=METADATA_ACCEPT,
+            self._info, self.namespace, watch=True, accept=METADATA_ACCEPT, **options
         )
         decode = event_decoder(PartialObjectMetadata)
-        return AsyncWatch(self._rest, req, decode, resource_version=resource_version)
+        return AsyncWatch(self._rest, req, decode, resource_version=options.get("resource_version"))
 
 
 class AsyncWithCreate(AsyncResourceClient[T, L]):
     """``create``."""
 
-    async def create(
-        self,
-        obj: T | Mapping[str, Any],
-        *,
-        dry_run: bool = False,
-        field_manager: str | None = None,
-        field_validation: FieldValidation | None = None,
-    ) -> T:
+    async def create(self, obj: T | Mapping[str, Any], **options: Unpack[WriteOptions]) -> T:
         """Create ``obj``; ``metadata.generateName`` lets the server pick the name."""
-        req = create_request(
-            self._info,
-            self.namespace,
-            object_body(obj, self._info),
-            dry_run=dry_run,
-            field_manager=field_manager,
-            field_validation=field_validation,
-        )
+        check_options(options, WriteOptions, "create")
+        body = object_body(obj, self._info)
+        req = create_request(self._info, self.namespace, body, **options)
         return await self._call(req, self._model)
 
 
 class AsyncWithUpdate(AsyncResourceClient[T, L]):
     """``update``."""
 
-    async def update(
-        self,
-        obj: T | Mapping[str, Any],
-        *,
-        dry_run: bool = False,
-        field_manager: str | None = None,
-        field_validation: FieldValidation | None = None,
-    ) -> T:
+    async def update(self, obj: T | Mapping[str, Any], **options: Unpack[WriteOptions]) -> T:
         """Replace the object named by ``obj.metadata.name`` with ``obj``.
 
         With ``metadata.resourceVersion`` set (as on any object read from the server) the update
         fails with :class:`~kubeset.errors.Conflict` if the object changed since.
         """
-        req = update_request(
-            self._info,
-            self.namespace,
-            object_name(obj),
-            object_body(obj, self._info),
-            dry_run=dry_run,
-            field_manager=field_manager,
-            field_validation=field_validation,
-        )
+        check_options(options, WriteOptions, "update")
+        body = object_body(obj, self._info)
+        req = update_request(self._info, self.namespace, object_name(obj), body, **options)
         return await self._call(req, self._model)
 
 
 class AsyncWithDelete(AsyncResourceClient[T, L]):
     """``delete``."""
 
-    async def delete(
-        self,
-        name: str,
-        *,
-        grace_period_seconds: int | None = None,
-        propagation_policy: PropagationPolicy | None = None,
-        preconditions: BaseModel | Mapping[str, Any] | None = None,
-        dry_run: bool = False,
-    ) -> T | None:
+    async def delete(self, name: str, **options: Unpack[DeleteOptions]) -> T | None:
         """Delete ``name``. Returns the object while its deletion is still pending (finalizers,
         graceful termination), ``None`` once the server reports it gone.
 
         ``preconditions`` (``{"uid": …, "resourceVersion": …}``) make the delete fail with
         :class:`~kubeset.errors.Conflict` if the object is no longer that one.
         """
-        req = delete_request(
-            self._info,
-            self.namespace,
-            name,
-            grace_period_seconds=grace_period_seconds,
-            propagation_policy=propagation_policy,
-            preconditions=preconditions,
-            dry_run=dry_run,
-        )
+        check_options(options, DeleteOptions, "delete")
+        req = delete_request(self._info, self.namespace, name, **options)
         response = await self._rest.request(req)
         return decode_optional_as(self._model, response.content, req.info(response.status_code))
 
@@ -459,28 +321,10 @@ class AsyncWithDelete(AsyncResourceClient[T, L]):
 class AsyncWithDeleteCollection(AsyncResourceClient[T, L]):
     """``delete_collection``."""
 
-    async def delete_collection(
-        self,
-        *,
-        label_selector: str | None = None,
-        field_selector: str | None = None,
-        grace_period_seconds: int | None = None,
-        propagation_policy: PropagationPolicy | None = None,
-        dry_run: bool = False,
-        timeout_seconds: int | None = None,
-    ) -> None:
+    async def delete_collection(self, **options: Unpack[DeleteCollectionOptions]) -> None:
         """Delete every object in the namespace (or cluster) matching the selectors."""
-        req = delete_collection_request(
-            self._info,
-            self.namespace,
-            label_selector=label_selector,
-            field_selector=field_selector,
-            grace_period_seconds=grace_period_seconds,
-            propagation_policy=propagation_policy,
-            dry_run=dry_run,
-            timeout_seconds=timeout_seconds,
-        )
-        await self._rest.request(req)
+        check_options(options, DeleteCollectionOptions, "delete_collection")
+        await self._rest.request(delete_collection_request(self._info, self.namespace, **options))
 
 
 class AsyncWithPatch(AsyncResourceClient[T, L]):
@@ -492,27 +336,16 @@ class AsyncWithPatch(AsyncResourceClient[T, L]):
         patch: Patch,
         *,
         patch_type: PatchType | str = PatchType.MERGE,
-        dry_run: bool = False,
-        field_manager: str | None = None,
-        field_validation: FieldValidation | None = None,
-        force: bool | None = None,
+        **options: Unpack[PatchOptions],
     ) -> T:
         """Patch ``name``. ``patch`` is a dict (merge, strategic), a list of operations (JSON
         patch), a model, or ready-made bytes; ``patch_type`` must be one the resource accepts.
         """
+        check_options(options, PatchOptions, "patch")
         if isinstance(patch, list) and PatchType(patch_type) is not PatchType.JSON:
             raise ValueError("a list patch is a JSON patch: pass patch_type=PatchType.JSON")
-        req = patch_request(
-            self._info,
-            self.namespace,
-            name,
-            patch_body(patch),
-            patch_type,
-            dry_run=dry_run,
-            field_manager=field_manager,
-            field_validation=field_validation,
-            force=force,
-        )
+        body = patch_body(patch)
+        req = patch_request(self._info, self.namespace, name, body, patch_type, **options)
         return await self._call(req, self._model)
 
 
@@ -520,18 +353,13 @@ class AsyncWithApply(AsyncResourceClient[T, L]):
     """``apply`` (server-side apply)."""
 
     async def apply(
-        self,
-        obj: T | Mapping[str, Any],
-        *,
-        field_manager: str,
-        force: bool = False,
-        dry_run: bool = False,
-        field_validation: FieldValidation | None = None,
+        self, obj: T | Mapping[str, Any], *, field_manager: str, **options: Unpack[ApplyOptions]
     ) -> T:
         """Server-side apply ``obj`` as ``field_manager``: only the fields set on ``obj`` are
         sent, and become owned by ``field_manager``. A field owned by another manager with a
         different value raises :class:`~kubeset.errors.Conflict` unless ``force=True``.
         """
+        check_options(options, ApplyOptions, "apply")
         req = patch_request(
             self._info,
             self.namespace,
@@ -539,93 +367,11 @@ class AsyncWithApply(AsyncResourceClient[T, L]):
             apply_body(obj, self._info),
             PatchType.APPLY,
             field_manager=field_manager,
-            force=force or None,
-            dry_run=dry_run,
-            field_validation=field_validation,
+            force=options.get("force") or None,
+            dry_run=options.get("dry_run", False),
+            field_validation=options.get("field_validation"),
         )
         return await self._call(req, self._model)
-
-
-class AsyncWithLogs(AsyncResourceClient[T, L]):
-    """``get_logs`` and ``stream_logs`` (the ``log`` subresource of pods)."""
-
-    @staticmethod
-    def _log_params(
-        container: str | None,
-        tail_lines: int | None,
-        since_seconds: int | None,
-        since_time: str | None,
-        timestamps: bool,
-        previous: bool,
-        limit_bytes: int | None,
-        follow: bool,
-    ) -> tuple[tuple[str, str], ...]:
-        raw: dict[str, Any] = {
-            "container": container,
-            "tailLines": tail_lines,
-            "sinceSeconds": since_seconds,
-            "sinceTime": since_time,
-            "limitBytes": limit_bytes,
-            "timestamps": "true" if timestamps else None,
-            "previous": "true" if previous else None,
-            "follow": "true" if follow else None,
-        }
-        return tuple((k, str(v)) for k, v in raw.items() if v is not None)
-
-    async def get_logs(
-        self,
-        name: str,
-        *,
-        container: str | None = None,
-        tail_lines: int | None = None,
-        since_seconds: int | None = None,
-        since_time: str | None = None,
-        timestamps: bool = False,
-        previous: bool = False,
-        limit_bytes: int | None = None,
-    ) -> str:
-        """The log of a container of ``name`` (the only one, or ``container``), as text."""
-        params = self._log_params(
-            container,
-            tail_lines,
-            since_seconds,
-            since_time,
-            timestamps,
-            previous,
-            limit_bytes,
-            False,
-        )
-        req = get_request(self._info, self.namespace, name, subresource="log", params=params)
-        response = await self._rest.request(req)
-        return response.text
-
-    def stream_logs(
-        self,
-        name: str,
-        *,
-        container: str | None = None,
-        tail_lines: int | None = None,
-        since_seconds: int | None = None,
-        since_time: str | None = None,
-        timestamps: bool = False,
-        previous: bool = False,
-        limit_bytes: int | None = None,
-        follow: bool = True,
-    ) -> AsyncLineStream:
-        """Follow a container's log line by line:
-        ``async with pods.stream_logs("p") as s: async for line in s.lines(): ...``."""
-        params = self._log_params(
-            container,
-            tail_lines,
-            since_seconds,
-            since_time,
-            timestamps,
-            previous,
-            limit_bytes,
-            follow,
-        )
-        req = get_request(self._info, self.namespace, name, subresource="log", params=params)
-        return AsyncLineStream(self._rest, req)
 
 
 class AsyncWithAllVerbs(

@@ -18,40 +18,12 @@ from kubeset._async.client import AsyncWithAllVerbs
 from kubeset._async.discovery import AsyncDiscoveryClient
 from kubeset._async.rest import AsyncRESTClient
 from kubeset.config import Config
-from kubeset.errors import NotFound
-from kubeset.meta import APIResourceList
+from kubeset.meta import APIResourceList, resource_info
 from kubeset.resource import Patch, PatchOptions, PatchType, ResourceInfo, WriteOptions
 
 __all__ = ["AsyncDynamicClient", "AsyncDynamicResource"]
 
 Object = dict[str, Any]
-
-
-def resource_info(resources: APIResourceList, api_version: str, kind: str) -> ResourceInfo:
-    """The :class:`ResourceInfo` of ``kind`` in a group-version's discovery document."""
-    group, _, version = api_version.rpartition("/")
-    entries = resources.resources or []
-    main = next((r for r in entries if r.kind == kind and r.name and "/" not in r.name), None)
-    if main is None or main.name is None:
-        known = ", ".join(
-            sorted({r.kind for r in entries if r.kind and r.name and "/" not in r.name})
-        )
-        raise NotFound(f"{api_version} has no kind {kind!r} (it has: {known or 'none'})", code=404)
-    subresources = {
-        r.name.split("/", 1)[1]: frozenset(r.verbs or [])
-        for r in entries
-        if r.name and r.name.startswith(main.name + "/")
-    }
-    return ResourceInfo(
-        group=group,
-        version=version,
-        kind=kind,
-        plural=main.name,
-        namespaced=bool(main.namespaced),
-        verbs=frozenset(main.verbs or []),
-        subresources=subresources,
-        list_kind=kind + "List",
-    )
 
 
 class AsyncDynamicClient:
@@ -119,11 +91,7 @@ class AsyncDynamicResource(AsyncWithAllVerbs[Object, Object]):
         self, subresource: str, obj: Mapping[str, Any], **options: Unpack[WriteOptions]
     ) -> Object:
         """Replace a subresource of the object named by ``obj["metadata"]["name"]``."""
-        gvk = (
-            str(obj.get("apiVersion") or self._info.api_version),
-            str(obj.get("kind") or self._info.kind),
-        )
-        return await self._update_subresource(subresource, None, obj, self._model, gvk, options)
+        return await self._update_subresource(subresource, None, obj, self._model, options)
 
     async def patch_subresource(
         self,

@@ -11,19 +11,20 @@ import httpx
 
 from kubeset.config import Config, ConfigError
 from kubeset.errors import error_from_response
-from kubeset.request import Request
-from kubeset.transport import (
+from kubeset.httpclient import (
     check_transport,
     make_http_client,
     make_limiter,
     parse_warnings,
     request_url,
-    retry_delay,
     warn_if_insecure,
 )
+from kubeset.request import Request
+from kubeset.retry import retry_delay
 
 if TYPE_CHECKING:
-    from kubeset.auth import AsyncAuthRunner, Authenticator, Credentials
+    from kubeset._async.auth import AsyncAuthRunner
+    from kubeset.auth import Authenticator, Credentials
 
 __all__ = ["AsyncRESTClient"]
 
@@ -72,7 +73,8 @@ class AsyncRESTClient:
         """The credential flow runner (built, and :mod:`kubeset.auth` imported, on first use)."""
         runner = self._auth_runner
         if runner is None:
-            from kubeset.auth import AsyncAuthRunner, Authenticator
+            from kubeset._async.auth import AsyncAuthRunner
+            from kubeset.auth import Authenticator
 
             runner = self._auth_runner = AsyncAuthRunner(Authenticator(self.config))
         return runner

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack
-from typing import Any, Generic, TypeVar
+from typing import Generic, TypeVar
 
 import httpx
 
 from kubeset._async.rest import AsyncRESTClient
+from kubeset.decode import resource_version_of
 from kubeset.errors import RequestInfo
 from kubeset.request import Request
 from kubeset.resource import WatchEvent
@@ -18,15 +19,6 @@ __all__ = ["AsyncLineStream", "AsyncWatch"]
 T = TypeVar("T")
 
 Decoder = Callable[[str, RequestInfo], WatchEvent[T]]
-
-
-def _resource_version(obj: Any) -> str | None:
-    if isinstance(obj, Mapping):
-        metadata = obj.get("metadata")
-        version = metadata.get("resourceVersion") if isinstance(metadata, Mapping) else None
-    else:
-        version = getattr(getattr(obj, "metadata", None), "resource_version", None)
-    return version if isinstance(version, str) and version else None
 
 
 class AsyncLineStream:
@@ -117,7 +109,7 @@ class AsyncWatch(Generic[T]):
         info = self._stream.request.info(200)
         async for line in self._stream.lines():
             event = self._decode(line, info)
-            version = _resource_version(event.object)
+            version = resource_version_of(event.object)
             if version:
                 self.resource_version = version
             yield event

@@ -2,20 +2,27 @@
 """Resource clients: a generic base and one mixin per verb family.
 
 A generated resource client is a class whose bases are the mixins its spec declares, e.g.
-``class PodsClient(WithGet[Pod, PodList], WithList[Pod, PodList], ...)``, plus one-line typed
-subresource methods delegating to the ``_*_subresource`` helpers here — the way client-go's
-``gentype`` composes ``ClientWithListAndApply``.
+``class PodsClient(WithAllVerbs[Pod, PodList], WithStatus[Pod, PodList], ...)`` — the way
+client-go's ``gentype`` composes ``ClientWithListAndApply``. Subresources live in
+:mod:`kubeset._sync.subresources`. Every option is a keyword of the TypedDicts in
+:mod:`kubeset.resource`, checked here (a misspelt option is a ``TypeError``) and turned into a
+request by :mod:`kubeset.request`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
-
-from pydantic import BaseModel
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, Unpack, cast
 
 from kubeset._sync.rest import RESTClient
-from kubeset._sync.watch import LineStream, Watch
+from kubeset._sync.watch import Watch
+from kubeset.decode import (
+    continue_token,
+    decode_as,
+    decode_optional_as,
+    event_decoder,
+    page_items,
+)
 from kubeset.lazy import GenericArgument
 from kubeset.model import KubeModel
 from kubeset.request import (
@@ -23,18 +30,13 @@ from kubeset.request import (
     METADATA_LIST_ACCEPT,
     Request,
     apply_body,
-    continue_token,
     create_request,
-    decode_as,
-    decode_optional_as,
     delete_collection_request,
     delete_request,
-    event_decoder,
     get_request,
     list_request,
     object_body,
     object_name,
-    page_items,
     patch_body,
     patch_request,
     update_request,
@@ -42,13 +44,17 @@ from kubeset.request import (
 from kubeset.resource import (
     ApplyOptions,
     Body,
-    FieldValidation,
+    DeleteCollectionOptions,
+    DeleteOptions,
+    GetOptions,
+    ListOptions,
     Patch,
     PatchOptions,
     PatchType,
-    PropagationPolicy,
     ResourceInfo,
+    WatchOptions,
     WriteOptions,
+    check_options,
 )
 
 if TYPE_CHECKING:
@@ -63,7 +69,6 @@ __all__ = [
     "WithDeleteCollection",
     "WithGet",
     "WithList",
-    "WithLogs",
     "WithPatch",
     "WithUpdate",
     "WithWatch",
@@ -74,13 +79,17 @@ T = TypeVar("T", bound="KubeModel | dict[str, Any]")
 L = TypeVar("L", bound="KubeModel | dict[str, Any]")
 M = TypeVar("M")
 
+#: What ``list_iter`` takes: ``list``'s options but the paging, which it does itself.
+_LIST_ITER_EXCLUDED = ("limit", "continue_")
+
 
 class ResourceClient(Generic[T, L]):
     """One resource type, in one namespace (namespaced) or cluster-wide.
 
     ``namespace`` is ``""`` for "all namespaces" on collection reads of a namespaced resource.
-    The ``_*_subresource`` helpers serve the generated subresource methods; a ``name`` of
-    ``None`` means "the body's ``metadata.name``".
+    The ``_*_subresource`` helpers serve the subresource mixins and declarations of
+    :mod:`kubeset._sync.subresources`; a ``name`` of ``None`` means "the body's
+    ``metadata.name``".
     """
 
     _info: ResourceInfo
@@ -113,15 +122,10 @@ class ResourceClient(Generic[T, L]):
         return self._call(req, model)
 
     def _update_subresource(
-        self,
-        subresource: str,
-        name: str | None,
-        body: Body,
-        model: type[M],
-        gvk: tuple[str, str],
-        options: WriteOptions,
+        self, subresource: str, name: str | None, body: Body, model: type[M], options: WriteOptions
     ) -> M:
-        payload = object_body(body, _info_for(self._info, gvk))
+        check_options(options, WriteOptions, f"update {subresource}")
+        payload = object_body(body, self._info.body_info(subresource))
         name = name if name is not None else object_name(body)
         req = update_request(
             self._info, self.namespace, name, payload, subresource=subresource, **options
@@ -129,16 +133,10 @@ class ResourceClient(Generic[T, L]):
         return self._call(req, model)
 
     def _create_subresource(
-        self,
-        subresource: str,
-        name: str | None,
-        body: Body,
-        model: type[M],
-        gvk: tuple[str, str],
-        options: WriteOptions,
+        self, subresource: str, name: str, body: Body, model: type[M], options: WriteOptions
     ) -> M:
-        payload = object_body(body, _info_for(self._info, gvk))
-        name = name if name is not None else object_name(body)
+        check_options(options, WriteOptions, f"create {subresource}")
+        payload = object_body(body, self._info.body_info(subresource))
         req = create_request(
             self._info, self.namespace, payload, name=name, subresource=subresource, **options
         )
@@ -153,6 +151,7 @@ class ResourceClient(Generic[T, L]):
         model: type[M],
         options: PatchOptions,
     ) -> M:
+        check_options(options, PatchOptions, f"patch {subresource}")
         req = patch_request(
             self._info,
             self.namespace,
@@ -170,139 +169,79 @@ class ResourceClient(Generic[T, L]):
         name: str | None,
         body: Body,
         model: type[M],
-        gvk: tuple[str, str],
         field_manager: str,
         options: ApplyOptions,
     ) -> M:
-        payload = apply_body(body, _info_for(self._info, gvk))
+        check_options(options, ApplyOptions, f"apply {subresource}")
+        payload = apply_body(body, self._info.body_info(subresource))
         req = patch_request(
             self._info,
             self.namespace,
             name if name is not None else object_name(body),
             payload,
             PatchType.APPLY,
-            field_manager=field_manager,
             subresource=subresource,
-            **options,
+            field_manager=field_manager,
+            force=options.get("force") or None,
+            dry_run=options.get("dry_run", False),
+            field_validation=options.get("field_validation"),
         )
         return self._call(req, model)
 
 
-def _info_for(info: ResourceInfo, gvk: tuple[str, str]) -> ResourceInfo:
-    """``info`` with the apiVersion/kind a subresource body must carry."""
-    api_version, kind = gvk
-    if api_version == info.api_version and kind == info.kind:
-        return info
-    group, _, version = api_version.rpartition("/")
-    return ResourceInfo(group, version, kind, info.plural, info.namespaced, info.verbs)
-
-
 class WithGet(ResourceClient[T, L]):
-    """``get``."""
+    """``get`` and ``get_metadata``."""
 
-    def get(self, name: str, *, resource_version: str | None = None) -> T:
+    def get(self, name: str, **options: Unpack[GetOptions]) -> T:
         """Read the object called ``name``.
 
         ``resource_version="0"`` allows a possibly stale read from the server's cache.
         """
-        req = get_request(self._info, self.namespace, name, resource_version=resource_version)
+        check_options(options, GetOptions, "get")
+        req = get_request(self._info, self.namespace, name, **options)
         return self._call(req, self._model)
 
-    def get_metadata(
-        self, name: str, *, resource_version: str | None = None
-    ) -> PartialObjectMetadata:
+    def get_metadata(self, name: str, **options: Unpack[GetOptions]) -> PartialObjectMetadata:
         """Read only the metadata of ``name`` (the server leaves spec and status out)."""
         from kubeset.meta import PartialObjectMetadata
 
-        req = get_request(
-            self._info,
-            self.namespace,
-            name,
-            resource_version=resource_version,
-            accept=METADATA_ACCEPT,
-        )
+        check_options(options, GetOptions, "get_metadata")
+        req = get_request(self._info, self.namespace, name, accept=METADATA_ACCEPT, **options)
         return self._call(req, PartialObjectMetadata)
 
 
 class WithList(ResourceClient[T, L]):
-    """``list`` and ``list_iter`` (all pages)."""
+    """``list``, ``list_metadata`` and ``list_iter`` (all pages)."""
 
-    def list(
-        self,
-        *,
-        label_selector: str | None = None,
-        field_selector: str | None = None,
-        limit: int | None = None,
-        continue_: str | None = None,
-        resource_version: str | None = None,
-        resource_version_match: str | None = None,
-        timeout_seconds: int | None = None,
-    ) -> L:
+    def list(self, **options: Unpack[ListOptions]) -> L:
         """List objects: one page when ``limit`` is set (then pass ``metadata.continue_`` on)."""
-        req = list_request(
-            self._info,
-            self.namespace,
-            label_selector=label_selector,
-            field_selector=field_selector,
-            limit=limit,
-            continue_=continue_,
-            resource_version=resource_version,
-            resource_version_match=resource_version_match,
-            timeout_seconds=timeout_seconds,
-        )
+        check_options(options, ListOptions, "list")
+        req = list_request(self._info, self.namespace, **options)
         return self._call(req, self._list_model)
 
-    def list_metadata(
-        self,
-        *,
-        label_selector: str | None = None,
-        field_selector: str | None = None,
-        limit: int | None = None,
-        continue_: str | None = None,
-        resource_version: str | None = None,
-        resource_version_match: str | None = None,
-        timeout_seconds: int | None = None,
-    ) -> PartialObjectMetadataList:
+    def list_metadata(self, **options: Unpack[ListOptions]) -> PartialObjectMetadataList:
         """Like :meth:`list`, metadata only: the server sends names, labels, annotations, owners
         and versions but no spec or status — a fraction of the bytes to move and decode."""
         from kubeset.meta import PartialObjectMetadataList
 
-        req = list_request(
-            self._info,
-            self.namespace,
-            label_selector=label_selector,
-            field_selector=field_selector,
-            limit=limit,
-            continue_=continue_,
-            resource_version=resource_version,
-            resource_version_match=resource_version_match,
-            timeout_seconds=timeout_seconds,
-            accept=METADATA_LIST_ACCEPT,
-        )
+        check_options(options, ListOptions, "list_metadata")
+        req = list_request(self._info, self.namespace, accept=METADATA_LIST_ACCEPT, **options)
         return self._call(req, PartialObjectMetadataList)
 
-    def list_iter(
-        self,
-        *,
-        label_selector: str | None = None,
-        field_selector: str | None = None,
-        page_size: int = 500,
-        timeout_seconds: int | None = None,
-    ) -> Iterator[T]:
+    def list_iter(self, *, page_size: int = 500, **options: Unpack[ListOptions]) -> Iterator[T]:
         """Every matching object, fetched ``page_size`` at a time by following ``continue``.
 
         All pages come from one consistent snapshot. If the snapshot expires between two pages
         the server answers 410 and :class:`~kubeset.errors.Gone` is raised.
         """
+        check_options(options, ListOptions, "list_iter")
+        for excluded in _LIST_ITER_EXCLUDED:
+            if excluded in options:
+                raise TypeError(f"list_iter() pages by itself: {excluded!r} is not an option of it")
         token: str | None = None
         while True:
-            page = self.list(
-                label_selector=label_selector,
-                field_selector=field_selector,
-                limit=page_size,
-                continue_=token,
-                timeout_seconds=timeout_seconds,
-            )
+            paging: ListOptions = {**options, "limit": page_size, "continue_": token}
+            page = self.list(**paging)
             for item in cast("list[T]", page_items(page)):
                 yield item
             token = continue_token(page)
@@ -311,148 +250,69 @@ class WithList(ResourceClient[T, L]):
 
 
 class WithWatch(ResourceClient[T, L]):
-    """``watch``."""
+    """``watch`` and ``watch_metadata``."""
 
-    def watch(
-        self,
-        *,
-        label_selector: str | None = None,
-        field_selector: str | None = None,
-        resource_version: str | None = None,
-        resource_version_match: str | None = None,
-        allow_watch_bookmarks: bool | None = None,
-        send_initial_events: bool | None = None,
-        timeout_seconds: int | None = None,
-    ) -> Watch[T]:
+    def watch(self, **options: Unpack[WatchOptions]) -> Watch[T]:
         """Watch for changes, from ``resource_version`` (or from now).
 
         Use as ``with c.watch(...) as w: for event in w``; the stream is closed when
         the block exits, when the server ends it (after ``timeout_seconds``) or on ``close()``.
         """
-        req = list_request(
-            self._info,
-            self.namespace,
-            label_selector=label_selector,
-            field_selector=field_selector,
-            resource_version=resource_version,
-            resource_version_match=resource_version_match,
-            timeout_seconds=timeout_seconds,
-            watch=True,
-            allow_watch_bookmarks=allow_watch_bookmarks,
-            send_initial_events=send_initial_events,
-        )
+        check_options(options, WatchOptions, "watch")
+        req = list_request(self._info, self.namespace, watch=True, **options)
         decode = event_decoder(self._model)
-        return Watch(self._rest, req, decode, resource_version=resource_version)
+        return Watch(self._rest, req, decode, resource_version=options.get("resource_version"))
 
-    def watch_metadata(
-        self,
-        *,
-        label_selector: str | None = None,
-        field_selector: str | None = None,
-        resource_version: str | None = None,
-        resource_version_match: str | None = None,
-        allow_watch_bookmarks: bool | None = None,
-        send_initial_events: bool | None = None,
-        timeout_seconds: int | None = None,
-    ) -> Watch[PartialObjectMetadata]:
+    def watch_metadata(self, **options: Unpack[WatchOptions]) -> Watch[PartialObjectMetadata]:
         """Like :meth:`watch`, events carrying metadata only."""
         from kubeset.meta import PartialObjectMetadata
 
+        check_options(options, WatchOptions, "watch_metadata")
         req = list_request(
-            self._info,
-            self.namespace,
-            label_selector=label_selector,
-            field_selector=field_selector,
-            resource_version=resource_version,
-            resource_version_match=resource_version_match,
-            timeout_seconds=timeout_seconds,
-            watch=True,
-            allow_watch_bookmarks=allow_watch_bookmarks,
-            send_initial_events=send_initial_events,
-            accept=METADATA_ACCEPT,
+            self._info, self.namespace, watch=True, accept=METADATA_ACCEPT, **options
         )
         decode = event_decoder(PartialObjectMetadata)
-        return Watch(self._rest, req, decode, resource_version=resource_version)
+        return Watch(self._rest, req, decode, resource_version=options.get("resource_version"))
 
 
 class WithCreate(ResourceClient[T, L]):
     """``create``."""
 
-    def create(
-        self,
-        obj: T | Mapping[str, Any],
-        *,
-        dry_run: bool = False,
-        field_manager: str | None = None,
-        field_validation: FieldValidation | None = None,
-    ) -> T:
+    def create(self, obj: T | Mapping[str, Any], **options: Unpack[WriteOptions]) -> T:
         """Create ``obj``; ``metadata.generateName`` lets the server pick the name."""
-        req = create_request(
-            self._info,
-            self.namespace,
-            object_body(obj, self._info),
-            dry_run=dry_run,
-            field_manager=field_manager,
-            field_validation=field_validation,
-        )
+        check_options(options, WriteOptions, "create")
+        body = object_body(obj, self._info)
+        req = create_request(self._info, self.namespace, body, **options)
         return self._call(req, self._model)
 
 
 class WithUpdate(ResourceClient[T, L]):
     """``update``."""
 
-    def update(
-        self,
-        obj: T | Mapping[str, Any],
-        *,
-        dry_run: bool = False,
-        field_manager: str | None = None,
-        field_validation: FieldValidation | None = None,
-    ) -> T:
+    def update(self, obj: T | Mapping[str, Any], **options: Unpack[WriteOptions]) -> T:
         """Replace the object named by ``obj.metadata.name`` with ``obj``.
 
         With ``metadata.resourceVersion`` set (as on any object read from the server) the update
         fails with :class:`~kubeset.errors.Conflict` if the object changed since.
         """
-        req = update_request(
-            self._info,
-            self.namespace,
-            object_name(obj),
-            object_body(obj, self._info),
-            dry_run=dry_run,
-            field_manager=field_manager,
-            field_validation=field_validation,
-        )
+        check_options(options, WriteOptions, "update")
+        body = object_body(obj, self._info)
+        req = update_request(self._info, self.namespace, object_name(obj), body, **options)
         return self._call(req, self._model)
 
 
 class WithDelete(ResourceClient[T, L]):
     """``delete``."""
 
-    def delete(
-        self,
-        name: str,
-        *,
-        grace_period_seconds: int | None = None,
-        propagation_policy: PropagationPolicy | None = None,
-        preconditions: BaseModel | Mapping[str, Any] | None = None,
-        dry_run: bool = False,
-    ) -> T | None:
+    def delete(self, name: str, **options: Unpack[DeleteOptions]) -> T | None:
         """Delete ``name``. Returns the object while its deletion is still pending (finalizers,
         graceful termination), ``None`` once the server reports it gone.
 
         ``preconditions`` (``{"uid": …, "resourceVersion": …}``) make the delete fail with
         :class:`~kubeset.errors.Conflict` if the object is no longer that one.
         """
-        req = delete_request(
-            self._info,
-            self.namespace,
-            name,
-            grace_period_seconds=grace_period_seconds,
-            propagation_policy=propagation_policy,
-            preconditions=preconditions,
-            dry_run=dry_run,
-        )
+        check_options(options, DeleteOptions, "delete")
+        req = delete_request(self._info, self.namespace, name, **options)
         response = self._rest.request(req)
         return decode_optional_as(self._model, response.content, req.info(response.status_code))
 
@@ -460,28 +320,10 @@ class WithDelete(ResourceClient[T, L]):
 class WithDeleteCollection(ResourceClient[T, L]):
     """``delete_collection``."""
 
-    def delete_collection(
-        self,
-        *,
-        label_selector: str | None = None,
-        field_selector: str | None = None,
-        grace_period_seconds: int | None = None,
-        propagation_policy: PropagationPolicy | None = None,
-        dry_run: bool = False,
-        timeout_seconds: int | None = None,
-    ) -> None:
+    def delete_collection(self, **options: Unpack[DeleteCollectionOptions]) -> None:
         """Delete every object in the namespace (or cluster) matching the selectors."""
-        req = delete_collection_request(
-            self._info,
-            self.namespace,
-            label_selector=label_selector,
-            field_selector=field_selector,
-            grace_period_seconds=grace_period_seconds,
-            propagation_policy=propagation_policy,
-            dry_run=dry_run,
-            timeout_seconds=timeout_seconds,
-        )
-        self._rest.request(req)
+        check_options(options, DeleteCollectionOptions, "delete_collection")
+        self._rest.request(delete_collection_request(self._info, self.namespace, **options))
 
 
 class WithPatch(ResourceClient[T, L]):
@@ -493,27 +335,16 @@ class WithPatch(ResourceClient[T, L]):
         patch: Patch,
         *,
         patch_type: PatchType | str = PatchType.MERGE,
-        dry_run: bool = False,
-        field_manager: str | None = None,
-        field_validation: FieldValidation | None = None,
-        force: bool | None = None,
+        **options: Unpack[PatchOptions],
     ) -> T:
         """Patch ``name``. ``patch`` is a dict (merge, strategic), a list of operations (JSON
         patch), a model, or ready-made bytes; ``patch_type`` must be one the resource accepts.
         """
+        check_options(options, PatchOptions, "patch")
         if isinstance(patch, list) and PatchType(patch_type) is not PatchType.JSON:
             raise ValueError("a list patch is a JSON patch: pass patch_type=PatchType.JSON")
-        req = patch_request(
-            self._info,
-            self.namespace,
-            name,
-            patch_body(patch),
-            patch_type,
-            dry_run=dry_run,
-            field_manager=field_manager,
-            field_validation=field_validation,
-            force=force,
-        )
+        body = patch_body(patch)
+        req = patch_request(self._info, self.namespace, name, body, patch_type, **options)
         return self._call(req, self._model)
 
 
@@ -521,18 +352,13 @@ class WithApply(ResourceClient[T, L]):
     """``apply`` (server-side apply)."""
 
     def apply(
-        self,
-        obj: T | Mapping[str, Any],
-        *,
-        field_manager: str,
-        force: bool = False,
-        dry_run: bool = False,
-        field_validation: FieldValidation | None = None,
+        self, obj: T | Mapping[str, Any], *, field_manager: str, **options: Unpack[ApplyOptions]
     ) -> T:
         """Server-side apply ``obj`` as ``field_manager``: only the fields set on ``obj`` are
         sent, and become owned by ``field_manager``. A field owned by another manager with a
         different value raises :class:`~kubeset.errors.Conflict` unless ``force=True``.
         """
+        check_options(options, ApplyOptions, "apply")
         req = patch_request(
             self._info,
             self.namespace,
@@ -540,93 +366,11 @@ class WithApply(ResourceClient[T, L]):
             apply_body(obj, self._info),
             PatchType.APPLY,
             field_manager=field_manager,
-            force=force or None,
-            dry_run=dry_run,
-            field_validation=field_validation,
+            force=options.get("force") or None,
+            dry_run=options.get("dry_run", False),
+            field_validation=options.get("field_validation"),
         )
         return self._call(req, self._model)
-
-
-class WithLogs(ResourceClient[T, L]):
-    """``get_logs`` and ``stream_logs`` (the ``log`` subresource of pods)."""
-
-    @staticmethod
-    def _log_params(
-        container: str | None,
-        tail_lines: int | None,
-        since_seconds: int | None,
-        since_time: str | None,
-        timestamps: bool,
-        previous: bool,
-        limit_bytes: int | None,
-        follow: bool,
-    ) -> tuple[tuple[str, str], ...]:
-        raw: dict[str, Any] = {
-            "container": container,
-            "tailLines": tail_lines,
-            "sinceSeconds": since_seconds,
-            "sinceTime": since_time,
-            "limitBytes": limit_bytes,
-            "timestamps": "true" if timestamps else None,
-            "previous": "true" if previous else None,
-            "follow": "true" if follow else None,
-        }
-        return tuple((k, str(v)) for k, v in raw.items() if v is not None)
-
-    def get_logs(
-        self,
-        name: str,
-        *,
-        container: str | None = None,
-        tail_lines: int | None = None,
-        since_seconds: int | None = None,
-        since_time: str | None = None,
-        timestamps: bool = False,
-        previous: bool = False,
-        limit_bytes: int | None = None,
-    ) -> str:
-        """The log of a container of ``name`` (the only one, or ``container``), as text."""
-        params = self._log_params(
-            container,
-            tail_lines,
-            since_seconds,
-            since_time,
-            timestamps,
-            previous,
-            limit_bytes,
-            False,
-        )
-        req = get_request(self._info, self.namespace, name, subresource="log", params=params)
-        response = self._rest.request(req)
-        return response.text
-
-    def stream_logs(
-        self,
-        name: str,
-        *,
-        container: str | None = None,
-        tail_lines: int | None = None,
-        since_seconds: int | None = None,
-        since_time: str | None = None,
-        timestamps: bool = False,
-        previous: bool = False,
-        limit_bytes: int | None = None,
-        follow: bool = True,
-    ) -> LineStream:
-        """Follow a container's log line by line:
-        ``with pods.stream_logs("p") as s: for line in s.lines(): ...``."""
-        params = self._log_params(
-            container,
-            tail_lines,
-            since_seconds,
-            since_time,
-            timestamps,
-            previous,
-            limit_bytes,
-            follow,
-        )
-        req = get_request(self._info, self.namespace, name, subresource="log", params=params)
-        return LineStream(self._rest, req)
 
 
 class WithAllVerbs(

@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from kubeset._sync.rest import RESTClient
-from kubeset.request import Request, decode
+from kubeset.decode import decode
+from kubeset.request import Request
 
 if TYPE_CHECKING:
     from kubeset.meta import APIGroup, APIResourceList, ServerVersion

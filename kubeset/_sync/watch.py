@@ -3,13 +3,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack
-from typing import Any, Generic, TypeVar
+from typing import Generic, TypeVar
 
 import httpx
 
 from kubeset._sync.rest import RESTClient
+from kubeset.decode import resource_version_of
 from kubeset.errors import RequestInfo
 from kubeset.request import Request
 from kubeset.resource import WatchEvent
@@ -19,15 +20,6 @@ __all__ = ["LineStream", "Watch"]
 T = TypeVar("T")
 
 Decoder = Callable[[str, RequestInfo], WatchEvent[T]]
-
-
-def _resource_version(obj: Any) -> str | None:
-    if isinstance(obj, Mapping):
-        metadata = obj.get("metadata")
-        version = metadata.get("resourceVersion") if isinstance(metadata, Mapping) else None
-    else:
-        version = getattr(getattr(obj, "metadata", None), "resource_version", None)
-    return version if isinstance(version, str) and version else None
 
 
 class LineStream:
@@ -118,7 +110,7 @@ class Watch(Generic[T]):
         info = self._stream.request.info(200)
         for line in self._stream.lines():
             event = self._decode(line, info)
-            version = _resource_version(event.object)
+            version = resource_version_of(event.object)
             if version:
                 self.resource_version = version
             yield event

@@ -178,3 +178,16 @@ def test_logs_without_a_kubelet(cs: Clientset, ns: str) -> None:
         pods.get_logs("nolog", container="sidecar")
     assert info.value.code == 400 and "sidecar" in info.value.message
     assert info.value.request and "container=sidecar" in info.value.request.path
+
+
+def test_hand_written_expansion_cordons_a_node(cs: Clientset, ns: str) -> None:
+    """``expansions/core_v1.py`` adds ``cordon``/``uncordon`` to the generated nodes client."""
+    nodes = cs.core_v1().nodes()
+    nodes.create(Node(metadata=ObjectMeta(name=f"cordon-{ns}")))
+    try:
+        assert nodes.cordon(f"cordon-{ns}").spec.unschedulable is True  # type: ignore[union-attr]
+        assert nodes.get(f"cordon-{ns}").spec.unschedulable is True  # type: ignore[union-attr]
+        uncordoned = nodes.uncordon(f"cordon-{ns}")
+        assert uncordoned.spec is None or not uncordoned.spec.unschedulable
+    finally:
+        nodes.delete(f"cordon-{ns}")

@@ -49,12 +49,12 @@ from kubeset.config import (
     ExecConfig,
     Impersonation,
     InsecureTLSWarning,
-    load_kubeconfig,
 )
 from kubeset.errors import Unauthorized
+from kubeset.httpclient import client_options
+from kubeset.kubeconfig import load_kubeconfig
 from kubeset.request import Request
 from kubeset.rest import AsyncRESTClient, RESTClient
-from kubeset.transport import client_options
 from tests.pki import Pem, make_pki
 
 PLUGIN = Path(__file__).resolve().parents[1] / "fake_exec_plugin.py"

@@ -12,14 +12,9 @@ from typing import Any
 import pytest
 import yaml
 
-import kubeset.config
-from kubeset.config import (
-    Config,
-    ConfigError,
-    build_config_from_flags,
-    in_cluster_config,
-    load_kubeconfig,
-)
+import kubeset.kubeconfig
+from kubeset.config import Config, ConfigError
+from kubeset.kubeconfig import build_config_from_flags, in_cluster_config, load_kubeconfig
 from tests.pki import Pem, make_pki
 
 # --- a throwaway PKI ---------------------------------------------------------------------------------
@@ -93,7 +88,6 @@ class TestLoadKubeconfig:
         assert cfg.namespace == "default"
         assert cfg.cert_file is None and cfg.ca_file is None
         assert cfg.insecure_skip_tls_verify is False
-        assert cfg.auth_headers() == {"Authorization": "Bearer alice-token"}
 
     def test_accepts_str_path(self, tmp_path: Path) -> None:
         path = write(tmp_path / "config", kubeconfig())
@@ -169,7 +163,7 @@ class TestLoadKubeconfig:
         assert cfg.cert_file == str(base / "pki" / "client.crt")
         assert cfg.key_file == str(base / "pki" / "client.key")
         assert cfg.bearer_token_file == str(base / "token")
-        assert cfg.auth_headers() == {"Authorization": "Bearer file-token"}
+        assert Path(str(cfg.bearer_token_file)).read_text().strip() == "file-token"
         ctx = cfg.ssl_context()
         assert isinstance(ctx, ssl.SSLContext)
         assert ca_subjects(ctx) == ["kubeset-test-ca"]
@@ -199,13 +193,12 @@ class TestLoadKubeconfig:
         doc = kubeconfig(user={"username": "admin", "password": "hunter2"})
         cfg = load_kubeconfig(write(tmp_path / "config", doc))
         assert (cfg.username, cfg.password) == ("admin", "hunter2")
-        assert cfg.auth_headers() == {"Authorization": "Basic YWRtaW46aHVudGVyMg=="}
 
     def test_context_without_user(self, tmp_path: Path) -> None:
         doc = kubeconfig(context={"cluster": "prod"})
         cfg = load_kubeconfig(write(tmp_path / "config", doc))
         assert cfg.bearer_token is None
-        assert cfg.auth_headers() == {}
+        assert cfg.bearer_token_file is None and cfg.username is None
 
     def test_missing_context(self, tmp_path: Path) -> None:
         path = write(tmp_path / "config", kubeconfig())
@@ -337,7 +330,7 @@ class TestBuildConfigFromFlags:
         cfg = build_config_from_flags("https://10.1.2.3:6443", "")
         assert cfg.host == "https://10.1.2.3:6443"
         assert cfg.bearer_token is None and cfg.bearer_token_file is None
-        assert cfg.auth_headers() == {}
+        assert cfg.username is None
 
     def test_master_without_scheme(self, outside_cluster: None) -> None:
         assert build_config_from_flags("10.1.2.3:6443").host == "https://10.1.2.3:6443"
@@ -368,8 +361,8 @@ class TestBuildConfigFromFlags:
         sa = make_sa_dir(tmp_path, namespace="ops")
         monkeypatch.setenv("KUBERNETES_SERVICE_HOST", "10.96.0.1")
         monkeypatch.setenv("KUBERNETES_SERVICE_PORT", "443")
-        real = kubeset.config.in_cluster_config
-        monkeypatch.setattr(kubeset.config, "in_cluster_config", lambda: real(sa_dir=sa))
+        real = kubeset.kubeconfig.in_cluster_config
+        monkeypatch.setattr(kubeset.kubeconfig, "in_cluster_config", lambda: real(sa_dir=sa))
         cfg = build_config_from_flags()
         assert cfg.host == "https://10.96.0.1:443"
         assert cfg.namespace == "ops"
@@ -408,7 +401,7 @@ class TestInClusterConfig:
         assert cfg.bearer_token_file == str(sa / "token")
         assert cfg.bearer_token is None
         assert cfg.namespace == "payments"
-        assert cfg.auth_headers() == {"Authorization": "Bearer sa-token"}
+        assert Path(str(cfg.bearer_token_file)).read_text().strip() == "sa-token"
         ctx = cfg.ssl_context()
         assert isinstance(ctx, ssl.SSLContext)
         assert ca_subjects(ctx) == ["kubeset-test-ca"]

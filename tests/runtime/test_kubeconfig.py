@@ -17,12 +17,9 @@ from typing import Any
 import pytest
 import yaml
 
-import kubeset.config
-from kubeset.config import (
-    Config,
-    ConfigError,
-    EmptyConfigError,
-    Impersonation,
+import kubeset.kubeconfig
+from kubeset.config import Config, ConfigError, EmptyConfigError, Impersonation
+from kubeset.kubeconfig import (
     build_config_from_flags,
     in_cluster_config,
     kubeconfig_paths,
@@ -802,8 +799,8 @@ def inside_cluster(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("KUBERNETES_SERVICE_HOST", "10.96.0.1")
     monkeypatch.setenv("KUBERNETES_SERVICE_PORT", "443")
     monkeypatch.delenv("POD_NAMESPACE", raising=False)
-    real = kubeset.config.in_cluster_config
-    monkeypatch.setattr(kubeset.config, "in_cluster_config", lambda: real(sa_dir=sa))
+    real = kubeset.kubeconfig.in_cluster_config
+    monkeypatch.setattr(kubeset.kubeconfig, "in_cluster_config", lambda: real(sa_dir=sa))
     return sa
 
 

@@ -1,4 +1,4 @@
-"""The pure request builders and response decoders of ``kubeset.request``."""
+"""The pure request builders of ``kubeset.request`` and response decoders of ``kubeset.decode``."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ from typing import Any, ClassVar
 import pytest
 from pydantic import field_validator
 
-from kubeset import request as request_module
+from kubeset import decode as decode_module
+from kubeset.decode import decode, decode_event, decode_optional
 from kubeset.errors import (
     DecodeError,
     Forbidden,
@@ -27,9 +28,6 @@ from kubeset.request import (
     Request,
     apply_body,
     create_request,
-    decode,
-    decode_event,
-    decode_optional,
     delete_collection_request,
     delete_request,
     get_request,
@@ -629,7 +627,7 @@ class TestDecodeEvent:
         code = (
             "from kubeset_k8s.models.core_v1 import Pod\n"
             "from kubeset.errors import RequestInfo\n"
-            "from kubeset.request import decode_event\n"
+            "from kubeset.decode import decode_event\n"
             'line = b\'{"type":"ADDED","object":{"metadata":{"name":"web"},\'\n'
             'line += b\'"spec":{"containers":[{"name":"c"}]}}}\'\n'
             "event = decode_event(Pod, line, RequestInfo('GET', '/', 200))\n"
@@ -763,7 +761,7 @@ def probe(monkeypatch: pytest.MonkeyPatch) -> type[_Probe]:
 class TestDecodeCollector:
     def test_large_body_validated_with_collector_paused(self, probe: type[_Probe]) -> None:
         body = _probe_body(4000)
-        assert len(body) >= request_module.GC_PAUSE_MIN_BYTES
+        assert len(body) >= decode_module.GC_PAUSE_MIN_BYTES
         result = decode(_ProbeList, body, INFO)
         assert probe.seen and not any(probe.seen)
         assert gc.isenabled()
@@ -772,7 +770,7 @@ class TestDecodeCollector:
 
     def test_small_body_left_alone(self, probe: type[_Probe]) -> None:
         body = _probe_body(3)
-        assert len(body) < request_module.GC_PAUSE_MIN_BYTES
+        assert len(body) < decode_module.GC_PAUSE_MIN_BYTES
         decode(_ProbeList, body, INFO)
         assert probe.seen == [True, True, True]
 
@@ -787,7 +785,7 @@ class TestDecodeCollector:
     def test_resumed_after_a_decode_error(
         self, probe: type[_Probe], monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        monkeypatch.setattr(request_module, "GC_PAUSE_MIN_BYTES", 10)
+        monkeypatch.setattr(decode_module, "GC_PAUSE_MIN_BYTES", 10)
         with pytest.raises(DecodeError, match="not valid JSON"):
             decode(_ProbeList, b'{"items": [{"name": "a"}, {"na', INFO)
         with pytest.raises(DecodeError, match="does not fit the model"):
@@ -797,7 +795,7 @@ class TestDecodeCollector:
     def test_concurrent_decodes_resume_once_both_are_done(
         self, probe: type[_Probe], monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        monkeypatch.setattr(request_module, "GC_PAUSE_MIN_BYTES", 10)
+        monkeypatch.setattr(decode_module, "GC_PAUSE_MIN_BYTES", 10)
         monkeypatch.setattr(probe, "barrier", threading.Barrier(2))
         body = _probe_body(1)
         with ThreadPoolExecutor(2) as pool:

@@ -23,8 +23,9 @@ import pytest
 import yaml
 
 from kubeset.auth import Authenticator, AuthRunner, clear_credential_cache
-from kubeset.config import Config, ConfigError, load_kubeconfig
+from kubeset.config import Config, ConfigError
 from kubeset.errors import KubesetError
+from kubeset.kubeconfig import load_kubeconfig
 from kubeset.request import Request
 from kubeset.rest import AsyncRESTClient, RESTClient
 from tests.pki import Pem, make_pki

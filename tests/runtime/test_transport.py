@@ -1,25 +1,19 @@
-"""Retry policy, ``Warning`` parsing, token bucket and token-file auth (``kubeset.transport``)."""
+"""Retry policy (``kubeset.retry``), ``Warning`` parsing, token bucket and httpx client options
+(``kubeset.httpclient``)."""
 
 from __future__ import annotations
 
 import asyncio
 import email.utils
 import time
-from pathlib import Path
 
 import httpx
 import pytest
 
-from kubeset.config import Config, ConfigError
+from kubeset.config import Config
+from kubeset.httpclient import client_options, make_limiter, parse_warnings
 from kubeset.ratelimit import TokenBucket
-from kubeset.transport import (
-    MAX_BACKOFF,
-    AuthHeaders,
-    client_options,
-    make_limiter,
-    parse_warnings,
-    retry_delay,
-)
+from kubeset.retry import MAX_BACKOFF, retry_delay
 
 
 class FakeClock:
@@ -181,66 +175,6 @@ class TestTokenBucket:
         assert (limiter.qps, limiter.burst) == (7.0, 3)
 
 
-# --- AuthHeaders -------------------------------------------------------------------------------------
-
-
-class TestAuthHeaders:
-    def test_static_token(self) -> None:
-        auth = AuthHeaders(Config(host="h", bearer_token="abc"), clock=FakeClock())
-        assert auth.headers() == {"Authorization": "Bearer abc"}
-        auth.invalidate()
-        assert auth.headers() == {"Authorization": "Bearer abc"}
-
-    def test_basic_auth(self) -> None:
-        auth = AuthHeaders(Config(host="h", username="admin", password="s3cr3t"))
-        assert auth.headers() == {"Authorization": "Basic YWRtaW46czNjcjN0"}
-
-    def test_token_wins_over_basic(self) -> None:
-        auth = AuthHeaders(Config(host="h", bearer_token="t", username="u", password="p"))
-        assert auth.headers() == {"Authorization": "Bearer t"}
-
-    def test_no_credentials(self) -> None:
-        assert AuthHeaders(Config(host="h")).headers() == {}
-
-    def test_token_file_reread_after_a_minute(self, tmp_path: Path) -> None:
-        token = tmp_path / "token"
-        token.write_text("first\n")
-        clock = FakeClock()
-        auth = AuthHeaders(Config(host="h", bearer_token_file=str(token)), clock=clock)
-        assert auth.headers() == {"Authorization": "Bearer first"}
-        token.write_text("second")
-        clock.advance(59)
-        assert auth.headers() == {"Authorization": "Bearer first"}
-        clock.advance(1)
-        assert auth.headers() == {"Authorization": "Bearer second"}
-        token.write_text("third")
-        clock.advance(30)
-        assert auth.headers() == {"Authorization": "Bearer second"}
-        clock.advance(30)
-        assert auth.headers() == {"Authorization": "Bearer third"}
-
-    def test_token_file_reread_after_invalidate(self, tmp_path: Path) -> None:
-        token = tmp_path / "token"
-        token.write_text("old")
-        clock = FakeClock()
-        auth = AuthHeaders(Config(host="h", bearer_token_file=str(token)), clock=clock)
-        assert auth.headers() == {"Authorization": "Bearer old"}
-        token.write_text("new")
-        clock.advance(1)
-        assert auth.headers() == {"Authorization": "Bearer old"}
-        auth.invalidate()
-        assert auth.headers() == {"Authorization": "Bearer new"}
-        # Cached again for a minute after the re-read.
-        token.write_text("newer")
-        assert auth.headers() == {"Authorization": "Bearer new"}
-
-    def test_token_file_missing(self, tmp_path: Path) -> None:
-        missing = tmp_path / "nope"
-        auth = AuthHeaders(Config(host="h", bearer_token_file=str(missing)), clock=FakeClock())
-        with pytest.raises(ConfigError, match=f"cannot read token file {missing}"):
-            auth.headers()
-
-
 # --- client_options --------------------------------------------------------------------------------
 
 
@@ -282,8 +216,8 @@ class TestClientOptions:
 def test_request_url_is_what_httpx_would_build(
     base: str, params: tuple[tuple[str, str], ...]
 ) -> None:
+    from kubeset.httpclient import request_url
     from kubeset.request import Request
-    from kubeset.transport import request_url
 
     client = httpx.Client(base_url=base)
     req = Request("GET", "/api/v1/namespaces/default/roles/system:controller:x", params)
@@ -292,8 +226,8 @@ def test_request_url_is_what_httpx_would_build(
 
 
 def test_request_url_without_a_base_is_left_to_httpx() -> None:
+    from kubeset.httpclient import request_url
     from kubeset.request import Request
-    from kubeset.transport import request_url
 
     req = Request("GET", "/api", (("a", "b c"),))
     assert request_url(httpx.Client().base_url, req) == "/api?a=b+c"
@@ -303,7 +237,7 @@ def test_missing_sniffio_is_remembered_for_async_clients(monkeypatch: pytest.Mon
     import importlib.util
     import sys
 
-    from kubeset.transport import make_http_client
+    from kubeset.httpclient import make_http_client
 
     real_find_spec = importlib.util.find_spec
     monkeypatch.delitem(sys.modules, "sniffio", raising=False)

@@ -31,9 +31,9 @@ import kubeset._async.rest
 import kubeset._sync.rest
 from kubeset import Config, ConfigError, NotFound
 from kubeset.envtest._pki import CertificateAuthority
+from kubeset.httpclient import check_transport, client_options
 from kubeset.request import Request
 from kubeset.rest import AsyncRESTClient, RESTClient
-from kubeset.transport import check_transport, client_options
 from kubeset.transports import AiohttpTransport, Urllib3Transport, _no_proxy_matches
 
 KINDS = ["urllib3", "aiohttp"]

@@ -3,20 +3,15 @@
 
 from __future__ import annotations
 
-from typing import Protocol, Unpack
+from typing import Protocol
 
 from kubeset.client import (
     AsyncWithAllVerbs,
+    AsyncWithStatus,
     WithAllVerbs,
+    WithStatus,
 )
-from kubeset.resource import (
-    ApplyOptions,
-    Patch,
-    PatchOptions,
-    PatchType,
-    ResourceInfo,
-    WriteOptions,
-)
+from kubeset.resource import ALL_PATCH_TYPES, GET_UPDATE_PATCH, STANDARD_VERBS, ResourceInfo
 from kubeset.rest import AsyncRESTClient, RESTClient
 
 from ..models import admissionregistration_v1
@@ -58,11 +53,8 @@ _MUTATING_ADMISSION_POLICIES = ResourceInfo(
     kind="MutatingAdmissionPolicy",
     plural="mutatingadmissionpolicies",
     namespaced=False,
-    verbs=frozenset(
-        {"get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"}
-    ),
-    patch_types=frozenset({PatchType.APPLY, PatchType.JSON, PatchType.MERGE, PatchType.STRATEGIC}),
-    subresources={},
+    verbs=STANDARD_VERBS,
+    patch_types=ALL_PATCH_TYPES,
     list_kind="MutatingAdmissionPolicyList",
 )
 
@@ -72,11 +64,8 @@ _MUTATING_ADMISSION_POLICY_BINDINGS = ResourceInfo(
     kind="MutatingAdmissionPolicyBinding",
     plural="mutatingadmissionpolicybindings",
     namespaced=False,
-    verbs=frozenset(
-        {"get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"}
-    ),
-    patch_types=frozenset({PatchType.APPLY, PatchType.JSON, PatchType.MERGE, PatchType.STRATEGIC}),
-    subresources={},
+    verbs=STANDARD_VERBS,
+    patch_types=ALL_PATCH_TYPES,
     list_kind="MutatingAdmissionPolicyBindingList",
 )
 
@@ -86,11 +75,8 @@ _MUTATING_WEBHOOK_CONFIGURATIONS = ResourceInfo(
     kind="MutatingWebhookConfiguration",
     plural="mutatingwebhookconfigurations",
     namespaced=False,
-    verbs=frozenset(
-        {"get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"}
-    ),
-    patch_types=frozenset({PatchType.APPLY, PatchType.JSON, PatchType.MERGE, PatchType.STRATEGIC}),
-    subresources={},
+    verbs=STANDARD_VERBS,
+    patch_types=ALL_PATCH_TYPES,
     list_kind="MutatingWebhookConfigurationList",
 )
 
@@ -100,11 +86,9 @@ _VALIDATING_ADMISSION_POLICIES = ResourceInfo(
     kind="ValidatingAdmissionPolicy",
     plural="validatingadmissionpolicies",
     namespaced=False,
-    verbs=frozenset(
-        {"get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"}
-    ),
-    patch_types=frozenset({PatchType.APPLY, PatchType.JSON, PatchType.MERGE, PatchType.STRATEGIC}),
-    subresources={"status": frozenset({"get", "update", "patch"})},
+    verbs=STANDARD_VERBS,
+    patch_types=ALL_PATCH_TYPES,
+    subresources={"status": GET_UPDATE_PATCH},
     list_kind="ValidatingAdmissionPolicyList",
 )
 
@@ -114,11 +98,8 @@ _VALIDATING_ADMISSION_POLICY_BINDINGS = ResourceInfo(
     kind="ValidatingAdmissionPolicyBinding",
     plural="validatingadmissionpolicybindings",
     namespaced=False,
-    verbs=frozenset(
-        {"get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"}
-    ),
-    patch_types=frozenset({PatchType.APPLY, PatchType.JSON, PatchType.MERGE, PatchType.STRATEGIC}),
-    subresources={},
+    verbs=STANDARD_VERBS,
+    patch_types=ALL_PATCH_TYPES,
     list_kind="ValidatingAdmissionPolicyBindingList",
 )
 
@@ -128,11 +109,8 @@ _VALIDATING_WEBHOOK_CONFIGURATIONS = ResourceInfo(
     kind="ValidatingWebhookConfiguration",
     plural="validatingwebhookconfigurations",
     namespaced=False,
-    verbs=frozenset(
-        {"get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"}
-    ),
-    patch_types=frozenset({PatchType.APPLY, PatchType.JSON, PatchType.MERGE, PatchType.STRATEGIC}),
-    subresources={},
+    verbs=STANDARD_VERBS,
+    patch_types=ALL_PATCH_TYPES,
     list_kind="ValidatingWebhookConfigurationList",
 )
 
@@ -175,67 +153,14 @@ class ValidatingAdmissionPoliciesClient(
         "admissionregistration_v1.ValidatingAdmissionPolicy",
         "admissionregistration_v1.ValidatingAdmissionPolicyList",
     ],
+    WithStatus[
+        "admissionregistration_v1.ValidatingAdmissionPolicy",
+        "admissionregistration_v1.ValidatingAdmissionPolicyList",
+    ],
 ):
     """ValidatingAdmissionPolicies: admissionregistration.k8s.io/v1 ValidatingAdmissionPolicy, cluster-scoped; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _VALIDATING_ADMISSION_POLICIES
-
-    def get_status(self, name: str) -> admissionregistration_v1.ValidatingAdmissionPolicy:
-        """Read the ``status`` subresource of ``name``."""
-        return self._get_subresource(
-            "status", name, admissionregistration_v1.ValidatingAdmissionPolicy
-        )
-
-    def update_status(
-        self,
-        obj: admissionregistration_v1.ValidatingAdmissionPolicy,
-        **options: Unpack[WriteOptions],
-    ) -> admissionregistration_v1.ValidatingAdmissionPolicy:
-        """Replace the ``status`` subresource of ``obj.metadata.name`` with ``obj``."""
-        return self._update_subresource(
-            "status",
-            None,
-            obj,
-            admissionregistration_v1.ValidatingAdmissionPolicy,
-            ("admissionregistration.k8s.io/v1", "ValidatingAdmissionPolicy"),
-            options,
-        )
-
-    def patch_status(
-        self,
-        name: str,
-        patch: Patch,
-        *,
-        patch_type: PatchType | str = PatchType.MERGE,
-        **options: Unpack[PatchOptions],
-    ) -> admissionregistration_v1.ValidatingAdmissionPolicy:
-        """Patch the ``status`` subresource of ``name``."""
-        return self._patch_subresource(
-            "status",
-            name,
-            patch,
-            patch_type,
-            admissionregistration_v1.ValidatingAdmissionPolicy,
-            options,
-        )
-
-    def apply_status(
-        self,
-        obj: admissionregistration_v1.ValidatingAdmissionPolicy,
-        *,
-        field_manager: str,
-        **options: Unpack[ApplyOptions],
-    ) -> admissionregistration_v1.ValidatingAdmissionPolicy:
-        """Server-side apply ``obj`` to the ``status`` subresource as ``field_manager``."""
-        return self._apply_subresource(
-            "status",
-            None,
-            obj,
-            admissionregistration_v1.ValidatingAdmissionPolicy,
-            ("admissionregistration.k8s.io/v1", "ValidatingAdmissionPolicy"),
-            field_manager,
-            options,
-        )
 
 
 class ValidatingAdmissionPolicyBindingsClient(
@@ -377,67 +302,14 @@ class AsyncValidatingAdmissionPoliciesClient(
         "admissionregistration_v1.ValidatingAdmissionPolicy",
         "admissionregistration_v1.ValidatingAdmissionPolicyList",
     ],
+    AsyncWithStatus[
+        "admissionregistration_v1.ValidatingAdmissionPolicy",
+        "admissionregistration_v1.ValidatingAdmissionPolicyList",
+    ],
 ):
     """ValidatingAdmissionPolicies: admissionregistration.k8s.io/v1 ValidatingAdmissionPolicy, cluster-scoped; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _VALIDATING_ADMISSION_POLICIES
-
-    async def get_status(self, name: str) -> admissionregistration_v1.ValidatingAdmissionPolicy:
-        """Read the ``status`` subresource of ``name``."""
-        return await self._get_subresource(
-            "status", name, admissionregistration_v1.ValidatingAdmissionPolicy
-        )
-
-    async def update_status(
-        self,
-        obj: admissionregistration_v1.ValidatingAdmissionPolicy,
-        **options: Unpack[WriteOptions],
-    ) -> admissionregistration_v1.ValidatingAdmissionPolicy:
-        """Replace the ``status`` subresource of ``obj.metadata.name`` with ``obj``."""
-        return await self._update_subresource(
-            "status",
-            None,
-            obj,
-            admissionregistration_v1.ValidatingAdmissionPolicy,
-            ("admissionregistration.k8s.io/v1", "ValidatingAdmissionPolicy"),
-            options,
-        )
-
-    async def patch_status(
-        self,
-        name: str,
-        patch: Patch,
-        *,
-        patch_type: PatchType | str = PatchType.MERGE,
-        **options: Unpack[PatchOptions],
-    ) -> admissionregistration_v1.ValidatingAdmissionPolicy:
-        """Patch the ``status`` subresource of ``name``."""
-        return await self._patch_subresource(
-            "status",
-            name,
-            patch,
-            patch_type,
-            admissionregistration_v1.ValidatingAdmissionPolicy,
-            options,
-        )
-
-    async def apply_status(
-        self,
-        obj: admissionregistration_v1.ValidatingAdmissionPolicy,
-        *,
-        field_manager: str,
-        **options: Unpack[ApplyOptions],
-    ) -> admissionregistration_v1.ValidatingAdmissionPolicy:
-        """Server-side apply ``obj`` to the ``status`` subresource as ``field_manager``."""
-        return await self._apply_subresource(
-            "status",
-            None,
-            obj,
-            admissionregistration_v1.ValidatingAdmissionPolicy,
-            ("admissionregistration.k8s.io/v1", "ValidatingAdmissionPolicy"),
-            field_manager,
-            options,
-        )
 
 
 class AsyncValidatingAdmissionPolicyBindingsClient(

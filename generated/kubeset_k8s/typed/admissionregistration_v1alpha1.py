@@ -9,7 +9,7 @@ from kubeset.client import (
     AsyncWithAllVerbs,
     WithAllVerbs,
 )
-from kubeset.resource import PatchType, ResourceInfo
+from kubeset.resource import ALL_PATCH_TYPES, STANDARD_VERBS, ResourceInfo
 from kubeset.rest import AsyncRESTClient, RESTClient
 
 from ..models import admissionregistration_v1alpha1
@@ -35,11 +35,8 @@ _MUTATING_ADMISSION_POLICIES = ResourceInfo(
     kind="MutatingAdmissionPolicy",
     plural="mutatingadmissionpolicies",
     namespaced=False,
-    verbs=frozenset(
-        {"get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"}
-    ),
-    patch_types=frozenset({PatchType.APPLY, PatchType.JSON, PatchType.MERGE, PatchType.STRATEGIC}),
-    subresources={},
+    verbs=STANDARD_VERBS,
+    patch_types=ALL_PATCH_TYPES,
     list_kind="MutatingAdmissionPolicyList",
 )
 
@@ -49,11 +46,8 @@ _MUTATING_ADMISSION_POLICY_BINDINGS = ResourceInfo(
     kind="MutatingAdmissionPolicyBinding",
     plural="mutatingadmissionpolicybindings",
     namespaced=False,
-    verbs=frozenset(
-        {"get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"}
-    ),
-    patch_types=frozenset({PatchType.APPLY, PatchType.JSON, PatchType.MERGE, PatchType.STRATEGIC}),
-    subresources={},
+    verbs=STANDARD_VERBS,
+    patch_types=ALL_PATCH_TYPES,
     list_kind="MutatingAdmissionPolicyBindingList",
 )
 

@@ -3,20 +3,15 @@
 
 from __future__ import annotations
 
-from typing import Protocol, Unpack
+from typing import Protocol
 
 from kubeset.client import (
     AsyncWithAllVerbs,
+    AsyncWithStatus,
     WithAllVerbs,
+    WithStatus,
 )
-from kubeset.resource import (
-    ApplyOptions,
-    Patch,
-    PatchOptions,
-    PatchType,
-    ResourceInfo,
-    WriteOptions,
-)
+from kubeset.resource import ALL_PATCH_TYPES, GET_UPDATE_PATCH, STANDARD_VERBS, ResourceInfo
 from kubeset.rest import AsyncRESTClient, RESTClient
 
 from ..models import apiextensions_v1
@@ -38,11 +33,9 @@ _CUSTOM_RESOURCE_DEFINITIONS = ResourceInfo(
     kind="CustomResourceDefinition",
     plural="customresourcedefinitions",
     namespaced=False,
-    verbs=frozenset(
-        {"get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"}
-    ),
-    patch_types=frozenset({PatchType.APPLY, PatchType.JSON, PatchType.MERGE, PatchType.STRATEGIC}),
-    subresources={"status": frozenset({"get", "update", "patch"})},
+    verbs=STANDARD_VERBS,
+    patch_types=ALL_PATCH_TYPES,
+    subresources={"status": GET_UPDATE_PATCH},
     list_kind="CustomResourceDefinitionList",
 )
 
@@ -51,58 +44,13 @@ class CustomResourceDefinitionsClient(
     WithAllVerbs[
         "apiextensions_v1.CustomResourceDefinition", "apiextensions_v1.CustomResourceDefinitionList"
     ],
+    WithStatus[
+        "apiextensions_v1.CustomResourceDefinition", "apiextensions_v1.CustomResourceDefinitionList"
+    ],
 ):
     """CustomResourceDefinitions: apiextensions.k8s.io/v1 CustomResourceDefinition, cluster-scoped; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _CUSTOM_RESOURCE_DEFINITIONS
-
-    def get_status(self, name: str) -> apiextensions_v1.CustomResourceDefinition:
-        """Read the ``status`` subresource of ``name``."""
-        return self._get_subresource("status", name, apiextensions_v1.CustomResourceDefinition)
-
-    def update_status(
-        self, obj: apiextensions_v1.CustomResourceDefinition, **options: Unpack[WriteOptions]
-    ) -> apiextensions_v1.CustomResourceDefinition:
-        """Replace the ``status`` subresource of ``obj.metadata.name`` with ``obj``."""
-        return self._update_subresource(
-            "status",
-            None,
-            obj,
-            apiextensions_v1.CustomResourceDefinition,
-            ("apiextensions.k8s.io/v1", "CustomResourceDefinition"),
-            options,
-        )
-
-    def patch_status(
-        self,
-        name: str,
-        patch: Patch,
-        *,
-        patch_type: PatchType | str = PatchType.MERGE,
-        **options: Unpack[PatchOptions],
-    ) -> apiextensions_v1.CustomResourceDefinition:
-        """Patch the ``status`` subresource of ``name``."""
-        return self._patch_subresource(
-            "status", name, patch, patch_type, apiextensions_v1.CustomResourceDefinition, options
-        )
-
-    def apply_status(
-        self,
-        obj: apiextensions_v1.CustomResourceDefinition,
-        *,
-        field_manager: str,
-        **options: Unpack[ApplyOptions],
-    ) -> apiextensions_v1.CustomResourceDefinition:
-        """Server-side apply ``obj`` to the ``status`` subresource as ``field_manager``."""
-        return self._apply_subresource(
-            "status",
-            None,
-            obj,
-            apiextensions_v1.CustomResourceDefinition,
-            ("apiextensions.k8s.io/v1", "CustomResourceDefinition"),
-            field_manager,
-            options,
-        )
 
 
 class ApiextensionsV1Client:
@@ -133,60 +81,13 @@ class AsyncCustomResourceDefinitionsClient(
     AsyncWithAllVerbs[
         "apiextensions_v1.CustomResourceDefinition", "apiextensions_v1.CustomResourceDefinitionList"
     ],
+    AsyncWithStatus[
+        "apiextensions_v1.CustomResourceDefinition", "apiextensions_v1.CustomResourceDefinitionList"
+    ],
 ):
     """CustomResourceDefinitions: apiextensions.k8s.io/v1 CustomResourceDefinition, cluster-scoped; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _CUSTOM_RESOURCE_DEFINITIONS
-
-    async def get_status(self, name: str) -> apiextensions_v1.CustomResourceDefinition:
-        """Read the ``status`` subresource of ``name``."""
-        return await self._get_subresource(
-            "status", name, apiextensions_v1.CustomResourceDefinition
-        )
-
-    async def update_status(
-        self, obj: apiextensions_v1.CustomResourceDefinition, **options: Unpack[WriteOptions]
-    ) -> apiextensions_v1.CustomResourceDefinition:
-        """Replace the ``status`` subresource of ``obj.metadata.name`` with ``obj``."""
-        return await self._update_subresource(
-            "status",
-            None,
-            obj,
-            apiextensions_v1.CustomResourceDefinition,
-            ("apiextensions.k8s.io/v1", "CustomResourceDefinition"),
-            options,
-        )
-
-    async def patch_status(
-        self,
-        name: str,
-        patch: Patch,
-        *,
-        patch_type: PatchType | str = PatchType.MERGE,
-        **options: Unpack[PatchOptions],
-    ) -> apiextensions_v1.CustomResourceDefinition:
-        """Patch the ``status`` subresource of ``name``."""
-        return await self._patch_subresource(
-            "status", name, patch, patch_type, apiextensions_v1.CustomResourceDefinition, options
-        )
-
-    async def apply_status(
-        self,
-        obj: apiextensions_v1.CustomResourceDefinition,
-        *,
-        field_manager: str,
-        **options: Unpack[ApplyOptions],
-    ) -> apiextensions_v1.CustomResourceDefinition:
-        """Server-side apply ``obj`` to the ``status`` subresource as ``field_manager``."""
-        return await self._apply_subresource(
-            "status",
-            None,
-            obj,
-            apiextensions_v1.CustomResourceDefinition,
-            ("apiextensions.k8s.io/v1", "CustomResourceDefinition"),
-            field_manager,
-            options,
-        )
 
 
 class AsyncApiextensionsV1Client:

@@ -3,20 +3,15 @@
 
 from __future__ import annotations
 
-from typing import Protocol, Unpack
+from typing import Protocol
 
 from kubeset.client import (
     AsyncWithAllVerbs,
+    AsyncWithStatus,
     WithAllVerbs,
+    WithStatus,
 )
-from kubeset.resource import (
-    ApplyOptions,
-    Patch,
-    PatchOptions,
-    PatchType,
-    ResourceInfo,
-    WriteOptions,
-)
+from kubeset.resource import ALL_PATCH_TYPES, GET_UPDATE_PATCH, STANDARD_VERBS, ResourceInfo
 from kubeset.rest import AsyncRESTClient, RESTClient
 
 from ..models import apiregistration_v1
@@ -38,69 +33,20 @@ _API_SERVICES = ResourceInfo(
     kind="APIService",
     plural="apiservices",
     namespaced=False,
-    verbs=frozenset(
-        {"get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"}
-    ),
-    patch_types=frozenset({PatchType.APPLY, PatchType.JSON, PatchType.MERGE, PatchType.STRATEGIC}),
-    subresources={"status": frozenset({"get", "update", "patch"})},
+    verbs=STANDARD_VERBS,
+    patch_types=ALL_PATCH_TYPES,
+    subresources={"status": GET_UPDATE_PATCH},
     list_kind="APIServiceList",
 )
 
 
 class APIServicesClient(
     WithAllVerbs["apiregistration_v1.APIService", "apiregistration_v1.APIServiceList"],
+    WithStatus["apiregistration_v1.APIService", "apiregistration_v1.APIServiceList"],
 ):
     """APIServices: apiregistration.k8s.io/v1 APIService, cluster-scoped; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _API_SERVICES
-
-    def get_status(self, name: str) -> apiregistration_v1.APIService:
-        """Read the ``status`` subresource of ``name``."""
-        return self._get_subresource("status", name, apiregistration_v1.APIService)
-
-    def update_status(
-        self, obj: apiregistration_v1.APIService, **options: Unpack[WriteOptions]
-    ) -> apiregistration_v1.APIService:
-        """Replace the ``status`` subresource of ``obj.metadata.name`` with ``obj``."""
-        return self._update_subresource(
-            "status",
-            None,
-            obj,
-            apiregistration_v1.APIService,
-            ("apiregistration.k8s.io/v1", "APIService"),
-            options,
-        )
-
-    def patch_status(
-        self,
-        name: str,
-        patch: Patch,
-        *,
-        patch_type: PatchType | str = PatchType.MERGE,
-        **options: Unpack[PatchOptions],
-    ) -> apiregistration_v1.APIService:
-        """Patch the ``status`` subresource of ``name``."""
-        return self._patch_subresource(
-            "status", name, patch, patch_type, apiregistration_v1.APIService, options
-        )
-
-    def apply_status(
-        self,
-        obj: apiregistration_v1.APIService,
-        *,
-        field_manager: str,
-        **options: Unpack[ApplyOptions],
-    ) -> apiregistration_v1.APIService:
-        """Server-side apply ``obj`` to the ``status`` subresource as ``field_manager``."""
-        return self._apply_subresource(
-            "status",
-            None,
-            obj,
-            apiregistration_v1.APIService,
-            ("apiregistration.k8s.io/v1", "APIService"),
-            field_manager,
-            options,
-        )
 
 
 class ApiregistrationV1Client:
@@ -129,58 +75,11 @@ class ApiregistrationV1Interface(
 
 class AsyncAPIServicesClient(
     AsyncWithAllVerbs["apiregistration_v1.APIService", "apiregistration_v1.APIServiceList"],
+    AsyncWithStatus["apiregistration_v1.APIService", "apiregistration_v1.APIServiceList"],
 ):
     """APIServices: apiregistration.k8s.io/v1 APIService, cluster-scoped; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _API_SERVICES
-
-    async def get_status(self, name: str) -> apiregistration_v1.APIService:
-        """Read the ``status`` subresource of ``name``."""
-        return await self._get_subresource("status", name, apiregistration_v1.APIService)
-
-    async def update_status(
-        self, obj: apiregistration_v1.APIService, **options: Unpack[WriteOptions]
-    ) -> apiregistration_v1.APIService:
-        """Replace the ``status`` subresource of ``obj.metadata.name`` with ``obj``."""
-        return await self._update_subresource(
-            "status",
-            None,
-            obj,
-            apiregistration_v1.APIService,
-            ("apiregistration.k8s.io/v1", "APIService"),
-            options,
-        )
-
-    async def patch_status(
-        self,
-        name: str,
-        patch: Patch,
-        *,
-        patch_type: PatchType | str = PatchType.MERGE,
-        **options: Unpack[PatchOptions],
-    ) -> apiregistration_v1.APIService:
-        """Patch the ``status`` subresource of ``name``."""
-        return await self._patch_subresource(
-            "status", name, patch, patch_type, apiregistration_v1.APIService, options
-        )
-
-    async def apply_status(
-        self,
-        obj: apiregistration_v1.APIService,
-        *,
-        field_manager: str,
-        **options: Unpack[ApplyOptions],
-    ) -> apiregistration_v1.APIService:
-        """Server-side apply ``obj`` to the ``status`` subresource as ``field_manager``."""
-        return await self._apply_subresource(
-            "status",
-            None,
-            obj,
-            apiregistration_v1.APIService,
-            ("apiregistration.k8s.io/v1", "APIService"),
-            field_manager,
-            options,
-        )
 
 
 class AsyncApiregistrationV1Client:

@@ -3,20 +3,17 @@
 
 from __future__ import annotations
 
-from typing import Protocol, Unpack
+from typing import Protocol
 
 from kubeset.client import (
     AsyncWithAllVerbs,
+    AsyncWithScale,
+    AsyncWithStatus,
     WithAllVerbs,
+    WithScale,
+    WithStatus,
 )
-from kubeset.resource import (
-    ApplyOptions,
-    Patch,
-    PatchOptions,
-    PatchType,
-    ResourceInfo,
-    WriteOptions,
-)
+from kubeset.resource import ALL_PATCH_TYPES, GET_UPDATE_PATCH, STANDARD_VERBS, ResourceInfo
 from kubeset.rest import AsyncRESTClient, RESTClient
 
 from ..models import apps_v1, autoscaling_v1
@@ -54,11 +51,8 @@ _CONTROLLER_REVISIONS = ResourceInfo(
     kind="ControllerRevision",
     plural="controllerrevisions",
     namespaced=True,
-    verbs=frozenset(
-        {"get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"}
-    ),
-    patch_types=frozenset({PatchType.APPLY, PatchType.JSON, PatchType.MERGE, PatchType.STRATEGIC}),
-    subresources={},
+    verbs=STANDARD_VERBS,
+    patch_types=ALL_PATCH_TYPES,
     list_kind="ControllerRevisionList",
 )
 
@@ -68,11 +62,9 @@ _DAEMON_SETS = ResourceInfo(
     kind="DaemonSet",
     plural="daemonsets",
     namespaced=True,
-    verbs=frozenset(
-        {"get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"}
-    ),
-    patch_types=frozenset({PatchType.APPLY, PatchType.JSON, PatchType.MERGE, PatchType.STRATEGIC}),
-    subresources={"status": frozenset({"get", "update", "patch"})},
+    verbs=STANDARD_VERBS,
+    patch_types=ALL_PATCH_TYPES,
+    subresources={"status": GET_UPDATE_PATCH},
     list_kind="DaemonSetList",
 )
 
@@ -82,14 +74,10 @@ _DEPLOYMENTS = ResourceInfo(
     kind="Deployment",
     plural="deployments",
     namespaced=True,
-    verbs=frozenset(
-        {"get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"}
-    ),
-    patch_types=frozenset({PatchType.APPLY, PatchType.JSON, PatchType.MERGE, PatchType.STRATEGIC}),
-    subresources={
-        "scale": frozenset({"get", "update", "patch"}),
-        "status": frozenset({"get", "update", "patch"}),
-    },
+    verbs=STANDARD_VERBS,
+    patch_types=ALL_PATCH_TYPES,
+    subresources={"scale": GET_UPDATE_PATCH, "status": GET_UPDATE_PATCH},
+    subresource_kinds={"scale": ("autoscaling/v1", "Scale")},
     list_kind="DeploymentList",
 )
 
@@ -99,14 +87,10 @@ _REPLICA_SETS = ResourceInfo(
     kind="ReplicaSet",
     plural="replicasets",
     namespaced=True,
-    verbs=frozenset(
-        {"get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"}
-    ),
-    patch_types=frozenset({PatchType.APPLY, PatchType.JSON, PatchType.MERGE, PatchType.STRATEGIC}),
-    subresources={
-        "scale": frozenset({"get", "update", "patch"}),
-        "status": frozenset({"get", "update", "patch"}),
-    },
+    verbs=STANDARD_VERBS,
+    patch_types=ALL_PATCH_TYPES,
+    subresources={"scale": GET_UPDATE_PATCH, "status": GET_UPDATE_PATCH},
+    subresource_kinds={"scale": ("autoscaling/v1", "Scale")},
     list_kind="ReplicaSetList",
 )
 
@@ -116,14 +100,10 @@ _STATEFUL_SETS = ResourceInfo(
     kind="StatefulSet",
     plural="statefulsets",
     namespaced=True,
-    verbs=frozenset(
-        {"get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"}
-    ),
-    patch_types=frozenset({PatchType.APPLY, PatchType.JSON, PatchType.MERGE, PatchType.STRATEGIC}),
-    subresources={
-        "scale": frozenset({"get", "update", "patch"}),
-        "status": frozenset({"get", "update", "patch"}),
-    },
+    verbs=STANDARD_VERBS,
+    patch_types=ALL_PATCH_TYPES,
+    subresources={"scale": GET_UPDATE_PATCH, "status": GET_UPDATE_PATCH},
+    subresource_kinds={"scale": ("autoscaling/v1", "Scale")},
     list_kind="StatefulSetList",
 )
 
@@ -138,316 +118,41 @@ class ControllerRevisionsClient(
 
 class DaemonSetsClient(
     WithAllVerbs["apps_v1.DaemonSet", "apps_v1.DaemonSetList"],
+    WithStatus["apps_v1.DaemonSet", "apps_v1.DaemonSetList"],
 ):
     """DaemonSets: apps/v1 DaemonSet, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _DAEMON_SETS
 
-    def get_status(self, name: str) -> apps_v1.DaemonSet:
-        """Read the ``status`` subresource of ``name``."""
-        return self._get_subresource("status", name, apps_v1.DaemonSet)
-
-    def update_status(
-        self, obj: apps_v1.DaemonSet, **options: Unpack[WriteOptions]
-    ) -> apps_v1.DaemonSet:
-        """Replace the ``status`` subresource of ``obj.metadata.name`` with ``obj``."""
-        return self._update_subresource(
-            "status", None, obj, apps_v1.DaemonSet, ("apps/v1", "DaemonSet"), options
-        )
-
-    def patch_status(
-        self,
-        name: str,
-        patch: Patch,
-        *,
-        patch_type: PatchType | str = PatchType.MERGE,
-        **options: Unpack[PatchOptions],
-    ) -> apps_v1.DaemonSet:
-        """Patch the ``status`` subresource of ``name``."""
-        return self._patch_subresource(
-            "status", name, patch, patch_type, apps_v1.DaemonSet, options
-        )
-
-    def apply_status(
-        self, obj: apps_v1.DaemonSet, *, field_manager: str, **options: Unpack[ApplyOptions]
-    ) -> apps_v1.DaemonSet:
-        """Server-side apply ``obj`` to the ``status`` subresource as ``field_manager``."""
-        return self._apply_subresource(
-            "status", None, obj, apps_v1.DaemonSet, ("apps/v1", "DaemonSet"), field_manager, options
-        )
-
 
 class DeploymentsClient(
     WithAllVerbs["apps_v1.Deployment", "apps_v1.DeploymentList"],
+    WithScale["apps_v1.Deployment", "apps_v1.DeploymentList", "autoscaling_v1.Scale"],
+    WithStatus["apps_v1.Deployment", "apps_v1.DeploymentList"],
 ):
     """Deployments: apps/v1 Deployment, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _DEPLOYMENTS
 
-    def get_scale(self, name: str) -> autoscaling_v1.Scale:
-        """Read the ``scale`` subresource of ``name``."""
-        return self._get_subresource("scale", name, autoscaling_v1.Scale)
-
-    def update_scale(
-        self, name: str, obj: autoscaling_v1.Scale, **options: Unpack[WriteOptions]
-    ) -> autoscaling_v1.Scale:
-        """Replace the ``scale`` subresource of ``name`` with ``obj``."""
-        return self._update_subresource(
-            "scale", name, obj, autoscaling_v1.Scale, ("autoscaling/v1", "Scale"), options
-        )
-
-    def patch_scale(
-        self,
-        name: str,
-        patch: Patch,
-        *,
-        patch_type: PatchType | str = PatchType.MERGE,
-        **options: Unpack[PatchOptions],
-    ) -> autoscaling_v1.Scale:
-        """Patch the ``scale`` subresource of ``name``."""
-        return self._patch_subresource(
-            "scale", name, patch, patch_type, autoscaling_v1.Scale, options
-        )
-
-    def apply_scale(
-        self,
-        name: str,
-        obj: autoscaling_v1.Scale,
-        *,
-        field_manager: str,
-        **options: Unpack[ApplyOptions],
-    ) -> autoscaling_v1.Scale:
-        """Server-side apply ``obj`` to the ``scale`` subresource of ``name``."""
-        return self._apply_subresource(
-            "scale",
-            name,
-            obj,
-            autoscaling_v1.Scale,
-            ("autoscaling/v1", "Scale"),
-            field_manager,
-            options,
-        )
-
-    def get_status(self, name: str) -> apps_v1.Deployment:
-        """Read the ``status`` subresource of ``name``."""
-        return self._get_subresource("status", name, apps_v1.Deployment)
-
-    def update_status(
-        self, obj: apps_v1.Deployment, **options: Unpack[WriteOptions]
-    ) -> apps_v1.Deployment:
-        """Replace the ``status`` subresource of ``obj.metadata.name`` with ``obj``."""
-        return self._update_subresource(
-            "status", None, obj, apps_v1.Deployment, ("apps/v1", "Deployment"), options
-        )
-
-    def patch_status(
-        self,
-        name: str,
-        patch: Patch,
-        *,
-        patch_type: PatchType | str = PatchType.MERGE,
-        **options: Unpack[PatchOptions],
-    ) -> apps_v1.Deployment:
-        """Patch the ``status`` subresource of ``name``."""
-        return self._patch_subresource(
-            "status", name, patch, patch_type, apps_v1.Deployment, options
-        )
-
-    def apply_status(
-        self, obj: apps_v1.Deployment, *, field_manager: str, **options: Unpack[ApplyOptions]
-    ) -> apps_v1.Deployment:
-        """Server-side apply ``obj`` to the ``status`` subresource as ``field_manager``."""
-        return self._apply_subresource(
-            "status",
-            None,
-            obj,
-            apps_v1.Deployment,
-            ("apps/v1", "Deployment"),
-            field_manager,
-            options,
-        )
-
 
 class ReplicaSetsClient(
     WithAllVerbs["apps_v1.ReplicaSet", "apps_v1.ReplicaSetList"],
+    WithScale["apps_v1.ReplicaSet", "apps_v1.ReplicaSetList", "autoscaling_v1.Scale"],
+    WithStatus["apps_v1.ReplicaSet", "apps_v1.ReplicaSetList"],
 ):
     """ReplicaSets: apps/v1 ReplicaSet, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _REPLICA_SETS
 
-    def get_scale(self, name: str) -> autoscaling_v1.Scale:
-        """Read the ``scale`` subresource of ``name``."""
-        return self._get_subresource("scale", name, autoscaling_v1.Scale)
-
-    def update_scale(
-        self, name: str, obj: autoscaling_v1.Scale, **options: Unpack[WriteOptions]
-    ) -> autoscaling_v1.Scale:
-        """Replace the ``scale`` subresource of ``name`` with ``obj``."""
-        return self._update_subresource(
-            "scale", name, obj, autoscaling_v1.Scale, ("autoscaling/v1", "Scale"), options
-        )
-
-    def patch_scale(
-        self,
-        name: str,
-        patch: Patch,
-        *,
-        patch_type: PatchType | str = PatchType.MERGE,
-        **options: Unpack[PatchOptions],
-    ) -> autoscaling_v1.Scale:
-        """Patch the ``scale`` subresource of ``name``."""
-        return self._patch_subresource(
-            "scale", name, patch, patch_type, autoscaling_v1.Scale, options
-        )
-
-    def apply_scale(
-        self,
-        name: str,
-        obj: autoscaling_v1.Scale,
-        *,
-        field_manager: str,
-        **options: Unpack[ApplyOptions],
-    ) -> autoscaling_v1.Scale:
-        """Server-side apply ``obj`` to the ``scale`` subresource of ``name``."""
-        return self._apply_subresource(
-            "scale",
-            name,
-            obj,
-            autoscaling_v1.Scale,
-            ("autoscaling/v1", "Scale"),
-            field_manager,
-            options,
-        )
-
-    def get_status(self, name: str) -> apps_v1.ReplicaSet:
-        """Read the ``status`` subresource of ``name``."""
-        return self._get_subresource("status", name, apps_v1.ReplicaSet)
-
-    def update_status(
-        self, obj: apps_v1.ReplicaSet, **options: Unpack[WriteOptions]
-    ) -> apps_v1.ReplicaSet:
-        """Replace the ``status`` subresource of ``obj.metadata.name`` with ``obj``."""
-        return self._update_subresource(
-            "status", None, obj, apps_v1.ReplicaSet, ("apps/v1", "ReplicaSet"), options
-        )
-
-    def patch_status(
-        self,
-        name: str,
-        patch: Patch,
-        *,
-        patch_type: PatchType | str = PatchType.MERGE,
-        **options: Unpack[PatchOptions],
-    ) -> apps_v1.ReplicaSet:
-        """Patch the ``status`` subresource of ``name``."""
-        return self._patch_subresource(
-            "status", name, patch, patch_type, apps_v1.ReplicaSet, options
-        )
-
-    def apply_status(
-        self, obj: apps_v1.ReplicaSet, *, field_manager: str, **options: Unpack[ApplyOptions]
-    ) -> apps_v1.ReplicaSet:
-        """Server-side apply ``obj`` to the ``status`` subresource as ``field_manager``."""
-        return self._apply_subresource(
-            "status",
-            None,
-            obj,
-            apps_v1.ReplicaSet,
-            ("apps/v1", "ReplicaSet"),
-            field_manager,
-            options,
-        )
-
 
 class StatefulSetsClient(
     WithAllVerbs["apps_v1.StatefulSet", "apps_v1.StatefulSetList"],
+    WithScale["apps_v1.StatefulSet", "apps_v1.StatefulSetList", "autoscaling_v1.Scale"],
+    WithStatus["apps_v1.StatefulSet", "apps_v1.StatefulSetList"],
 ):
     """StatefulSets: apps/v1 StatefulSet, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _STATEFUL_SETS
-
-    def get_scale(self, name: str) -> autoscaling_v1.Scale:
-        """Read the ``scale`` subresource of ``name``."""
-        return self._get_subresource("scale", name, autoscaling_v1.Scale)
-
-    def update_scale(
-        self, name: str, obj: autoscaling_v1.Scale, **options: Unpack[WriteOptions]
-    ) -> autoscaling_v1.Scale:
-        """Replace the ``scale`` subresource of ``name`` with ``obj``."""
-        return self._update_subresource(
-            "scale", name, obj, autoscaling_v1.Scale, ("autoscaling/v1", "Scale"), options
-        )
-
-    def patch_scale(
-        self,
-        name: str,
-        patch: Patch,
-        *,
-        patch_type: PatchType | str = PatchType.MERGE,
-        **options: Unpack[PatchOptions],
-    ) -> autoscaling_v1.Scale:
-        """Patch the ``scale`` subresource of ``name``."""
-        return self._patch_subresource(
-            "scale", name, patch, patch_type, autoscaling_v1.Scale, options
-        )
-
-    def apply_scale(
-        self,
-        name: str,
-        obj: autoscaling_v1.Scale,
-        *,
-        field_manager: str,
-        **options: Unpack[ApplyOptions],
-    ) -> autoscaling_v1.Scale:
-        """Server-side apply ``obj`` to the ``scale`` subresource of ``name``."""
-        return self._apply_subresource(
-            "scale",
-            name,
-            obj,
-            autoscaling_v1.Scale,
-            ("autoscaling/v1", "Scale"),
-            field_manager,
-            options,
-        )
-
-    def get_status(self, name: str) -> apps_v1.StatefulSet:
-        """Read the ``status`` subresource of ``name``."""
-        return self._get_subresource("status", name, apps_v1.StatefulSet)
-
-    def update_status(
-        self, obj: apps_v1.StatefulSet, **options: Unpack[WriteOptions]
-    ) -> apps_v1.StatefulSet:
-        """Replace the ``status`` subresource of ``obj.metadata.name`` with ``obj``."""
-        return self._update_subresource(
-            "status", None, obj, apps_v1.StatefulSet, ("apps/v1", "StatefulSet"), options
-        )
-
-    def patch_status(
-        self,
-        name: str,
-        patch: Patch,
-        *,
-        patch_type: PatchType | str = PatchType.MERGE,
-        **options: Unpack[PatchOptions],
-    ) -> apps_v1.StatefulSet:
-        """Patch the ``status`` subresource of ``name``."""
-        return self._patch_subresource(
-            "status", name, patch, patch_type, apps_v1.StatefulSet, options
-        )
-
-    def apply_status(
-        self, obj: apps_v1.StatefulSet, *, field_manager: str, **options: Unpack[ApplyOptions]
-    ) -> apps_v1.StatefulSet:
-        """Server-side apply ``obj`` to the ``status`` subresource as ``field_manager``."""
-        return self._apply_subresource(
-            "status",
-            None,
-            obj,
-            apps_v1.StatefulSet,
-            ("apps/v1", "StatefulSet"),
-            field_manager,
-            options,
-        )
 
 
 class AppsV1Client:
@@ -528,316 +233,41 @@ class AsyncControllerRevisionsClient(
 
 class AsyncDaemonSetsClient(
     AsyncWithAllVerbs["apps_v1.DaemonSet", "apps_v1.DaemonSetList"],
+    AsyncWithStatus["apps_v1.DaemonSet", "apps_v1.DaemonSetList"],
 ):
     """DaemonSets: apps/v1 DaemonSet, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _DAEMON_SETS
 
-    async def get_status(self, name: str) -> apps_v1.DaemonSet:
-        """Read the ``status`` subresource of ``name``."""
-        return await self._get_subresource("status", name, apps_v1.DaemonSet)
-
-    async def update_status(
-        self, obj: apps_v1.DaemonSet, **options: Unpack[WriteOptions]
-    ) -> apps_v1.DaemonSet:
-        """Replace the ``status`` subresource of ``obj.metadata.name`` with ``obj``."""
-        return await self._update_subresource(
-            "status", None, obj, apps_v1.DaemonSet, ("apps/v1", "DaemonSet"), options
-        )
-
-    async def patch_status(
-        self,
-        name: str,
-        patch: Patch,
-        *,
-        patch_type: PatchType | str = PatchType.MERGE,
-        **options: Unpack[PatchOptions],
-    ) -> apps_v1.DaemonSet:
-        """Patch the ``status`` subresource of ``name``."""
-        return await self._patch_subresource(
-            "status", name, patch, patch_type, apps_v1.DaemonSet, options
-        )
-
-    async def apply_status(
-        self, obj: apps_v1.DaemonSet, *, field_manager: str, **options: Unpack[ApplyOptions]
-    ) -> apps_v1.DaemonSet:
-        """Server-side apply ``obj`` to the ``status`` subresource as ``field_manager``."""
-        return await self._apply_subresource(
-            "status", None, obj, apps_v1.DaemonSet, ("apps/v1", "DaemonSet"), field_manager, options
-        )
-
 
 class AsyncDeploymentsClient(
     AsyncWithAllVerbs["apps_v1.Deployment", "apps_v1.DeploymentList"],
+    AsyncWithScale["apps_v1.Deployment", "apps_v1.DeploymentList", "autoscaling_v1.Scale"],
+    AsyncWithStatus["apps_v1.Deployment", "apps_v1.DeploymentList"],
 ):
     """Deployments: apps/v1 Deployment, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _DEPLOYMENTS
 
-    async def get_scale(self, name: str) -> autoscaling_v1.Scale:
-        """Read the ``scale`` subresource of ``name``."""
-        return await self._get_subresource("scale", name, autoscaling_v1.Scale)
-
-    async def update_scale(
-        self, name: str, obj: autoscaling_v1.Scale, **options: Unpack[WriteOptions]
-    ) -> autoscaling_v1.Scale:
-        """Replace the ``scale`` subresource of ``name`` with ``obj``."""
-        return await self._update_subresource(
-            "scale", name, obj, autoscaling_v1.Scale, ("autoscaling/v1", "Scale"), options
-        )
-
-    async def patch_scale(
-        self,
-        name: str,
-        patch: Patch,
-        *,
-        patch_type: PatchType | str = PatchType.MERGE,
-        **options: Unpack[PatchOptions],
-    ) -> autoscaling_v1.Scale:
-        """Patch the ``scale`` subresource of ``name``."""
-        return await self._patch_subresource(
-            "scale", name, patch, patch_type, autoscaling_v1.Scale, options
-        )
-
-    async def apply_scale(
-        self,
-        name: str,
-        obj: autoscaling_v1.Scale,
-        *,
-        field_manager: str,
-        **options: Unpack[ApplyOptions],
-    ) -> autoscaling_v1.Scale:
-        """Server-side apply ``obj`` to the ``scale`` subresource of ``name``."""
-        return await self._apply_subresource(
-            "scale",
-            name,
-            obj,
-            autoscaling_v1.Scale,
-            ("autoscaling/v1", "Scale"),
-            field_manager,
-            options,
-        )
-
-    async def get_status(self, name: str) -> apps_v1.Deployment:
-        """Read the ``status`` subresource of ``name``."""
-        return await self._get_subresource("status", name, apps_v1.Deployment)
-
-    async def update_status(
-        self, obj: apps_v1.Deployment, **options: Unpack[WriteOptions]
-    ) -> apps_v1.Deployment:
-        """Replace the ``status`` subresource of ``obj.metadata.name`` with ``obj``."""
-        return await self._update_subresource(
-            "status", None, obj, apps_v1.Deployment, ("apps/v1", "Deployment"), options
-        )
-
-    async def patch_status(
-        self,
-        name: str,
-        patch: Patch,
-        *,
-        patch_type: PatchType | str = PatchType.MERGE,
-        **options: Unpack[PatchOptions],
-    ) -> apps_v1.Deployment:
-        """Patch the ``status`` subresource of ``name``."""
-        return await self._patch_subresource(
-            "status", name, patch, patch_type, apps_v1.Deployment, options
-        )
-
-    async def apply_status(
-        self, obj: apps_v1.Deployment, *, field_manager: str, **options: Unpack[ApplyOptions]
-    ) -> apps_v1.Deployment:
-        """Server-side apply ``obj`` to the ``status`` subresource as ``field_manager``."""
-        return await self._apply_subresource(
-            "status",
-            None,
-            obj,
-            apps_v1.Deployment,
-            ("apps/v1", "Deployment"),
-            field_manager,
-            options,
-        )
-
 
 class AsyncReplicaSetsClient(
     AsyncWithAllVerbs["apps_v1.ReplicaSet", "apps_v1.ReplicaSetList"],
+    AsyncWithScale["apps_v1.ReplicaSet", "apps_v1.ReplicaSetList", "autoscaling_v1.Scale"],
+    AsyncWithStatus["apps_v1.ReplicaSet", "apps_v1.ReplicaSetList"],
 ):
     """ReplicaSets: apps/v1 ReplicaSet, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _REPLICA_SETS
 
-    async def get_scale(self, name: str) -> autoscaling_v1.Scale:
-        """Read the ``scale`` subresource of ``name``."""
-        return await self._get_subresource("scale", name, autoscaling_v1.Scale)
-
-    async def update_scale(
-        self, name: str, obj: autoscaling_v1.Scale, **options: Unpack[WriteOptions]
-    ) -> autoscaling_v1.Scale:
-        """Replace the ``scale`` subresource of ``name`` with ``obj``."""
-        return await self._update_subresource(
-            "scale", name, obj, autoscaling_v1.Scale, ("autoscaling/v1", "Scale"), options
-        )
-
-    async def patch_scale(
-        self,
-        name: str,
-        patch: Patch,
-        *,
-        patch_type: PatchType | str = PatchType.MERGE,
-        **options: Unpack[PatchOptions],
-    ) -> autoscaling_v1.Scale:
-        """Patch the ``scale`` subresource of ``name``."""
-        return await self._patch_subresource(
-            "scale", name, patch, patch_type, autoscaling_v1.Scale, options
-        )
-
-    async def apply_scale(
-        self,
-        name: str,
-        obj: autoscaling_v1.Scale,
-        *,
-        field_manager: str,
-        **options: Unpack[ApplyOptions],
-    ) -> autoscaling_v1.Scale:
-        """Server-side apply ``obj`` to the ``scale`` subresource of ``name``."""
-        return await self._apply_subresource(
-            "scale",
-            name,
-            obj,
-            autoscaling_v1.Scale,
-            ("autoscaling/v1", "Scale"),
-            field_manager,
-            options,
-        )
-
-    async def get_status(self, name: str) -> apps_v1.ReplicaSet:
-        """Read the ``status`` subresource of ``name``."""
-        return await self._get_subresource("status", name, apps_v1.ReplicaSet)
-
-    async def update_status(
-        self, obj: apps_v1.ReplicaSet, **options: Unpack[WriteOptions]
-    ) -> apps_v1.ReplicaSet:
-        """Replace the ``status`` subresource of ``obj.metadata.name`` with ``obj``."""
-        return await self._update_subresource(
-            "status", None, obj, apps_v1.ReplicaSet, ("apps/v1", "ReplicaSet"), options
-        )
-
-    async def patch_status(
-        self,
-        name: str,
-        patch: Patch,
-        *,
-        patch_type: PatchType | str = PatchType.MERGE,
-        **options: Unpack[PatchOptions],
-    ) -> apps_v1.ReplicaSet:
-        """Patch the ``status`` subresource of ``name``."""
-        return await self._patch_subresource(
-            "status", name, patch, patch_type, apps_v1.ReplicaSet, options
-        )
-
-    async def apply_status(
-        self, obj: apps_v1.ReplicaSet, *, field_manager: str, **options: Unpack[ApplyOptions]
-    ) -> apps_v1.ReplicaSet:
-        """Server-side apply ``obj`` to the ``status`` subresource as ``field_manager``."""
-        return await self._apply_subresource(
-            "status",
-            None,
-            obj,
-            apps_v1.ReplicaSet,
-            ("apps/v1", "ReplicaSet"),
-            field_manager,
-            options,
-        )
-
 
 class AsyncStatefulSetsClient(
     AsyncWithAllVerbs["apps_v1.StatefulSet", "apps_v1.StatefulSetList"],
+    AsyncWithScale["apps_v1.StatefulSet", "apps_v1.StatefulSetList", "autoscaling_v1.Scale"],
+    AsyncWithStatus["apps_v1.StatefulSet", "apps_v1.StatefulSetList"],
 ):
     """StatefulSets: apps/v1 StatefulSet, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _STATEFUL_SETS
-
-    async def get_scale(self, name: str) -> autoscaling_v1.Scale:
-        """Read the ``scale`` subresource of ``name``."""
-        return await self._get_subresource("scale", name, autoscaling_v1.Scale)
-
-    async def update_scale(
-        self, name: str, obj: autoscaling_v1.Scale, **options: Unpack[WriteOptions]
-    ) -> autoscaling_v1.Scale:
-        """Replace the ``scale`` subresource of ``name`` with ``obj``."""
-        return await self._update_subresource(
-            "scale", name, obj, autoscaling_v1.Scale, ("autoscaling/v1", "Scale"), options
-        )
-
-    async def patch_scale(
-        self,
-        name: str,
-        patch: Patch,
-        *,
-        patch_type: PatchType | str = PatchType.MERGE,
-        **options: Unpack[PatchOptions],
-    ) -> autoscaling_v1.Scale:
-        """Patch the ``scale`` subresource of ``name``."""
-        return await self._patch_subresource(
-            "scale", name, patch, patch_type, autoscaling_v1.Scale, options
-        )
-
-    async def apply_scale(
-        self,
-        name: str,
-        obj: autoscaling_v1.Scale,
-        *,
-        field_manager: str,
-        **options: Unpack[ApplyOptions],
-    ) -> autoscaling_v1.Scale:
-        """Server-side apply ``obj`` to the ``scale`` subresource of ``name``."""
-        return await self._apply_subresource(
-            "scale",
-            name,
-            obj,
-            autoscaling_v1.Scale,
-            ("autoscaling/v1", "Scale"),
-            field_manager,
-            options,
-        )
-
-    async def get_status(self, name: str) -> apps_v1.StatefulSet:
-        """Read the ``status`` subresource of ``name``."""
-        return await self._get_subresource("status", name, apps_v1.StatefulSet)
-
-    async def update_status(
-        self, obj: apps_v1.StatefulSet, **options: Unpack[WriteOptions]
-    ) -> apps_v1.StatefulSet:
-        """Replace the ``status`` subresource of ``obj.metadata.name`` with ``obj``."""
-        return await self._update_subresource(
-            "status", None, obj, apps_v1.StatefulSet, ("apps/v1", "StatefulSet"), options
-        )
-
-    async def patch_status(
-        self,
-        name: str,
-        patch: Patch,
-        *,
-        patch_type: PatchType | str = PatchType.MERGE,
-        **options: Unpack[PatchOptions],
-    ) -> apps_v1.StatefulSet:
-        """Patch the ``status`` subresource of ``name``."""
-        return await self._patch_subresource(
-            "status", name, patch, patch_type, apps_v1.StatefulSet, options
-        )
-
-    async def apply_status(
-        self, obj: apps_v1.StatefulSet, *, field_manager: str, **options: Unpack[ApplyOptions]
-    ) -> apps_v1.StatefulSet:
-        """Server-side apply ``obj`` to the ``status`` subresource as ``field_manager``."""
-        return await self._apply_subresource(
-            "status",
-            None,
-            obj,
-            apps_v1.StatefulSet,
-            ("apps/v1", "StatefulSet"),
-            field_manager,
-            options,
-        )
 
 
 class AsyncAppsV1Client:

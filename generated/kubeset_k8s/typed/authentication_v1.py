@@ -10,7 +10,7 @@ from kubeset.client import (
     WithCreate,
 )
 from kubeset.model import KubeModel
-from kubeset.resource import PatchType, ResourceInfo
+from kubeset.resource import ResourceInfo
 from kubeset.rest import AsyncRESTClient, RESTClient
 
 from ..models import authentication_v1
@@ -37,8 +37,6 @@ _SELF_SUBJECT_REVIEWS = ResourceInfo(
     plural="selfsubjectreviews",
     namespaced=False,
     verbs=frozenset({"create"}),
-    patch_types=frozenset(()),
-    subresources={},
     list_kind="SelfSubjectReviewList",
 )
 
@@ -49,8 +47,6 @@ _TOKEN_REVIEWS = ResourceInfo(
     plural="tokenreviews",
     namespaced=False,
     verbs=frozenset({"create"}),
-    patch_types=frozenset(()),
-    subresources={},
     list_kind="TokenReviewList",
 )
 

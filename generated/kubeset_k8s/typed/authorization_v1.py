@@ -10,7 +10,7 @@ from kubeset.client import (
     WithCreate,
 )
 from kubeset.model import KubeModel
-from kubeset.resource import PatchType, ResourceInfo
+from kubeset.resource import ResourceInfo
 from kubeset.rest import AsyncRESTClient, RESTClient
 
 from ..models import authorization_v1
@@ -45,8 +45,6 @@ _LOCAL_SUBJECT_ACCESS_REVIEWS = ResourceInfo(
     plural="localsubjectaccessreviews",
     namespaced=True,
     verbs=frozenset({"create"}),
-    patch_types=frozenset(()),
-    subresources={},
     list_kind="LocalSubjectAccessReviewList",
 )
 
@@ -57,8 +55,6 @@ _SELF_SUBJECT_ACCESS_REVIEWS = ResourceInfo(
     plural="selfsubjectaccessreviews",
     namespaced=False,
     verbs=frozenset({"create"}),
-    patch_types=frozenset(()),
-    subresources={},
     list_kind="SelfSubjectAccessReviewList",
 )
 
@@ -69,8 +65,6 @@ _SELF_SUBJECT_RULES_REVIEWS = ResourceInfo(
     plural="selfsubjectrulesreviews",
     namespaced=False,
     verbs=frozenset({"create"}),
-    patch_types=frozenset(()),
-    subresources={},
     list_kind="SelfSubjectRulesReviewList",
 )
 
@@ -81,8 +75,6 @@ _SUBJECT_ACCESS_REVIEWS = ResourceInfo(
     plural="subjectaccessreviews",
     namespaced=False,
     verbs=frozenset({"create"}),
-    patch_types=frozenset(()),
-    subresources={},
     list_kind="SubjectAccessReviewList",
 )
 

@@ -3,20 +3,15 @@
 
 from __future__ import annotations
 
-from typing import Protocol, Unpack
+from typing import Protocol
 
 from kubeset.client import (
     AsyncWithAllVerbs,
+    AsyncWithStatus,
     WithAllVerbs,
+    WithStatus,
 )
-from kubeset.resource import (
-    ApplyOptions,
-    Patch,
-    PatchOptions,
-    PatchType,
-    ResourceInfo,
-    WriteOptions,
-)
+from kubeset.resource import ALL_PATCH_TYPES, GET_UPDATE_PATCH, STANDARD_VERBS, ResourceInfo
 from kubeset.rest import AsyncRESTClient, RESTClient
 
 from ..models import autoscaling_v1
@@ -38,11 +33,9 @@ _HORIZONTAL_POD_AUTOSCALERS = ResourceInfo(
     kind="HorizontalPodAutoscaler",
     plural="horizontalpodautoscalers",
     namespaced=True,
-    verbs=frozenset(
-        {"get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"}
-    ),
-    patch_types=frozenset({PatchType.APPLY, PatchType.JSON, PatchType.MERGE, PatchType.STRATEGIC}),
-    subresources={"status": frozenset({"get", "update", "patch"})},
+    verbs=STANDARD_VERBS,
+    patch_types=ALL_PATCH_TYPES,
+    subresources={"status": GET_UPDATE_PATCH},
     list_kind="HorizontalPodAutoscalerList",
 )
 
@@ -51,58 +44,13 @@ class HorizontalPodAutoscalersClient(
     WithAllVerbs[
         "autoscaling_v1.HorizontalPodAutoscaler", "autoscaling_v1.HorizontalPodAutoscalerList"
     ],
+    WithStatus[
+        "autoscaling_v1.HorizontalPodAutoscaler", "autoscaling_v1.HorizontalPodAutoscalerList"
+    ],
 ):
     """HorizontalPodAutoscalers: autoscaling/v1 HorizontalPodAutoscaler, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _HORIZONTAL_POD_AUTOSCALERS
-
-    def get_status(self, name: str) -> autoscaling_v1.HorizontalPodAutoscaler:
-        """Read the ``status`` subresource of ``name``."""
-        return self._get_subresource("status", name, autoscaling_v1.HorizontalPodAutoscaler)
-
-    def update_status(
-        self, obj: autoscaling_v1.HorizontalPodAutoscaler, **options: Unpack[WriteOptions]
-    ) -> autoscaling_v1.HorizontalPodAutoscaler:
-        """Replace the ``status`` subresource of ``obj.metadata.name`` with ``obj``."""
-        return self._update_subresource(
-            "status",
-            None,
-            obj,
-            autoscaling_v1.HorizontalPodAutoscaler,
-            ("autoscaling/v1", "HorizontalPodAutoscaler"),
-            options,
-        )
-
-    def patch_status(
-        self,
-        name: str,
-        patch: Patch,
-        *,
-        patch_type: PatchType | str = PatchType.MERGE,
-        **options: Unpack[PatchOptions],
-    ) -> autoscaling_v1.HorizontalPodAutoscaler:
-        """Patch the ``status`` subresource of ``name``."""
-        return self._patch_subresource(
-            "status", name, patch, patch_type, autoscaling_v1.HorizontalPodAutoscaler, options
-        )
-
-    def apply_status(
-        self,
-        obj: autoscaling_v1.HorizontalPodAutoscaler,
-        *,
-        field_manager: str,
-        **options: Unpack[ApplyOptions],
-    ) -> autoscaling_v1.HorizontalPodAutoscaler:
-        """Server-side apply ``obj`` to the ``status`` subresource as ``field_manager``."""
-        return self._apply_subresource(
-            "status",
-            None,
-            obj,
-            autoscaling_v1.HorizontalPodAutoscaler,
-            ("autoscaling/v1", "HorizontalPodAutoscaler"),
-            field_manager,
-            options,
-        )
 
 
 class AutoscalingV1Client:
@@ -133,58 +81,13 @@ class AsyncHorizontalPodAutoscalersClient(
     AsyncWithAllVerbs[
         "autoscaling_v1.HorizontalPodAutoscaler", "autoscaling_v1.HorizontalPodAutoscalerList"
     ],
+    AsyncWithStatus[
+        "autoscaling_v1.HorizontalPodAutoscaler", "autoscaling_v1.HorizontalPodAutoscalerList"
+    ],
 ):
     """HorizontalPodAutoscalers: autoscaling/v1 HorizontalPodAutoscaler, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _HORIZONTAL_POD_AUTOSCALERS
-
-    async def get_status(self, name: str) -> autoscaling_v1.HorizontalPodAutoscaler:
-        """Read the ``status`` subresource of ``name``."""
-        return await self._get_subresource("status", name, autoscaling_v1.HorizontalPodAutoscaler)
-
-    async def update_status(
-        self, obj: autoscaling_v1.HorizontalPodAutoscaler, **options: Unpack[WriteOptions]
-    ) -> autoscaling_v1.HorizontalPodAutoscaler:
-        """Replace the ``status`` subresource of ``obj.metadata.name`` with ``obj``."""
-        return await self._update_subresource(
-            "status",
-            None,
-            obj,
-            autoscaling_v1.HorizontalPodAutoscaler,
-            ("autoscaling/v1", "HorizontalPodAutoscaler"),
-            options,
-        )
-
-    async def patch_status(
-        self,
-        name: str,
-        patch: Patch,
-        *,
-        patch_type: PatchType | str = PatchType.MERGE,
-        **options: Unpack[PatchOptions],
-    ) -> autoscaling_v1.HorizontalPodAutoscaler:
-        """Patch the ``status`` subresource of ``name``."""
-        return await self._patch_subresource(
-            "status", name, patch, patch_type, autoscaling_v1.HorizontalPodAutoscaler, options
-        )
-
-    async def apply_status(
-        self,
-        obj: autoscaling_v1.HorizontalPodAutoscaler,
-        *,
-        field_manager: str,
-        **options: Unpack[ApplyOptions],
-    ) -> autoscaling_v1.HorizontalPodAutoscaler:
-        """Server-side apply ``obj`` to the ``status`` subresource as ``field_manager``."""
-        return await self._apply_subresource(
-            "status",
-            None,
-            obj,
-            autoscaling_v1.HorizontalPodAutoscaler,
-            ("autoscaling/v1", "HorizontalPodAutoscaler"),
-            field_manager,
-            options,
-        )
 
 
 class AsyncAutoscalingV1Client:

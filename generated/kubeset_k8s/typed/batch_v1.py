@@ -3,20 +3,15 @@
 
 from __future__ import annotations
 
-from typing import Protocol, Unpack
+from typing import Protocol
 
 from kubeset.client import (
     AsyncWithAllVerbs,
+    AsyncWithStatus,
     WithAllVerbs,
+    WithStatus,
 )
-from kubeset.resource import (
-    ApplyOptions,
-    Patch,
-    PatchOptions,
-    PatchType,
-    ResourceInfo,
-    WriteOptions,
-)
+from kubeset.resource import ALL_PATCH_TYPES, GET_UPDATE_PATCH, STANDARD_VERBS, ResourceInfo
 from kubeset.rest import AsyncRESTClient, RESTClient
 
 from ..models import batch_v1
@@ -42,11 +37,9 @@ _CRON_JOBS = ResourceInfo(
     kind="CronJob",
     plural="cronjobs",
     namespaced=True,
-    verbs=frozenset(
-        {"get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"}
-    ),
-    patch_types=frozenset({PatchType.APPLY, PatchType.JSON, PatchType.MERGE, PatchType.STRATEGIC}),
-    subresources={"status": frozenset({"get", "update", "patch"})},
+    verbs=STANDARD_VERBS,
+    patch_types=ALL_PATCH_TYPES,
+    subresources={"status": GET_UPDATE_PATCH},
     list_kind="CronJobList",
 )
 
@@ -56,89 +49,29 @@ _JOBS = ResourceInfo(
     kind="Job",
     plural="jobs",
     namespaced=True,
-    verbs=frozenset(
-        {"get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"}
-    ),
-    patch_types=frozenset({PatchType.APPLY, PatchType.JSON, PatchType.MERGE, PatchType.STRATEGIC}),
-    subresources={"status": frozenset({"get", "update", "patch"})},
+    verbs=STANDARD_VERBS,
+    patch_types=ALL_PATCH_TYPES,
+    subresources={"status": GET_UPDATE_PATCH},
     list_kind="JobList",
 )
 
 
 class CronJobsClient(
     WithAllVerbs["batch_v1.CronJob", "batch_v1.CronJobList"],
+    WithStatus["batch_v1.CronJob", "batch_v1.CronJobList"],
 ):
     """CronJobs: batch/v1 CronJob, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _CRON_JOBS
 
-    def get_status(self, name: str) -> batch_v1.CronJob:
-        """Read the ``status`` subresource of ``name``."""
-        return self._get_subresource("status", name, batch_v1.CronJob)
-
-    def update_status(
-        self, obj: batch_v1.CronJob, **options: Unpack[WriteOptions]
-    ) -> batch_v1.CronJob:
-        """Replace the ``status`` subresource of ``obj.metadata.name`` with ``obj``."""
-        return self._update_subresource(
-            "status", None, obj, batch_v1.CronJob, ("batch/v1", "CronJob"), options
-        )
-
-    def patch_status(
-        self,
-        name: str,
-        patch: Patch,
-        *,
-        patch_type: PatchType | str = PatchType.MERGE,
-        **options: Unpack[PatchOptions],
-    ) -> batch_v1.CronJob:
-        """Patch the ``status`` subresource of ``name``."""
-        return self._patch_subresource("status", name, patch, patch_type, batch_v1.CronJob, options)
-
-    def apply_status(
-        self, obj: batch_v1.CronJob, *, field_manager: str, **options: Unpack[ApplyOptions]
-    ) -> batch_v1.CronJob:
-        """Server-side apply ``obj`` to the ``status`` subresource as ``field_manager``."""
-        return self._apply_subresource(
-            "status", None, obj, batch_v1.CronJob, ("batch/v1", "CronJob"), field_manager, options
-        )
-
 
 class JobsClient(
     WithAllVerbs["batch_v1.Job", "batch_v1.JobList"],
+    WithStatus["batch_v1.Job", "batch_v1.JobList"],
 ):
     """Jobs: batch/v1 Job, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _JOBS
-
-    def get_status(self, name: str) -> batch_v1.Job:
-        """Read the ``status`` subresource of ``name``."""
-        return self._get_subresource("status", name, batch_v1.Job)
-
-    def update_status(self, obj: batch_v1.Job, **options: Unpack[WriteOptions]) -> batch_v1.Job:
-        """Replace the ``status`` subresource of ``obj.metadata.name`` with ``obj``."""
-        return self._update_subresource(
-            "status", None, obj, batch_v1.Job, ("batch/v1", "Job"), options
-        )
-
-    def patch_status(
-        self,
-        name: str,
-        patch: Patch,
-        *,
-        patch_type: PatchType | str = PatchType.MERGE,
-        **options: Unpack[PatchOptions],
-    ) -> batch_v1.Job:
-        """Patch the ``status`` subresource of ``name``."""
-        return self._patch_subresource("status", name, patch, patch_type, batch_v1.Job, options)
-
-    def apply_status(
-        self, obj: batch_v1.Job, *, field_manager: str, **options: Unpack[ApplyOptions]
-    ) -> batch_v1.Job:
-        """Server-side apply ``obj`` to the ``status`` subresource as ``field_manager``."""
-        return self._apply_subresource(
-            "status", None, obj, batch_v1.Job, ("batch/v1", "Job"), field_manager, options
-        )
 
 
 class BatchV1Client:
@@ -178,84 +111,20 @@ class BatchV1Interface(
 
 class AsyncCronJobsClient(
     AsyncWithAllVerbs["batch_v1.CronJob", "batch_v1.CronJobList"],
+    AsyncWithStatus["batch_v1.CronJob", "batch_v1.CronJobList"],
 ):
     """CronJobs: batch/v1 CronJob, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _CRON_JOBS
 
-    async def get_status(self, name: str) -> batch_v1.CronJob:
-        """Read the ``status`` subresource of ``name``."""
-        return await self._get_subresource("status", name, batch_v1.CronJob)
-
-    async def update_status(
-        self, obj: batch_v1.CronJob, **options: Unpack[WriteOptions]
-    ) -> batch_v1.CronJob:
-        """Replace the ``status`` subresource of ``obj.metadata.name`` with ``obj``."""
-        return await self._update_subresource(
-            "status", None, obj, batch_v1.CronJob, ("batch/v1", "CronJob"), options
-        )
-
-    async def patch_status(
-        self,
-        name: str,
-        patch: Patch,
-        *,
-        patch_type: PatchType | str = PatchType.MERGE,
-        **options: Unpack[PatchOptions],
-    ) -> batch_v1.CronJob:
-        """Patch the ``status`` subresource of ``name``."""
-        return await self._patch_subresource(
-            "status", name, patch, patch_type, batch_v1.CronJob, options
-        )
-
-    async def apply_status(
-        self, obj: batch_v1.CronJob, *, field_manager: str, **options: Unpack[ApplyOptions]
-    ) -> batch_v1.CronJob:
-        """Server-side apply ``obj`` to the ``status`` subresource as ``field_manager``."""
-        return await self._apply_subresource(
-            "status", None, obj, batch_v1.CronJob, ("batch/v1", "CronJob"), field_manager, options
-        )
-
 
 class AsyncJobsClient(
     AsyncWithAllVerbs["batch_v1.Job", "batch_v1.JobList"],
+    AsyncWithStatus["batch_v1.Job", "batch_v1.JobList"],
 ):
     """Jobs: batch/v1 Job, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _JOBS
-
-    async def get_status(self, name: str) -> batch_v1.Job:
-        """Read the ``status`` subresource of ``name``."""
-        return await self._get_subresource("status", name, batch_v1.Job)
-
-    async def update_status(
-        self, obj: batch_v1.Job, **options: Unpack[WriteOptions]
-    ) -> batch_v1.Job:
-        """Replace the ``status`` subresource of ``obj.metadata.name`` with ``obj``."""
-        return await self._update_subresource(
-            "status", None, obj, batch_v1.Job, ("batch/v1", "Job"), options
-        )
-
-    async def patch_status(
-        self,
-        name: str,
-        patch: Patch,
-        *,
-        patch_type: PatchType | str = PatchType.MERGE,
-        **options: Unpack[PatchOptions],
-    ) -> batch_v1.Job:
-        """Patch the ``status`` subresource of ``name``."""
-        return await self._patch_subresource(
-            "status", name, patch, patch_type, batch_v1.Job, options
-        )
-
-    async def apply_status(
-        self, obj: batch_v1.Job, *, field_manager: str, **options: Unpack[ApplyOptions]
-    ) -> batch_v1.Job:
-        """Server-side apply ``obj`` to the ``status`` subresource as ``field_manager``."""
-        return await self._apply_subresource(
-            "status", None, obj, batch_v1.Job, ("batch/v1", "Job"), field_manager, options
-        )
 
 
 class AsyncBatchV1Client:

@@ -3,20 +3,23 @@
 
 from __future__ import annotations
 
-from typing import Protocol, Unpack
+from typing import Protocol
 
 from kubeset.client import (
+    ApplySubresource,
+    AsyncApplySubresource,
+    AsyncGetSubresource,
+    AsyncPatchSubresource,
+    AsyncUpdateSubresource,
     AsyncWithAllVerbs,
+    AsyncWithStatus,
+    GetSubresource,
+    PatchSubresource,
+    UpdateSubresource,
     WithAllVerbs,
+    WithStatus,
 )
-from kubeset.resource import (
-    ApplyOptions,
-    Patch,
-    PatchOptions,
-    PatchType,
-    ResourceInfo,
-    WriteOptions,
-)
+from kubeset.resource import ALL_PATCH_TYPES, GET_UPDATE_PATCH, STANDARD_VERBS, ResourceInfo
 from kubeset.rest import AsyncRESTClient, RESTClient
 
 from ..models import certificates_v1
@@ -38,14 +41,9 @@ _CERTIFICATE_SIGNING_REQUESTS = ResourceInfo(
     kind="CertificateSigningRequest",
     plural="certificatesigningrequests",
     namespaced=False,
-    verbs=frozenset(
-        {"get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"}
-    ),
-    patch_types=frozenset({PatchType.APPLY, PatchType.JSON, PatchType.MERGE, PatchType.STRATEGIC}),
-    subresources={
-        "approval": frozenset({"get", "update", "patch"}),
-        "status": frozenset({"get", "update", "patch"}),
-    },
+    verbs=STANDARD_VERBS,
+    patch_types=ALL_PATCH_TYPES,
+    subresources={"approval": GET_UPDATE_PATCH, "status": GET_UPDATE_PATCH},
     list_kind="CertificateSigningRequestList",
 )
 
@@ -54,106 +52,17 @@ class CertificateSigningRequestsClient(
     WithAllVerbs[
         "certificates_v1.CertificateSigningRequest", "certificates_v1.CertificateSigningRequestList"
     ],
+    WithStatus[
+        "certificates_v1.CertificateSigningRequest", "certificates_v1.CertificateSigningRequestList"
+    ],
 ):
     """CertificateSigningRequests: certificates.k8s.io/v1 CertificateSigningRequest, cluster-scoped; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _CERTIFICATE_SIGNING_REQUESTS
-
-    def get_approval(self, name: str) -> certificates_v1.CertificateSigningRequest:
-        """Read the ``approval`` subresource of ``name``."""
-        return self._get_subresource("approval", name, certificates_v1.CertificateSigningRequest)
-
-    def update_approval(
-        self, obj: certificates_v1.CertificateSigningRequest, **options: Unpack[WriteOptions]
-    ) -> certificates_v1.CertificateSigningRequest:
-        """Replace the ``approval`` subresource of ``obj.metadata.name`` with ``obj``."""
-        return self._update_subresource(
-            "approval",
-            None,
-            obj,
-            certificates_v1.CertificateSigningRequest,
-            ("certificates.k8s.io/v1", "CertificateSigningRequest"),
-            options,
-        )
-
-    def patch_approval(
-        self,
-        name: str,
-        patch: Patch,
-        *,
-        patch_type: PatchType | str = PatchType.MERGE,
-        **options: Unpack[PatchOptions],
-    ) -> certificates_v1.CertificateSigningRequest:
-        """Patch the ``approval`` subresource of ``name``."""
-        return self._patch_subresource(
-            "approval", name, patch, patch_type, certificates_v1.CertificateSigningRequest, options
-        )
-
-    def apply_approval(
-        self,
-        obj: certificates_v1.CertificateSigningRequest,
-        *,
-        field_manager: str,
-        **options: Unpack[ApplyOptions],
-    ) -> certificates_v1.CertificateSigningRequest:
-        """Server-side apply ``obj`` to the ``approval`` subresource as ``field_manager``."""
-        return self._apply_subresource(
-            "approval",
-            None,
-            obj,
-            certificates_v1.CertificateSigningRequest,
-            ("certificates.k8s.io/v1", "CertificateSigningRequest"),
-            field_manager,
-            options,
-        )
-
-    def get_status(self, name: str) -> certificates_v1.CertificateSigningRequest:
-        """Read the ``status`` subresource of ``name``."""
-        return self._get_subresource("status", name, certificates_v1.CertificateSigningRequest)
-
-    def update_status(
-        self, obj: certificates_v1.CertificateSigningRequest, **options: Unpack[WriteOptions]
-    ) -> certificates_v1.CertificateSigningRequest:
-        """Replace the ``status`` subresource of ``obj.metadata.name`` with ``obj``."""
-        return self._update_subresource(
-            "status",
-            None,
-            obj,
-            certificates_v1.CertificateSigningRequest,
-            ("certificates.k8s.io/v1", "CertificateSigningRequest"),
-            options,
-        )
-
-    def patch_status(
-        self,
-        name: str,
-        patch: Patch,
-        *,
-        patch_type: PatchType | str = PatchType.MERGE,
-        **options: Unpack[PatchOptions],
-    ) -> certificates_v1.CertificateSigningRequest:
-        """Patch the ``status`` subresource of ``name``."""
-        return self._patch_subresource(
-            "status", name, patch, patch_type, certificates_v1.CertificateSigningRequest, options
-        )
-
-    def apply_status(
-        self,
-        obj: certificates_v1.CertificateSigningRequest,
-        *,
-        field_manager: str,
-        **options: Unpack[ApplyOptions],
-    ) -> certificates_v1.CertificateSigningRequest:
-        """Server-side apply ``obj`` to the ``status`` subresource as ``field_manager``."""
-        return self._apply_subresource(
-            "status",
-            None,
-            obj,
-            certificates_v1.CertificateSigningRequest,
-            ("certificates.k8s.io/v1", "CertificateSigningRequest"),
-            field_manager,
-            options,
-        )
+    get_approval = GetSubresource["certificates_v1.CertificateSigningRequest"]("approval")
+    update_approval = UpdateSubresource["certificates_v1.CertificateSigningRequest"]("approval")
+    patch_approval = PatchSubresource["certificates_v1.CertificateSigningRequest"]("approval")
+    apply_approval = ApplySubresource["certificates_v1.CertificateSigningRequest"]("approval")
 
 
 class CertificatesV1Client:
@@ -184,110 +93,19 @@ class AsyncCertificateSigningRequestsClient(
     AsyncWithAllVerbs[
         "certificates_v1.CertificateSigningRequest", "certificates_v1.CertificateSigningRequestList"
     ],
+    AsyncWithStatus[
+        "certificates_v1.CertificateSigningRequest", "certificates_v1.CertificateSigningRequestList"
+    ],
 ):
     """CertificateSigningRequests: certificates.k8s.io/v1 CertificateSigningRequest, cluster-scoped; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _CERTIFICATE_SIGNING_REQUESTS
-
-    async def get_approval(self, name: str) -> certificates_v1.CertificateSigningRequest:
-        """Read the ``approval`` subresource of ``name``."""
-        return await self._get_subresource(
-            "approval", name, certificates_v1.CertificateSigningRequest
-        )
-
-    async def update_approval(
-        self, obj: certificates_v1.CertificateSigningRequest, **options: Unpack[WriteOptions]
-    ) -> certificates_v1.CertificateSigningRequest:
-        """Replace the ``approval`` subresource of ``obj.metadata.name`` with ``obj``."""
-        return await self._update_subresource(
-            "approval",
-            None,
-            obj,
-            certificates_v1.CertificateSigningRequest,
-            ("certificates.k8s.io/v1", "CertificateSigningRequest"),
-            options,
-        )
-
-    async def patch_approval(
-        self,
-        name: str,
-        patch: Patch,
-        *,
-        patch_type: PatchType | str = PatchType.MERGE,
-        **options: Unpack[PatchOptions],
-    ) -> certificates_v1.CertificateSigningRequest:
-        """Patch the ``approval`` subresource of ``name``."""
-        return await self._patch_subresource(
-            "approval", name, patch, patch_type, certificates_v1.CertificateSigningRequest, options
-        )
-
-    async def apply_approval(
-        self,
-        obj: certificates_v1.CertificateSigningRequest,
-        *,
-        field_manager: str,
-        **options: Unpack[ApplyOptions],
-    ) -> certificates_v1.CertificateSigningRequest:
-        """Server-side apply ``obj`` to the ``approval`` subresource as ``field_manager``."""
-        return await self._apply_subresource(
-            "approval",
-            None,
-            obj,
-            certificates_v1.CertificateSigningRequest,
-            ("certificates.k8s.io/v1", "CertificateSigningRequest"),
-            field_manager,
-            options,
-        )
-
-    async def get_status(self, name: str) -> certificates_v1.CertificateSigningRequest:
-        """Read the ``status`` subresource of ``name``."""
-        return await self._get_subresource(
-            "status", name, certificates_v1.CertificateSigningRequest
-        )
-
-    async def update_status(
-        self, obj: certificates_v1.CertificateSigningRequest, **options: Unpack[WriteOptions]
-    ) -> certificates_v1.CertificateSigningRequest:
-        """Replace the ``status`` subresource of ``obj.metadata.name`` with ``obj``."""
-        return await self._update_subresource(
-            "status",
-            None,
-            obj,
-            certificates_v1.CertificateSigningRequest,
-            ("certificates.k8s.io/v1", "CertificateSigningRequest"),
-            options,
-        )
-
-    async def patch_status(
-        self,
-        name: str,
-        patch: Patch,
-        *,
-        patch_type: PatchType | str = PatchType.MERGE,
-        **options: Unpack[PatchOptions],
-    ) -> certificates_v1.CertificateSigningRequest:
-        """Patch the ``status`` subresource of ``name``."""
-        return await self._patch_subresource(
-            "status", name, patch, patch_type, certificates_v1.CertificateSigningRequest, options
-        )
-
-    async def apply_status(
-        self,
-        obj: certificates_v1.CertificateSigningRequest,
-        *,
-        field_manager: str,
-        **options: Unpack[ApplyOptions],
-    ) -> certificates_v1.CertificateSigningRequest:
-        """Server-side apply ``obj`` to the ``status`` subresource as ``field_manager``."""
-        return await self._apply_subresource(
-            "status",
-            None,
-            obj,
-            certificates_v1.CertificateSigningRequest,
-            ("certificates.k8s.io/v1", "CertificateSigningRequest"),
-            field_manager,
-            options,
-        )
+    get_approval = AsyncGetSubresource["certificates_v1.CertificateSigningRequest"]("approval")
+    update_approval = AsyncUpdateSubresource["certificates_v1.CertificateSigningRequest"](
+        "approval"
+    )
+    patch_approval = AsyncPatchSubresource["certificates_v1.CertificateSigningRequest"]("approval")
+    apply_approval = AsyncApplySubresource["certificates_v1.CertificateSigningRequest"]("approval")
 
 
 class AsyncCertificatesV1Client:

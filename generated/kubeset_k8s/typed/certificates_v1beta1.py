@@ -3,20 +3,15 @@
 
 from __future__ import annotations
 
-from typing import Protocol, Unpack
+from typing import Protocol
 
 from kubeset.client import (
     AsyncWithAllVerbs,
+    AsyncWithStatus,
     WithAllVerbs,
+    WithStatus,
 )
-from kubeset.resource import (
-    ApplyOptions,
-    Patch,
-    PatchOptions,
-    PatchType,
-    ResourceInfo,
-    WriteOptions,
-)
+from kubeset.resource import ALL_PATCH_TYPES, GET_UPDATE_PATCH, STANDARD_VERBS, ResourceInfo
 from kubeset.rest import AsyncRESTClient, RESTClient
 
 from ..models import certificates_v1beta1
@@ -42,11 +37,8 @@ _CLUSTER_TRUST_BUNDLES = ResourceInfo(
     kind="ClusterTrustBundle",
     plural="clustertrustbundles",
     namespaced=False,
-    verbs=frozenset(
-        {"get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"}
-    ),
-    patch_types=frozenset({PatchType.APPLY, PatchType.JSON, PatchType.MERGE, PatchType.STRATEGIC}),
-    subresources={},
+    verbs=STANDARD_VERBS,
+    patch_types=ALL_PATCH_TYPES,
     list_kind="ClusterTrustBundleList",
 )
 
@@ -56,11 +48,9 @@ _POD_CERTIFICATE_REQUESTS = ResourceInfo(
     kind="PodCertificateRequest",
     plural="podcertificaterequests",
     namespaced=True,
-    verbs=frozenset(
-        {"get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"}
-    ),
-    patch_types=frozenset({PatchType.APPLY, PatchType.JSON, PatchType.MERGE, PatchType.STRATEGIC}),
-    subresources={"status": frozenset({"get", "update", "patch"})},
+    verbs=STANDARD_VERBS,
+    patch_types=ALL_PATCH_TYPES,
+    subresources={"status": GET_UPDATE_PATCH},
     list_kind="PodCertificateRequestList",
 )
 
@@ -80,58 +70,14 @@ class PodCertificateRequestsClient(
         "certificates_v1beta1.PodCertificateRequest",
         "certificates_v1beta1.PodCertificateRequestList",
     ],
+    WithStatus[
+        "certificates_v1beta1.PodCertificateRequest",
+        "certificates_v1beta1.PodCertificateRequestList",
+    ],
 ):
     """PodCertificateRequests: certificates.k8s.io/v1beta1 PodCertificateRequest, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _POD_CERTIFICATE_REQUESTS
-
-    def get_status(self, name: str) -> certificates_v1beta1.PodCertificateRequest:
-        """Read the ``status`` subresource of ``name``."""
-        return self._get_subresource("status", name, certificates_v1beta1.PodCertificateRequest)
-
-    def update_status(
-        self, obj: certificates_v1beta1.PodCertificateRequest, **options: Unpack[WriteOptions]
-    ) -> certificates_v1beta1.PodCertificateRequest:
-        """Replace the ``status`` subresource of ``obj.metadata.name`` with ``obj``."""
-        return self._update_subresource(
-            "status",
-            None,
-            obj,
-            certificates_v1beta1.PodCertificateRequest,
-            ("certificates.k8s.io/v1beta1", "PodCertificateRequest"),
-            options,
-        )
-
-    def patch_status(
-        self,
-        name: str,
-        patch: Patch,
-        *,
-        patch_type: PatchType | str = PatchType.MERGE,
-        **options: Unpack[PatchOptions],
-    ) -> certificates_v1beta1.PodCertificateRequest:
-        """Patch the ``status`` subresource of ``name``."""
-        return self._patch_subresource(
-            "status", name, patch, patch_type, certificates_v1beta1.PodCertificateRequest, options
-        )
-
-    def apply_status(
-        self,
-        obj: certificates_v1beta1.PodCertificateRequest,
-        *,
-        field_manager: str,
-        **options: Unpack[ApplyOptions],
-    ) -> certificates_v1beta1.PodCertificateRequest:
-        """Server-side apply ``obj`` to the ``status`` subresource as ``field_manager``."""
-        return self._apply_subresource(
-            "status",
-            None,
-            obj,
-            certificates_v1beta1.PodCertificateRequest,
-            ("certificates.k8s.io/v1beta1", "PodCertificateRequest"),
-            field_manager,
-            options,
-        )
 
 
 class CertificatesV1beta1Client:
@@ -184,60 +130,14 @@ class AsyncPodCertificateRequestsClient(
         "certificates_v1beta1.PodCertificateRequest",
         "certificates_v1beta1.PodCertificateRequestList",
     ],
+    AsyncWithStatus[
+        "certificates_v1beta1.PodCertificateRequest",
+        "certificates_v1beta1.PodCertificateRequestList",
+    ],
 ):
     """PodCertificateRequests: certificates.k8s.io/v1beta1 PodCertificateRequest, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _POD_CERTIFICATE_REQUESTS
-
-    async def get_status(self, name: str) -> certificates_v1beta1.PodCertificateRequest:
-        """Read the ``status`` subresource of ``name``."""
-        return await self._get_subresource(
-            "status", name, certificates_v1beta1.PodCertificateRequest
-        )
-
-    async def update_status(
-        self, obj: certificates_v1beta1.PodCertificateRequest, **options: Unpack[WriteOptions]
-    ) -> certificates_v1beta1.PodCertificateRequest:
-        """Replace the ``status`` subresource of ``obj.metadata.name`` with ``obj``."""
-        return await self._update_subresource(
-            "status",
-            None,
-            obj,
-            certificates_v1beta1.PodCertificateRequest,
-            ("certificates.k8s.io/v1beta1", "PodCertificateRequest"),
-            options,
-        )
-
-    async def patch_status(
-        self,
-        name: str,
-        patch: Patch,
-        *,
-        patch_type: PatchType | str = PatchType.MERGE,
-        **options: Unpack[PatchOptions],
-    ) -> certificates_v1beta1.PodCertificateRequest:
-        """Patch the ``status`` subresource of ``name``."""
-        return await self._patch_subresource(
-            "status", name, patch, patch_type, certificates_v1beta1.PodCertificateRequest, options
-        )
-
-    async def apply_status(
-        self,
-        obj: certificates_v1beta1.PodCertificateRequest,
-        *,
-        field_manager: str,
-        **options: Unpack[ApplyOptions],
-    ) -> certificates_v1beta1.PodCertificateRequest:
-        """Server-side apply ``obj`` to the ``status`` subresource as ``field_manager``."""
-        return await self._apply_subresource(
-            "status",
-            None,
-            obj,
-            certificates_v1beta1.PodCertificateRequest,
-            ("certificates.k8s.io/v1beta1", "PodCertificateRequest"),
-            field_manager,
-            options,
-        )
 
 
 class AsyncCertificatesV1beta1Client:

@@ -3,9 +3,15 @@
 
 from __future__ import annotations
 
-from typing import Protocol, Unpack
+from typing import Protocol
 
 from kubeset.client import (
+    ApplySubresource,
+    AsyncApplySubresource,
+    AsyncCreateSubresource,
+    AsyncGetSubresource,
+    AsyncPatchSubresource,
+    AsyncUpdateSubresource,
     AsyncWithAllVerbs,
     AsyncWithApply,
     AsyncWithCreate,
@@ -14,8 +20,14 @@ from kubeset.client import (
     AsyncWithList,
     AsyncWithLogs,
     AsyncWithPatch,
+    AsyncWithScale,
+    AsyncWithStatus,
     AsyncWithUpdate,
     AsyncWithWatch,
+    CreateSubresource,
+    GetSubresource,
+    PatchSubresource,
+    UpdateSubresource,
     WithAllVerbs,
     WithApply,
     WithCreate,
@@ -24,20 +36,16 @@ from kubeset.client import (
     WithList,
     WithLogs,
     WithPatch,
+    WithScale,
+    WithStatus,
     WithUpdate,
     WithWatch,
 )
 from kubeset.model import KubeModel
-from kubeset.resource import (
-    ApplyOptions,
-    Patch,
-    PatchOptions,
-    PatchType,
-    ResourceInfo,
-    WriteOptions,
-)
+from kubeset.resource import ALL_PATCH_TYPES, GET_UPDATE_PATCH, STANDARD_VERBS, ResourceInfo
 from kubeset.rest import AsyncRESTClient, RESTClient
 
+from ..expansions.core_v1 import AsyncNodesExpansion, NodesExpansion
 from ..models import authentication_v1, autoscaling_v1, core_v1, policy_v1
 
 __all__ = [
@@ -122,8 +130,6 @@ _BINDINGS = ResourceInfo(
     plural="bindings",
     namespaced=True,
     verbs=frozenset({"create"}),
-    patch_types=frozenset(()),
-    subresources={},
     list_kind="BindingList",
 )
 
@@ -134,8 +140,6 @@ _COMPONENT_STATUSES = ResourceInfo(
     plural="componentstatuses",
     namespaced=False,
     verbs=frozenset({"get", "list"}),
-    patch_types=frozenset(()),
-    subresources={},
     list_kind="ComponentStatusList",
 )
 
@@ -145,11 +149,8 @@ _CONFIG_MAPS = ResourceInfo(
     kind="ConfigMap",
     plural="configmaps",
     namespaced=True,
-    verbs=frozenset(
-        {"get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"}
-    ),
-    patch_types=frozenset({PatchType.APPLY, PatchType.JSON, PatchType.MERGE, PatchType.STRATEGIC}),
-    subresources={},
+    verbs=STANDARD_VERBS,
+    patch_types=ALL_PATCH_TYPES,
     list_kind="ConfigMapList",
 )
 
@@ -159,11 +160,8 @@ _ENDPOINTS = ResourceInfo(
     kind="Endpoints",
     plural="endpoints",
     namespaced=True,
-    verbs=frozenset(
-        {"get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"}
-    ),
-    patch_types=frozenset({PatchType.APPLY, PatchType.JSON, PatchType.MERGE, PatchType.STRATEGIC}),
-    subresources={},
+    verbs=STANDARD_VERBS,
+    patch_types=ALL_PATCH_TYPES,
     list_kind="EndpointsList",
 )
 
@@ -173,11 +171,8 @@ _EVENTS = ResourceInfo(
     kind="Event",
     plural="events",
     namespaced=True,
-    verbs=frozenset(
-        {"get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"}
-    ),
-    patch_types=frozenset({PatchType.APPLY, PatchType.JSON, PatchType.MERGE, PatchType.STRATEGIC}),
-    subresources={},
+    verbs=STANDARD_VERBS,
+    patch_types=ALL_PATCH_TYPES,
     list_kind="EventList",
 )
 
@@ -187,11 +182,8 @@ _LIMIT_RANGES = ResourceInfo(
     kind="LimitRange",
     plural="limitranges",
     namespaced=True,
-    verbs=frozenset(
-        {"get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"}
-    ),
-    patch_types=frozenset({PatchType.APPLY, PatchType.JSON, PatchType.MERGE, PatchType.STRATEGIC}),
-    subresources={},
+    verbs=STANDARD_VERBS,
+    patch_types=ALL_PATCH_TYPES,
     list_kind="LimitRangeList",
 )
 
@@ -202,11 +194,8 @@ _NAMESPACES = ResourceInfo(
     plural="namespaces",
     namespaced=False,
     verbs=frozenset({"get", "list", "watch", "create", "update", "patch", "delete"}),
-    patch_types=frozenset({PatchType.APPLY, PatchType.JSON, PatchType.MERGE, PatchType.STRATEGIC}),
-    subresources={
-        "finalize": frozenset({"update"}),
-        "status": frozenset({"get", "update", "patch"}),
-    },
+    patch_types=ALL_PATCH_TYPES,
+    subresources={"finalize": frozenset({"update"}), "status": GET_UPDATE_PATCH},
     list_kind="NamespaceList",
 )
 
@@ -216,11 +205,9 @@ _NODES = ResourceInfo(
     kind="Node",
     plural="nodes",
     namespaced=False,
-    verbs=frozenset(
-        {"get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"}
-    ),
-    patch_types=frozenset({PatchType.APPLY, PatchType.JSON, PatchType.MERGE, PatchType.STRATEGIC}),
-    subresources={"status": frozenset({"get", "update", "patch"})},
+    verbs=STANDARD_VERBS,
+    patch_types=ALL_PATCH_TYPES,
+    subresources={"status": GET_UPDATE_PATCH},
     list_kind="NodeList",
 )
 
@@ -230,11 +217,9 @@ _PERSISTENT_VOLUME_CLAIMS = ResourceInfo(
     kind="PersistentVolumeClaim",
     plural="persistentvolumeclaims",
     namespaced=True,
-    verbs=frozenset(
-        {"get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"}
-    ),
-    patch_types=frozenset({PatchType.APPLY, PatchType.JSON, PatchType.MERGE, PatchType.STRATEGIC}),
-    subresources={"status": frozenset({"get", "update", "patch"})},
+    verbs=STANDARD_VERBS,
+    patch_types=ALL_PATCH_TYPES,
+    subresources={"status": GET_UPDATE_PATCH},
     list_kind="PersistentVolumeClaimList",
 )
 
@@ -244,11 +229,9 @@ _PERSISTENT_VOLUMES = ResourceInfo(
     kind="PersistentVolume",
     plural="persistentvolumes",
     namespaced=False,
-    verbs=frozenset(
-        {"get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"}
-    ),
-    patch_types=frozenset({PatchType.APPLY, PatchType.JSON, PatchType.MERGE, PatchType.STRATEGIC}),
-    subresources={"status": frozenset({"get", "update", "patch"})},
+    verbs=STANDARD_VERBS,
+    patch_types=ALL_PATCH_TYPES,
+    subresources={"status": GET_UPDATE_PATCH},
     list_kind="PersistentVolumeList",
 )
 
@@ -258,18 +241,17 @@ _PODS = ResourceInfo(
     kind="Pod",
     plural="pods",
     namespaced=True,
-    verbs=frozenset(
-        {"get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"}
-    ),
-    patch_types=frozenset({PatchType.APPLY, PatchType.JSON, PatchType.MERGE, PatchType.STRATEGIC}),
+    verbs=STANDARD_VERBS,
+    patch_types=ALL_PATCH_TYPES,
     subresources={
         "binding": frozenset({"create"}),
-        "ephemeralcontainers": frozenset({"get", "update", "patch"}),
+        "ephemeralcontainers": GET_UPDATE_PATCH,
         "eviction": frozenset({"create"}),
         "log": frozenset({"get"}),
-        "resize": frozenset({"get", "update", "patch"}),
-        "status": frozenset({"get", "update", "patch"}),
+        "resize": GET_UPDATE_PATCH,
+        "status": GET_UPDATE_PATCH,
     },
+    subresource_kinds={"binding": ("v1", "Binding"), "eviction": ("policy/v1", "Eviction")},
     list_kind="PodList",
 )
 
@@ -279,11 +261,8 @@ _POD_TEMPLATES = ResourceInfo(
     kind="PodTemplate",
     plural="podtemplates",
     namespaced=True,
-    verbs=frozenset(
-        {"get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"}
-    ),
-    patch_types=frozenset({PatchType.APPLY, PatchType.JSON, PatchType.MERGE, PatchType.STRATEGIC}),
-    subresources={},
+    verbs=STANDARD_VERBS,
+    patch_types=ALL_PATCH_TYPES,
     list_kind="PodTemplateList",
 )
 
@@ -293,14 +272,10 @@ _REPLICATION_CONTROLLERS = ResourceInfo(
     kind="ReplicationController",
     plural="replicationcontrollers",
     namespaced=True,
-    verbs=frozenset(
-        {"get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"}
-    ),
-    patch_types=frozenset({PatchType.APPLY, PatchType.JSON, PatchType.MERGE, PatchType.STRATEGIC}),
-    subresources={
-        "scale": frozenset({"get", "update", "patch"}),
-        "status": frozenset({"get", "update", "patch"}),
-    },
+    verbs=STANDARD_VERBS,
+    patch_types=ALL_PATCH_TYPES,
+    subresources={"scale": GET_UPDATE_PATCH, "status": GET_UPDATE_PATCH},
+    subresource_kinds={"scale": ("autoscaling/v1", "Scale")},
     list_kind="ReplicationControllerList",
 )
 
@@ -310,11 +285,9 @@ _RESOURCE_QUOTAS = ResourceInfo(
     kind="ResourceQuota",
     plural="resourcequotas",
     namespaced=True,
-    verbs=frozenset(
-        {"get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"}
-    ),
-    patch_types=frozenset({PatchType.APPLY, PatchType.JSON, PatchType.MERGE, PatchType.STRATEGIC}),
-    subresources={"status": frozenset({"get", "update", "patch"})},
+    verbs=STANDARD_VERBS,
+    patch_types=ALL_PATCH_TYPES,
+    subresources={"status": GET_UPDATE_PATCH},
     list_kind="ResourceQuotaList",
 )
 
@@ -324,11 +297,8 @@ _SECRETS = ResourceInfo(
     kind="Secret",
     plural="secrets",
     namespaced=True,
-    verbs=frozenset(
-        {"get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"}
-    ),
-    patch_types=frozenset({PatchType.APPLY, PatchType.JSON, PatchType.MERGE, PatchType.STRATEGIC}),
-    subresources={},
+    verbs=STANDARD_VERBS,
+    patch_types=ALL_PATCH_TYPES,
     list_kind="SecretList",
 )
 
@@ -338,11 +308,10 @@ _SERVICE_ACCOUNTS = ResourceInfo(
     kind="ServiceAccount",
     plural="serviceaccounts",
     namespaced=True,
-    verbs=frozenset(
-        {"get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"}
-    ),
-    patch_types=frozenset({PatchType.APPLY, PatchType.JSON, PatchType.MERGE, PatchType.STRATEGIC}),
+    verbs=STANDARD_VERBS,
+    patch_types=ALL_PATCH_TYPES,
     subresources={"token": frozenset({"create"})},
+    subresource_kinds={"token": ("authentication.k8s.io/v1", "TokenRequest")},
     list_kind="ServiceAccountList",
 )
 
@@ -352,11 +321,9 @@ _SERVICES = ResourceInfo(
     kind="Service",
     plural="services",
     namespaced=True,
-    verbs=frozenset(
-        {"get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"}
-    ),
-    patch_types=frozenset({PatchType.APPLY, PatchType.JSON, PatchType.MERGE, PatchType.STRATEGIC}),
-    subresources={"status": frozenset({"get", "update", "patch"})},
+    verbs=STANDARD_VERBS,
+    patch_types=ALL_PATCH_TYPES,
+    subresources={"status": GET_UPDATE_PATCH},
     list_kind="ServiceList",
 )
 
@@ -419,301 +386,60 @@ class NamespacesClient(
     WithPatch["core_v1.Namespace", "core_v1.NamespaceList"],
     WithApply["core_v1.Namespace", "core_v1.NamespaceList"],
     WithDelete["core_v1.Namespace", "core_v1.NamespaceList"],
+    WithStatus["core_v1.Namespace", "core_v1.NamespaceList"],
 ):
     """Namespaces: v1 Namespace, cluster-scoped; verbs get, list, watch, create, update, patch, delete."""
 
     _info = _NAMESPACES
-
-    def finalize(
-        self, obj: core_v1.Namespace, **options: Unpack[WriteOptions]
-    ) -> core_v1.Namespace:
-        """Replace the ``finalize`` subresource of ``obj.metadata.name`` with ``obj``."""
-        return self._update_subresource(
-            "finalize", None, obj, core_v1.Namespace, ("v1", "Namespace"), options
-        )
-
-    def get_status(self, name: str) -> core_v1.Namespace:
-        """Read the ``status`` subresource of ``name``."""
-        return self._get_subresource("status", name, core_v1.Namespace)
-
-    def update_status(
-        self, obj: core_v1.Namespace, **options: Unpack[WriteOptions]
-    ) -> core_v1.Namespace:
-        """Replace the ``status`` subresource of ``obj.metadata.name`` with ``obj``."""
-        return self._update_subresource(
-            "status", None, obj, core_v1.Namespace, ("v1", "Namespace"), options
-        )
-
-    def patch_status(
-        self,
-        name: str,
-        patch: Patch,
-        *,
-        patch_type: PatchType | str = PatchType.MERGE,
-        **options: Unpack[PatchOptions],
-    ) -> core_v1.Namespace:
-        """Patch the ``status`` subresource of ``name``."""
-        return self._patch_subresource(
-            "status", name, patch, patch_type, core_v1.Namespace, options
-        )
-
-    def apply_status(
-        self, obj: core_v1.Namespace, *, field_manager: str, **options: Unpack[ApplyOptions]
-    ) -> core_v1.Namespace:
-        """Server-side apply ``obj`` to the ``status`` subresource as ``field_manager``."""
-        return self._apply_subresource(
-            "status", None, obj, core_v1.Namespace, ("v1", "Namespace"), field_manager, options
-        )
+    finalize = UpdateSubresource["core_v1.Namespace"]("finalize")
 
 
 class NodesClient(
     WithAllVerbs["core_v1.Node", "core_v1.NodeList"],
+    WithStatus["core_v1.Node", "core_v1.NodeList"],
+    NodesExpansion,
 ):
     """Nodes: v1 Node, cluster-scoped; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _NODES
 
-    def get_status(self, name: str) -> core_v1.Node:
-        """Read the ``status`` subresource of ``name``."""
-        return self._get_subresource("status", name, core_v1.Node)
-
-    def update_status(self, obj: core_v1.Node, **options: Unpack[WriteOptions]) -> core_v1.Node:
-        """Replace the ``status`` subresource of ``obj.metadata.name`` with ``obj``."""
-        return self._update_subresource("status", None, obj, core_v1.Node, ("v1", "Node"), options)
-
-    def patch_status(
-        self,
-        name: str,
-        patch: Patch,
-        *,
-        patch_type: PatchType | str = PatchType.MERGE,
-        **options: Unpack[PatchOptions],
-    ) -> core_v1.Node:
-        """Patch the ``status`` subresource of ``name``."""
-        return self._patch_subresource("status", name, patch, patch_type, core_v1.Node, options)
-
-    def apply_status(
-        self, obj: core_v1.Node, *, field_manager: str, **options: Unpack[ApplyOptions]
-    ) -> core_v1.Node:
-        """Server-side apply ``obj`` to the ``status`` subresource as ``field_manager``."""
-        return self._apply_subresource(
-            "status", None, obj, core_v1.Node, ("v1", "Node"), field_manager, options
-        )
-
 
 class PersistentVolumeClaimsClient(
     WithAllVerbs["core_v1.PersistentVolumeClaim", "core_v1.PersistentVolumeClaimList"],
+    WithStatus["core_v1.PersistentVolumeClaim", "core_v1.PersistentVolumeClaimList"],
 ):
     """PersistentVolumeClaims: v1 PersistentVolumeClaim, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _PERSISTENT_VOLUME_CLAIMS
 
-    def get_status(self, name: str) -> core_v1.PersistentVolumeClaim:
-        """Read the ``status`` subresource of ``name``."""
-        return self._get_subresource("status", name, core_v1.PersistentVolumeClaim)
-
-    def update_status(
-        self, obj: core_v1.PersistentVolumeClaim, **options: Unpack[WriteOptions]
-    ) -> core_v1.PersistentVolumeClaim:
-        """Replace the ``status`` subresource of ``obj.metadata.name`` with ``obj``."""
-        return self._update_subresource(
-            "status",
-            None,
-            obj,
-            core_v1.PersistentVolumeClaim,
-            ("v1", "PersistentVolumeClaim"),
-            options,
-        )
-
-    def patch_status(
-        self,
-        name: str,
-        patch: Patch,
-        *,
-        patch_type: PatchType | str = PatchType.MERGE,
-        **options: Unpack[PatchOptions],
-    ) -> core_v1.PersistentVolumeClaim:
-        """Patch the ``status`` subresource of ``name``."""
-        return self._patch_subresource(
-            "status", name, patch, patch_type, core_v1.PersistentVolumeClaim, options
-        )
-
-    def apply_status(
-        self,
-        obj: core_v1.PersistentVolumeClaim,
-        *,
-        field_manager: str,
-        **options: Unpack[ApplyOptions],
-    ) -> core_v1.PersistentVolumeClaim:
-        """Server-side apply ``obj`` to the ``status`` subresource as ``field_manager``."""
-        return self._apply_subresource(
-            "status",
-            None,
-            obj,
-            core_v1.PersistentVolumeClaim,
-            ("v1", "PersistentVolumeClaim"),
-            field_manager,
-            options,
-        )
-
 
 class PersistentVolumesClient(
     WithAllVerbs["core_v1.PersistentVolume", "core_v1.PersistentVolumeList"],
+    WithStatus["core_v1.PersistentVolume", "core_v1.PersistentVolumeList"],
 ):
     """PersistentVolumes: v1 PersistentVolume, cluster-scoped; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _PERSISTENT_VOLUMES
 
-    def get_status(self, name: str) -> core_v1.PersistentVolume:
-        """Read the ``status`` subresource of ``name``."""
-        return self._get_subresource("status", name, core_v1.PersistentVolume)
-
-    def update_status(
-        self, obj: core_v1.PersistentVolume, **options: Unpack[WriteOptions]
-    ) -> core_v1.PersistentVolume:
-        """Replace the ``status`` subresource of ``obj.metadata.name`` with ``obj``."""
-        return self._update_subresource(
-            "status", None, obj, core_v1.PersistentVolume, ("v1", "PersistentVolume"), options
-        )
-
-    def patch_status(
-        self,
-        name: str,
-        patch: Patch,
-        *,
-        patch_type: PatchType | str = PatchType.MERGE,
-        **options: Unpack[PatchOptions],
-    ) -> core_v1.PersistentVolume:
-        """Patch the ``status`` subresource of ``name``."""
-        return self._patch_subresource(
-            "status", name, patch, patch_type, core_v1.PersistentVolume, options
-        )
-
-    def apply_status(
-        self, obj: core_v1.PersistentVolume, *, field_manager: str, **options: Unpack[ApplyOptions]
-    ) -> core_v1.PersistentVolume:
-        """Server-side apply ``obj`` to the ``status`` subresource as ``field_manager``."""
-        return self._apply_subresource(
-            "status",
-            None,
-            obj,
-            core_v1.PersistentVolume,
-            ("v1", "PersistentVolume"),
-            field_manager,
-            options,
-        )
-
 
 class PodsClient(
     WithAllVerbs["core_v1.Pod", "core_v1.PodList"],
     WithLogs["core_v1.Pod", "core_v1.PodList"],
+    WithStatus["core_v1.Pod", "core_v1.PodList"],
 ):
     """Pods: v1 Pod, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _PODS
-
-    def bind(
-        self, name: str, body: core_v1.Binding, **options: Unpack[WriteOptions]
-    ) -> core_v1.Binding:
-        """POST ``body`` to the ``binding`` subresource of ``name``."""
-        return self._create_subresource(
-            "binding", name, body, core_v1.Binding, ("v1", "Binding"), options
-        )
-
-    def get_ephemeral_containers(self, name: str) -> core_v1.Pod:
-        """Read the ``ephemeralcontainers`` subresource of ``name``."""
-        return self._get_subresource("ephemeralcontainers", name, core_v1.Pod)
-
-    def update_ephemeral_containers(
-        self, obj: core_v1.Pod, **options: Unpack[WriteOptions]
-    ) -> core_v1.Pod:
-        """Replace the ``ephemeralcontainers`` subresource of ``obj.metadata.name`` with ``obj``."""
-        return self._update_subresource(
-            "ephemeralcontainers", None, obj, core_v1.Pod, ("v1", "Pod"), options
-        )
-
-    def patch_ephemeral_containers(
-        self,
-        name: str,
-        patch: Patch,
-        *,
-        patch_type: PatchType | str = PatchType.MERGE,
-        **options: Unpack[PatchOptions],
-    ) -> core_v1.Pod:
-        """Patch the ``ephemeralcontainers`` subresource of ``name``."""
-        return self._patch_subresource(
-            "ephemeralcontainers", name, patch, patch_type, core_v1.Pod, options
-        )
-
-    def apply_ephemeral_containers(
-        self, obj: core_v1.Pod, *, field_manager: str, **options: Unpack[ApplyOptions]
-    ) -> core_v1.Pod:
-        """Server-side apply ``obj`` to the ``ephemeralcontainers`` subresource as ``field_manager``."""
-        return self._apply_subresource(
-            "ephemeralcontainers", None, obj, core_v1.Pod, ("v1", "Pod"), field_manager, options
-        )
-
-    def evict(
-        self, name: str, body: policy_v1.Eviction, **options: Unpack[WriteOptions]
-    ) -> policy_v1.Eviction:
-        """POST ``body`` to the ``eviction`` subresource of ``name``."""
-        return self._create_subresource(
-            "eviction", name, body, policy_v1.Eviction, ("policy/v1", "Eviction"), options
-        )
-
-    def get_resize(self, name: str) -> core_v1.Pod:
-        """Read the ``resize`` subresource of ``name``."""
-        return self._get_subresource("resize", name, core_v1.Pod)
-
-    def update_resize(self, obj: core_v1.Pod, **options: Unpack[WriteOptions]) -> core_v1.Pod:
-        """Replace the ``resize`` subresource of ``obj.metadata.name`` with ``obj``."""
-        return self._update_subresource("resize", None, obj, core_v1.Pod, ("v1", "Pod"), options)
-
-    def patch_resize(
-        self,
-        name: str,
-        patch: Patch,
-        *,
-        patch_type: PatchType | str = PatchType.MERGE,
-        **options: Unpack[PatchOptions],
-    ) -> core_v1.Pod:
-        """Patch the ``resize`` subresource of ``name``."""
-        return self._patch_subresource("resize", name, patch, patch_type, core_v1.Pod, options)
-
-    def apply_resize(
-        self, obj: core_v1.Pod, *, field_manager: str, **options: Unpack[ApplyOptions]
-    ) -> core_v1.Pod:
-        """Server-side apply ``obj`` to the ``resize`` subresource as ``field_manager``."""
-        return self._apply_subresource(
-            "resize", None, obj, core_v1.Pod, ("v1", "Pod"), field_manager, options
-        )
-
-    def get_status(self, name: str) -> core_v1.Pod:
-        """Read the ``status`` subresource of ``name``."""
-        return self._get_subresource("status", name, core_v1.Pod)
-
-    def update_status(self, obj: core_v1.Pod, **options: Unpack[WriteOptions]) -> core_v1.Pod:
-        """Replace the ``status`` subresource of ``obj.metadata.name`` with ``obj``."""
-        return self._update_subresource("status", None, obj, core_v1.Pod, ("v1", "Pod"), options)
-
-    def patch_status(
-        self,
-        name: str,
-        patch: Patch,
-        *,
-        patch_type: PatchType | str = PatchType.MERGE,
-        **options: Unpack[PatchOptions],
-    ) -> core_v1.Pod:
-        """Patch the ``status`` subresource of ``name``."""
-        return self._patch_subresource("status", name, patch, patch_type, core_v1.Pod, options)
-
-    def apply_status(
-        self, obj: core_v1.Pod, *, field_manager: str, **options: Unpack[ApplyOptions]
-    ) -> core_v1.Pod:
-        """Server-side apply ``obj`` to the ``status`` subresource as ``field_manager``."""
-        return self._apply_subresource(
-            "status", None, obj, core_v1.Pod, ("v1", "Pod"), field_manager, options
-        )
+    bind = CreateSubresource["core_v1.Binding"]("binding")
+    get_ephemeral_containers = GetSubresource["core_v1.Pod"]("ephemeralcontainers")
+    update_ephemeral_containers = UpdateSubresource["core_v1.Pod"]("ephemeralcontainers")
+    patch_ephemeral_containers = PatchSubresource["core_v1.Pod"]("ephemeralcontainers")
+    apply_ephemeral_containers = ApplySubresource["core_v1.Pod"]("ephemeralcontainers")
+    evict = CreateSubresource["policy_v1.Eviction"]("eviction")
+    get_resize = GetSubresource["core_v1.Pod"]("resize")
+    update_resize = UpdateSubresource["core_v1.Pod"]("resize")
+    patch_resize = PatchSubresource["core_v1.Pod"]("resize")
+    apply_resize = ApplySubresource["core_v1.Pod"]("resize")
 
 
 class PodTemplatesClient(
@@ -726,149 +452,23 @@ class PodTemplatesClient(
 
 class ReplicationControllersClient(
     WithAllVerbs["core_v1.ReplicationController", "core_v1.ReplicationControllerList"],
+    WithScale[
+        "core_v1.ReplicationController", "core_v1.ReplicationControllerList", "autoscaling_v1.Scale"
+    ],
+    WithStatus["core_v1.ReplicationController", "core_v1.ReplicationControllerList"],
 ):
     """ReplicationControllers: v1 ReplicationController, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _REPLICATION_CONTROLLERS
 
-    def get_scale(self, name: str) -> autoscaling_v1.Scale:
-        """Read the ``scale`` subresource of ``name``."""
-        return self._get_subresource("scale", name, autoscaling_v1.Scale)
-
-    def update_scale(
-        self, name: str, obj: autoscaling_v1.Scale, **options: Unpack[WriteOptions]
-    ) -> autoscaling_v1.Scale:
-        """Replace the ``scale`` subresource of ``name`` with ``obj``."""
-        return self._update_subresource(
-            "scale", name, obj, autoscaling_v1.Scale, ("autoscaling/v1", "Scale"), options
-        )
-
-    def patch_scale(
-        self,
-        name: str,
-        patch: Patch,
-        *,
-        patch_type: PatchType | str = PatchType.MERGE,
-        **options: Unpack[PatchOptions],
-    ) -> autoscaling_v1.Scale:
-        """Patch the ``scale`` subresource of ``name``."""
-        return self._patch_subresource(
-            "scale", name, patch, patch_type, autoscaling_v1.Scale, options
-        )
-
-    def apply_scale(
-        self,
-        name: str,
-        obj: autoscaling_v1.Scale,
-        *,
-        field_manager: str,
-        **options: Unpack[ApplyOptions],
-    ) -> autoscaling_v1.Scale:
-        """Server-side apply ``obj`` to the ``scale`` subresource of ``name``."""
-        return self._apply_subresource(
-            "scale",
-            name,
-            obj,
-            autoscaling_v1.Scale,
-            ("autoscaling/v1", "Scale"),
-            field_manager,
-            options,
-        )
-
-    def get_status(self, name: str) -> core_v1.ReplicationController:
-        """Read the ``status`` subresource of ``name``."""
-        return self._get_subresource("status", name, core_v1.ReplicationController)
-
-    def update_status(
-        self, obj: core_v1.ReplicationController, **options: Unpack[WriteOptions]
-    ) -> core_v1.ReplicationController:
-        """Replace the ``status`` subresource of ``obj.metadata.name`` with ``obj``."""
-        return self._update_subresource(
-            "status",
-            None,
-            obj,
-            core_v1.ReplicationController,
-            ("v1", "ReplicationController"),
-            options,
-        )
-
-    def patch_status(
-        self,
-        name: str,
-        patch: Patch,
-        *,
-        patch_type: PatchType | str = PatchType.MERGE,
-        **options: Unpack[PatchOptions],
-    ) -> core_v1.ReplicationController:
-        """Patch the ``status`` subresource of ``name``."""
-        return self._patch_subresource(
-            "status", name, patch, patch_type, core_v1.ReplicationController, options
-        )
-
-    def apply_status(
-        self,
-        obj: core_v1.ReplicationController,
-        *,
-        field_manager: str,
-        **options: Unpack[ApplyOptions],
-    ) -> core_v1.ReplicationController:
-        """Server-side apply ``obj`` to the ``status`` subresource as ``field_manager``."""
-        return self._apply_subresource(
-            "status",
-            None,
-            obj,
-            core_v1.ReplicationController,
-            ("v1", "ReplicationController"),
-            field_manager,
-            options,
-        )
-
 
 class ResourceQuotasClient(
     WithAllVerbs["core_v1.ResourceQuota", "core_v1.ResourceQuotaList"],
+    WithStatus["core_v1.ResourceQuota", "core_v1.ResourceQuotaList"],
 ):
     """ResourceQuotas: v1 ResourceQuota, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _RESOURCE_QUOTAS
-
-    def get_status(self, name: str) -> core_v1.ResourceQuota:
-        """Read the ``status`` subresource of ``name``."""
-        return self._get_subresource("status", name, core_v1.ResourceQuota)
-
-    def update_status(
-        self, obj: core_v1.ResourceQuota, **options: Unpack[WriteOptions]
-    ) -> core_v1.ResourceQuota:
-        """Replace the ``status`` subresource of ``obj.metadata.name`` with ``obj``."""
-        return self._update_subresource(
-            "status", None, obj, core_v1.ResourceQuota, ("v1", "ResourceQuota"), options
-        )
-
-    def patch_status(
-        self,
-        name: str,
-        patch: Patch,
-        *,
-        patch_type: PatchType | str = PatchType.MERGE,
-        **options: Unpack[PatchOptions],
-    ) -> core_v1.ResourceQuota:
-        """Patch the ``status`` subresource of ``name``."""
-        return self._patch_subresource(
-            "status", name, patch, patch_type, core_v1.ResourceQuota, options
-        )
-
-    def apply_status(
-        self, obj: core_v1.ResourceQuota, *, field_manager: str, **options: Unpack[ApplyOptions]
-    ) -> core_v1.ResourceQuota:
-        """Server-side apply ``obj`` to the ``status`` subresource as ``field_manager``."""
-        return self._apply_subresource(
-            "status",
-            None,
-            obj,
-            core_v1.ResourceQuota,
-            ("v1", "ResourceQuota"),
-            field_manager,
-            options,
-        )
 
 
 class SecretsClient(
@@ -885,58 +485,16 @@ class ServiceAccountsClient(
     """ServiceAccounts: v1 ServiceAccount, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _SERVICE_ACCOUNTS
-
-    def create_token(
-        self, name: str, body: authentication_v1.TokenRequest, **options: Unpack[WriteOptions]
-    ) -> authentication_v1.TokenRequest:
-        """POST ``body`` to the ``token`` subresource of ``name``."""
-        return self._create_subresource(
-            "token",
-            name,
-            body,
-            authentication_v1.TokenRequest,
-            ("authentication.k8s.io/v1", "TokenRequest"),
-            options,
-        )
+    create_token = CreateSubresource["authentication_v1.TokenRequest"]("token")
 
 
 class ServicesClient(
     WithAllVerbs["core_v1.Service", "core_v1.ServiceList"],
+    WithStatus["core_v1.Service", "core_v1.ServiceList"],
 ):
     """Services: v1 Service, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _SERVICES
-
-    def get_status(self, name: str) -> core_v1.Service:
-        """Read the ``status`` subresource of ``name``."""
-        return self._get_subresource("status", name, core_v1.Service)
-
-    def update_status(
-        self, obj: core_v1.Service, **options: Unpack[WriteOptions]
-    ) -> core_v1.Service:
-        """Replace the ``status`` subresource of ``obj.metadata.name`` with ``obj``."""
-        return self._update_subresource(
-            "status", None, obj, core_v1.Service, ("v1", "Service"), options
-        )
-
-    def patch_status(
-        self,
-        name: str,
-        patch: Patch,
-        *,
-        patch_type: PatchType | str = PatchType.MERGE,
-        **options: Unpack[PatchOptions],
-    ) -> core_v1.Service:
-        """Patch the ``status`` subresource of ``name``."""
-        return self._patch_subresource("status", name, patch, patch_type, core_v1.Service, options)
-
-    def apply_status(
-        self, obj: core_v1.Service, *, field_manager: str, **options: Unpack[ApplyOptions]
-    ) -> core_v1.Service:
-        """Server-side apply ``obj`` to the ``status`` subresource as ``field_manager``."""
-        return self._apply_subresource(
-            "status", None, obj, core_v1.Service, ("v1", "Service"), field_manager, options
-        )
 
 
 class CoreV1Client:
@@ -1197,315 +755,60 @@ class AsyncNamespacesClient(
     AsyncWithPatch["core_v1.Namespace", "core_v1.NamespaceList"],
     AsyncWithApply["core_v1.Namespace", "core_v1.NamespaceList"],
     AsyncWithDelete["core_v1.Namespace", "core_v1.NamespaceList"],
+    AsyncWithStatus["core_v1.Namespace", "core_v1.NamespaceList"],
 ):
     """Namespaces: v1 Namespace, cluster-scoped; verbs get, list, watch, create, update, patch, delete."""
 
     _info = _NAMESPACES
-
-    async def finalize(
-        self, obj: core_v1.Namespace, **options: Unpack[WriteOptions]
-    ) -> core_v1.Namespace:
-        """Replace the ``finalize`` subresource of ``obj.metadata.name`` with ``obj``."""
-        return await self._update_subresource(
-            "finalize", None, obj, core_v1.Namespace, ("v1", "Namespace"), options
-        )
-
-    async def get_status(self, name: str) -> core_v1.Namespace:
-        """Read the ``status`` subresource of ``name``."""
-        return await self._get_subresource("status", name, core_v1.Namespace)
-
-    async def update_status(
-        self, obj: core_v1.Namespace, **options: Unpack[WriteOptions]
-    ) -> core_v1.Namespace:
-        """Replace the ``status`` subresource of ``obj.metadata.name`` with ``obj``."""
-        return await self._update_subresource(
-            "status", None, obj, core_v1.Namespace, ("v1", "Namespace"), options
-        )
-
-    async def patch_status(
-        self,
-        name: str,
-        patch: Patch,
-        *,
-        patch_type: PatchType | str = PatchType.MERGE,
-        **options: Unpack[PatchOptions],
-    ) -> core_v1.Namespace:
-        """Patch the ``status`` subresource of ``name``."""
-        return await self._patch_subresource(
-            "status", name, patch, patch_type, core_v1.Namespace, options
-        )
-
-    async def apply_status(
-        self, obj: core_v1.Namespace, *, field_manager: str, **options: Unpack[ApplyOptions]
-    ) -> core_v1.Namespace:
-        """Server-side apply ``obj`` to the ``status`` subresource as ``field_manager``."""
-        return await self._apply_subresource(
-            "status", None, obj, core_v1.Namespace, ("v1", "Namespace"), field_manager, options
-        )
+    finalize = AsyncUpdateSubresource["core_v1.Namespace"]("finalize")
 
 
 class AsyncNodesClient(
     AsyncWithAllVerbs["core_v1.Node", "core_v1.NodeList"],
+    AsyncWithStatus["core_v1.Node", "core_v1.NodeList"],
+    AsyncNodesExpansion,
 ):
     """Nodes: v1 Node, cluster-scoped; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _NODES
 
-    async def get_status(self, name: str) -> core_v1.Node:
-        """Read the ``status`` subresource of ``name``."""
-        return await self._get_subresource("status", name, core_v1.Node)
-
-    async def update_status(
-        self, obj: core_v1.Node, **options: Unpack[WriteOptions]
-    ) -> core_v1.Node:
-        """Replace the ``status`` subresource of ``obj.metadata.name`` with ``obj``."""
-        return await self._update_subresource(
-            "status", None, obj, core_v1.Node, ("v1", "Node"), options
-        )
-
-    async def patch_status(
-        self,
-        name: str,
-        patch: Patch,
-        *,
-        patch_type: PatchType | str = PatchType.MERGE,
-        **options: Unpack[PatchOptions],
-    ) -> core_v1.Node:
-        """Patch the ``status`` subresource of ``name``."""
-        return await self._patch_subresource(
-            "status", name, patch, patch_type, core_v1.Node, options
-        )
-
-    async def apply_status(
-        self, obj: core_v1.Node, *, field_manager: str, **options: Unpack[ApplyOptions]
-    ) -> core_v1.Node:
-        """Server-side apply ``obj`` to the ``status`` subresource as ``field_manager``."""
-        return await self._apply_subresource(
-            "status", None, obj, core_v1.Node, ("v1", "Node"), field_manager, options
-        )
-
 
 class AsyncPersistentVolumeClaimsClient(
     AsyncWithAllVerbs["core_v1.PersistentVolumeClaim", "core_v1.PersistentVolumeClaimList"],
+    AsyncWithStatus["core_v1.PersistentVolumeClaim", "core_v1.PersistentVolumeClaimList"],
 ):
     """PersistentVolumeClaims: v1 PersistentVolumeClaim, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _PERSISTENT_VOLUME_CLAIMS
 
-    async def get_status(self, name: str) -> core_v1.PersistentVolumeClaim:
-        """Read the ``status`` subresource of ``name``."""
-        return await self._get_subresource("status", name, core_v1.PersistentVolumeClaim)
-
-    async def update_status(
-        self, obj: core_v1.PersistentVolumeClaim, **options: Unpack[WriteOptions]
-    ) -> core_v1.PersistentVolumeClaim:
-        """Replace the ``status`` subresource of ``obj.metadata.name`` with ``obj``."""
-        return await self._update_subresource(
-            "status",
-            None,
-            obj,
-            core_v1.PersistentVolumeClaim,
-            ("v1", "PersistentVolumeClaim"),
-            options,
-        )
-
-    async def patch_status(
-        self,
-        name: str,
-        patch: Patch,
-        *,
-        patch_type: PatchType | str = PatchType.MERGE,
-        **options: Unpack[PatchOptions],
-    ) -> core_v1.PersistentVolumeClaim:
-        """Patch the ``status`` subresource of ``name``."""
-        return await self._patch_subresource(
-            "status", name, patch, patch_type, core_v1.PersistentVolumeClaim, options
-        )
-
-    async def apply_status(
-        self,
-        obj: core_v1.PersistentVolumeClaim,
-        *,
-        field_manager: str,
-        **options: Unpack[ApplyOptions],
-    ) -> core_v1.PersistentVolumeClaim:
-        """Server-side apply ``obj`` to the ``status`` subresource as ``field_manager``."""
-        return await self._apply_subresource(
-            "status",
-            None,
-            obj,
-            core_v1.PersistentVolumeClaim,
-            ("v1", "PersistentVolumeClaim"),
-            field_manager,
-            options,
-        )
-
 
 class AsyncPersistentVolumesClient(
     AsyncWithAllVerbs["core_v1.PersistentVolume", "core_v1.PersistentVolumeList"],
+    AsyncWithStatus["core_v1.PersistentVolume", "core_v1.PersistentVolumeList"],
 ):
     """PersistentVolumes: v1 PersistentVolume, cluster-scoped; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _PERSISTENT_VOLUMES
 
-    async def get_status(self, name: str) -> core_v1.PersistentVolume:
-        """Read the ``status`` subresource of ``name``."""
-        return await self._get_subresource("status", name, core_v1.PersistentVolume)
-
-    async def update_status(
-        self, obj: core_v1.PersistentVolume, **options: Unpack[WriteOptions]
-    ) -> core_v1.PersistentVolume:
-        """Replace the ``status`` subresource of ``obj.metadata.name`` with ``obj``."""
-        return await self._update_subresource(
-            "status", None, obj, core_v1.PersistentVolume, ("v1", "PersistentVolume"), options
-        )
-
-    async def patch_status(
-        self,
-        name: str,
-        patch: Patch,
-        *,
-        patch_type: PatchType | str = PatchType.MERGE,
-        **options: Unpack[PatchOptions],
-    ) -> core_v1.PersistentVolume:
-        """Patch the ``status`` subresource of ``name``."""
-        return await self._patch_subresource(
-            "status", name, patch, patch_type, core_v1.PersistentVolume, options
-        )
-
-    async def apply_status(
-        self, obj: core_v1.PersistentVolume, *, field_manager: str, **options: Unpack[ApplyOptions]
-    ) -> core_v1.PersistentVolume:
-        """Server-side apply ``obj`` to the ``status`` subresource as ``field_manager``."""
-        return await self._apply_subresource(
-            "status",
-            None,
-            obj,
-            core_v1.PersistentVolume,
-            ("v1", "PersistentVolume"),
-            field_manager,
-            options,
-        )
-
 
 class AsyncPodsClient(
     AsyncWithAllVerbs["core_v1.Pod", "core_v1.PodList"],
     AsyncWithLogs["core_v1.Pod", "core_v1.PodList"],
+    AsyncWithStatus["core_v1.Pod", "core_v1.PodList"],
 ):
     """Pods: v1 Pod, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _PODS
-
-    async def bind(
-        self, name: str, body: core_v1.Binding, **options: Unpack[WriteOptions]
-    ) -> core_v1.Binding:
-        """POST ``body`` to the ``binding`` subresource of ``name``."""
-        return await self._create_subresource(
-            "binding", name, body, core_v1.Binding, ("v1", "Binding"), options
-        )
-
-    async def get_ephemeral_containers(self, name: str) -> core_v1.Pod:
-        """Read the ``ephemeralcontainers`` subresource of ``name``."""
-        return await self._get_subresource("ephemeralcontainers", name, core_v1.Pod)
-
-    async def update_ephemeral_containers(
-        self, obj: core_v1.Pod, **options: Unpack[WriteOptions]
-    ) -> core_v1.Pod:
-        """Replace the ``ephemeralcontainers`` subresource of ``obj.metadata.name`` with ``obj``."""
-        return await self._update_subresource(
-            "ephemeralcontainers", None, obj, core_v1.Pod, ("v1", "Pod"), options
-        )
-
-    async def patch_ephemeral_containers(
-        self,
-        name: str,
-        patch: Patch,
-        *,
-        patch_type: PatchType | str = PatchType.MERGE,
-        **options: Unpack[PatchOptions],
-    ) -> core_v1.Pod:
-        """Patch the ``ephemeralcontainers`` subresource of ``name``."""
-        return await self._patch_subresource(
-            "ephemeralcontainers", name, patch, patch_type, core_v1.Pod, options
-        )
-
-    async def apply_ephemeral_containers(
-        self, obj: core_v1.Pod, *, field_manager: str, **options: Unpack[ApplyOptions]
-    ) -> core_v1.Pod:
-        """Server-side apply ``obj`` to the ``ephemeralcontainers`` subresource as ``field_manager``."""
-        return await self._apply_subresource(
-            "ephemeralcontainers", None, obj, core_v1.Pod, ("v1", "Pod"), field_manager, options
-        )
-
-    async def evict(
-        self, name: str, body: policy_v1.Eviction, **options: Unpack[WriteOptions]
-    ) -> policy_v1.Eviction:
-        """POST ``body`` to the ``eviction`` subresource of ``name``."""
-        return await self._create_subresource(
-            "eviction", name, body, policy_v1.Eviction, ("policy/v1", "Eviction"), options
-        )
-
-    async def get_resize(self, name: str) -> core_v1.Pod:
-        """Read the ``resize`` subresource of ``name``."""
-        return await self._get_subresource("resize", name, core_v1.Pod)
-
-    async def update_resize(self, obj: core_v1.Pod, **options: Unpack[WriteOptions]) -> core_v1.Pod:
-        """Replace the ``resize`` subresource of ``obj.metadata.name`` with ``obj``."""
-        return await self._update_subresource(
-            "resize", None, obj, core_v1.Pod, ("v1", "Pod"), options
-        )
-
-    async def patch_resize(
-        self,
-        name: str,
-        patch: Patch,
-        *,
-        patch_type: PatchType | str = PatchType.MERGE,
-        **options: Unpack[PatchOptions],
-    ) -> core_v1.Pod:
-        """Patch the ``resize`` subresource of ``name``."""
-        return await self._patch_subresource(
-            "resize", name, patch, patch_type, core_v1.Pod, options
-        )
-
-    async def apply_resize(
-        self, obj: core_v1.Pod, *, field_manager: str, **options: Unpack[ApplyOptions]
-    ) -> core_v1.Pod:
-        """Server-side apply ``obj`` to the ``resize`` subresource as ``field_manager``."""
-        return await self._apply_subresource(
-            "resize", None, obj, core_v1.Pod, ("v1", "Pod"), field_manager, options
-        )
-
-    async def get_status(self, name: str) -> core_v1.Pod:
-        """Read the ``status`` subresource of ``name``."""
-        return await self._get_subresource("status", name, core_v1.Pod)
-
-    async def update_status(self, obj: core_v1.Pod, **options: Unpack[WriteOptions]) -> core_v1.Pod:
-        """Replace the ``status`` subresource of ``obj.metadata.name`` with ``obj``."""
-        return await self._update_subresource(
-            "status", None, obj, core_v1.Pod, ("v1", "Pod"), options
-        )
-
-    async def patch_status(
-        self,
-        name: str,
-        patch: Patch,
-        *,
-        patch_type: PatchType | str = PatchType.MERGE,
-        **options: Unpack[PatchOptions],
-    ) -> core_v1.Pod:
-        """Patch the ``status`` subresource of ``name``."""
-        return await self._patch_subresource(
-            "status", name, patch, patch_type, core_v1.Pod, options
-        )
-
-    async def apply_status(
-        self, obj: core_v1.Pod, *, field_manager: str, **options: Unpack[ApplyOptions]
-    ) -> core_v1.Pod:
-        """Server-side apply ``obj`` to the ``status`` subresource as ``field_manager``."""
-        return await self._apply_subresource(
-            "status", None, obj, core_v1.Pod, ("v1", "Pod"), field_manager, options
-        )
+    bind = AsyncCreateSubresource["core_v1.Binding"]("binding")
+    get_ephemeral_containers = AsyncGetSubresource["core_v1.Pod"]("ephemeralcontainers")
+    update_ephemeral_containers = AsyncUpdateSubresource["core_v1.Pod"]("ephemeralcontainers")
+    patch_ephemeral_containers = AsyncPatchSubresource["core_v1.Pod"]("ephemeralcontainers")
+    apply_ephemeral_containers = AsyncApplySubresource["core_v1.Pod"]("ephemeralcontainers")
+    evict = AsyncCreateSubresource["policy_v1.Eviction"]("eviction")
+    get_resize = AsyncGetSubresource["core_v1.Pod"]("resize")
+    update_resize = AsyncUpdateSubresource["core_v1.Pod"]("resize")
+    patch_resize = AsyncPatchSubresource["core_v1.Pod"]("resize")
+    apply_resize = AsyncApplySubresource["core_v1.Pod"]("resize")
 
 
 class AsyncPodTemplatesClient(
@@ -1518,149 +821,23 @@ class AsyncPodTemplatesClient(
 
 class AsyncReplicationControllersClient(
     AsyncWithAllVerbs["core_v1.ReplicationController", "core_v1.ReplicationControllerList"],
+    AsyncWithScale[
+        "core_v1.ReplicationController", "core_v1.ReplicationControllerList", "autoscaling_v1.Scale"
+    ],
+    AsyncWithStatus["core_v1.ReplicationController", "core_v1.ReplicationControllerList"],
 ):
     """ReplicationControllers: v1 ReplicationController, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _REPLICATION_CONTROLLERS
 
-    async def get_scale(self, name: str) -> autoscaling_v1.Scale:
-        """Read the ``scale`` subresource of ``name``."""
-        return await self._get_subresource("scale", name, autoscaling_v1.Scale)
-
-    async def update_scale(
-        self, name: str, obj: autoscaling_v1.Scale, **options: Unpack[WriteOptions]
-    ) -> autoscaling_v1.Scale:
-        """Replace the ``scale`` subresource of ``name`` with ``obj``."""
-        return await self._update_subresource(
-            "scale", name, obj, autoscaling_v1.Scale, ("autoscaling/v1", "Scale"), options
-        )
-
-    async def patch_scale(
-        self,
-        name: str,
-        patch: Patch,
-        *,
-        patch_type: PatchType | str = PatchType.MERGE,
-        **options: Unpack[PatchOptions],
-    ) -> autoscaling_v1.Scale:
-        """Patch the ``scale`` subresource of ``name``."""
-        return await self._patch_subresource(
-            "scale", name, patch, patch_type, autoscaling_v1.Scale, options
-        )
-
-    async def apply_scale(
-        self,
-        name: str,
-        obj: autoscaling_v1.Scale,
-        *,
-        field_manager: str,
-        **options: Unpack[ApplyOptions],
-    ) -> autoscaling_v1.Scale:
-        """Server-side apply ``obj`` to the ``scale`` subresource of ``name``."""
-        return await self._apply_subresource(
-            "scale",
-            name,
-            obj,
-            autoscaling_v1.Scale,
-            ("autoscaling/v1", "Scale"),
-            field_manager,
-            options,
-        )
-
-    async def get_status(self, name: str) -> core_v1.ReplicationController:
-        """Read the ``status`` subresource of ``name``."""
-        return await self._get_subresource("status", name, core_v1.ReplicationController)
-
-    async def update_status(
-        self, obj: core_v1.ReplicationController, **options: Unpack[WriteOptions]
-    ) -> core_v1.ReplicationController:
-        """Replace the ``status`` subresource of ``obj.metadata.name`` with ``obj``."""
-        return await self._update_subresource(
-            "status",
-            None,
-            obj,
-            core_v1.ReplicationController,
-            ("v1", "ReplicationController"),
-            options,
-        )
-
-    async def patch_status(
-        self,
-        name: str,
-        patch: Patch,
-        *,
-        patch_type: PatchType | str = PatchType.MERGE,
-        **options: Unpack[PatchOptions],
-    ) -> core_v1.ReplicationController:
-        """Patch the ``status`` subresource of ``name``."""
-        return await self._patch_subresource(
-            "status", name, patch, patch_type, core_v1.ReplicationController, options
-        )
-
-    async def apply_status(
-        self,
-        obj: core_v1.ReplicationController,
-        *,
-        field_manager: str,
-        **options: Unpack[ApplyOptions],
-    ) -> core_v1.ReplicationController:
-        """Server-side apply ``obj`` to the ``status`` subresource as ``field_manager``."""
-        return await self._apply_subresource(
-            "status",
-            None,
-            obj,
-            core_v1.ReplicationController,
-            ("v1", "ReplicationController"),
-            field_manager,
-            options,
-        )
-
 
 class AsyncResourceQuotasClient(
     AsyncWithAllVerbs["core_v1.ResourceQuota", "core_v1.ResourceQuotaList"],
+    AsyncWithStatus["core_v1.ResourceQuota", "core_v1.ResourceQuotaList"],
 ):
     """ResourceQuotas: v1 ResourceQuota, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _RESOURCE_QUOTAS
-
-    async def get_status(self, name: str) -> core_v1.ResourceQuota:
-        """Read the ``status`` subresource of ``name``."""
-        return await self._get_subresource("status", name, core_v1.ResourceQuota)
-
-    async def update_status(
-        self, obj: core_v1.ResourceQuota, **options: Unpack[WriteOptions]
-    ) -> core_v1.ResourceQuota:
-        """Replace the ``status`` subresource of ``obj.metadata.name`` with ``obj``."""
-        return await self._update_subresource(
-            "status", None, obj, core_v1.ResourceQuota, ("v1", "ResourceQuota"), options
-        )
-
-    async def patch_status(
-        self,
-        name: str,
-        patch: Patch,
-        *,
-        patch_type: PatchType | str = PatchType.MERGE,
-        **options: Unpack[PatchOptions],
-    ) -> core_v1.ResourceQuota:
-        """Patch the ``status`` subresource of ``name``."""
-        return await self._patch_subresource(
-            "status", name, patch, patch_type, core_v1.ResourceQuota, options
-        )
-
-    async def apply_status(
-        self, obj: core_v1.ResourceQuota, *, field_manager: str, **options: Unpack[ApplyOptions]
-    ) -> core_v1.ResourceQuota:
-        """Server-side apply ``obj`` to the ``status`` subresource as ``field_manager``."""
-        return await self._apply_subresource(
-            "status",
-            None,
-            obj,
-            core_v1.ResourceQuota,
-            ("v1", "ResourceQuota"),
-            field_manager,
-            options,
-        )
 
 
 class AsyncSecretsClient(
@@ -1677,60 +854,16 @@ class AsyncServiceAccountsClient(
     """ServiceAccounts: v1 ServiceAccount, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _SERVICE_ACCOUNTS
-
-    async def create_token(
-        self, name: str, body: authentication_v1.TokenRequest, **options: Unpack[WriteOptions]
-    ) -> authentication_v1.TokenRequest:
-        """POST ``body`` to the ``token`` subresource of ``name``."""
-        return await self._create_subresource(
-            "token",
-            name,
-            body,
-            authentication_v1.TokenRequest,
-            ("authentication.k8s.io/v1", "TokenRequest"),
-            options,
-        )
+    create_token = AsyncCreateSubresource["authentication_v1.TokenRequest"]("token")
 
 
 class AsyncServicesClient(
     AsyncWithAllVerbs["core_v1.Service", "core_v1.ServiceList"],
+    AsyncWithStatus["core_v1.Service", "core_v1.ServiceList"],
 ):
     """Services: v1 Service, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _SERVICES
-
-    async def get_status(self, name: str) -> core_v1.Service:
-        """Read the ``status`` subresource of ``name``."""
-        return await self._get_subresource("status", name, core_v1.Service)
-
-    async def update_status(
-        self, obj: core_v1.Service, **options: Unpack[WriteOptions]
-    ) -> core_v1.Service:
-        """Replace the ``status`` subresource of ``obj.metadata.name`` with ``obj``."""
-        return await self._update_subresource(
-            "status", None, obj, core_v1.Service, ("v1", "Service"), options
-        )
-
-    async def patch_status(
-        self,
-        name: str,
-        patch: Patch,
-        *,
-        patch_type: PatchType | str = PatchType.MERGE,
-        **options: Unpack[PatchOptions],
-    ) -> core_v1.Service:
-        """Patch the ``status`` subresource of ``name``."""
-        return await self._patch_subresource(
-            "status", name, patch, patch_type, core_v1.Service, options
-        )
-
-    async def apply_status(
-        self, obj: core_v1.Service, *, field_manager: str, **options: Unpack[ApplyOptions]
-    ) -> core_v1.Service:
-        """Server-side apply ``obj`` to the ``status`` subresource as ``field_manager``."""
-        return await self._apply_subresource(
-            "status", None, obj, core_v1.Service, ("v1", "Service"), field_manager, options
-        )
 
 
 class AsyncCoreV1Client:

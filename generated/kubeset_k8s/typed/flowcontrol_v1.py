@@ -3,20 +3,15 @@
 
 from __future__ import annotations
 
-from typing import Protocol, Unpack
+from typing import Protocol
 
 from kubeset.client import (
     AsyncWithAllVerbs,
+    AsyncWithStatus,
     WithAllVerbs,
+    WithStatus,
 )
-from kubeset.resource import (
-    ApplyOptions,
-    Patch,
-    PatchOptions,
-    PatchType,
-    ResourceInfo,
-    WriteOptions,
-)
+from kubeset.resource import ALL_PATCH_TYPES, GET_UPDATE_PATCH, STANDARD_VERBS, ResourceInfo
 from kubeset.rest import AsyncRESTClient, RESTClient
 
 from ..models import flowcontrol_v1
@@ -42,11 +37,9 @@ _FLOW_SCHEMAS = ResourceInfo(
     kind="FlowSchema",
     plural="flowschemas",
     namespaced=False,
-    verbs=frozenset(
-        {"get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"}
-    ),
-    patch_types=frozenset({PatchType.APPLY, PatchType.JSON, PatchType.MERGE, PatchType.STRATEGIC}),
-    subresources={"status": frozenset({"get", "update", "patch"})},
+    verbs=STANDARD_VERBS,
+    patch_types=ALL_PATCH_TYPES,
+    subresources={"status": GET_UPDATE_PATCH},
     list_kind="FlowSchemaList",
 )
 
@@ -56,123 +49,33 @@ _PRIORITY_LEVEL_CONFIGURATIONS = ResourceInfo(
     kind="PriorityLevelConfiguration",
     plural="prioritylevelconfigurations",
     namespaced=False,
-    verbs=frozenset(
-        {"get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"}
-    ),
-    patch_types=frozenset({PatchType.APPLY, PatchType.JSON, PatchType.MERGE, PatchType.STRATEGIC}),
-    subresources={"status": frozenset({"get", "update", "patch"})},
+    verbs=STANDARD_VERBS,
+    patch_types=ALL_PATCH_TYPES,
+    subresources={"status": GET_UPDATE_PATCH},
     list_kind="PriorityLevelConfigurationList",
 )
 
 
 class FlowSchemasClient(
     WithAllVerbs["flowcontrol_v1.FlowSchema", "flowcontrol_v1.FlowSchemaList"],
+    WithStatus["flowcontrol_v1.FlowSchema", "flowcontrol_v1.FlowSchemaList"],
 ):
     """FlowSchemas: flowcontrol.apiserver.k8s.io/v1 FlowSchema, cluster-scoped; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _FLOW_SCHEMAS
-
-    def get_status(self, name: str) -> flowcontrol_v1.FlowSchema:
-        """Read the ``status`` subresource of ``name``."""
-        return self._get_subresource("status", name, flowcontrol_v1.FlowSchema)
-
-    def update_status(
-        self, obj: flowcontrol_v1.FlowSchema, **options: Unpack[WriteOptions]
-    ) -> flowcontrol_v1.FlowSchema:
-        """Replace the ``status`` subresource of ``obj.metadata.name`` with ``obj``."""
-        return self._update_subresource(
-            "status",
-            None,
-            obj,
-            flowcontrol_v1.FlowSchema,
-            ("flowcontrol.apiserver.k8s.io/v1", "FlowSchema"),
-            options,
-        )
-
-    def patch_status(
-        self,
-        name: str,
-        patch: Patch,
-        *,
-        patch_type: PatchType | str = PatchType.MERGE,
-        **options: Unpack[PatchOptions],
-    ) -> flowcontrol_v1.FlowSchema:
-        """Patch the ``status`` subresource of ``name``."""
-        return self._patch_subresource(
-            "status", name, patch, patch_type, flowcontrol_v1.FlowSchema, options
-        )
-
-    def apply_status(
-        self, obj: flowcontrol_v1.FlowSchema, *, field_manager: str, **options: Unpack[ApplyOptions]
-    ) -> flowcontrol_v1.FlowSchema:
-        """Server-side apply ``obj`` to the ``status`` subresource as ``field_manager``."""
-        return self._apply_subresource(
-            "status",
-            None,
-            obj,
-            flowcontrol_v1.FlowSchema,
-            ("flowcontrol.apiserver.k8s.io/v1", "FlowSchema"),
-            field_manager,
-            options,
-        )
 
 
 class PriorityLevelConfigurationsClient(
     WithAllVerbs[
         "flowcontrol_v1.PriorityLevelConfiguration", "flowcontrol_v1.PriorityLevelConfigurationList"
     ],
+    WithStatus[
+        "flowcontrol_v1.PriorityLevelConfiguration", "flowcontrol_v1.PriorityLevelConfigurationList"
+    ],
 ):
     """PriorityLevelConfigurations: flowcontrol.apiserver.k8s.io/v1 PriorityLevelConfiguration, cluster-scoped; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _PRIORITY_LEVEL_CONFIGURATIONS
-
-    def get_status(self, name: str) -> flowcontrol_v1.PriorityLevelConfiguration:
-        """Read the ``status`` subresource of ``name``."""
-        return self._get_subresource("status", name, flowcontrol_v1.PriorityLevelConfiguration)
-
-    def update_status(
-        self, obj: flowcontrol_v1.PriorityLevelConfiguration, **options: Unpack[WriteOptions]
-    ) -> flowcontrol_v1.PriorityLevelConfiguration:
-        """Replace the ``status`` subresource of ``obj.metadata.name`` with ``obj``."""
-        return self._update_subresource(
-            "status",
-            None,
-            obj,
-            flowcontrol_v1.PriorityLevelConfiguration,
-            ("flowcontrol.apiserver.k8s.io/v1", "PriorityLevelConfiguration"),
-            options,
-        )
-
-    def patch_status(
-        self,
-        name: str,
-        patch: Patch,
-        *,
-        patch_type: PatchType | str = PatchType.MERGE,
-        **options: Unpack[PatchOptions],
-    ) -> flowcontrol_v1.PriorityLevelConfiguration:
-        """Patch the ``status`` subresource of ``name``."""
-        return self._patch_subresource(
-            "status", name, patch, patch_type, flowcontrol_v1.PriorityLevelConfiguration, options
-        )
-
-    def apply_status(
-        self,
-        obj: flowcontrol_v1.PriorityLevelConfiguration,
-        *,
-        field_manager: str,
-        **options: Unpack[ApplyOptions],
-    ) -> flowcontrol_v1.PriorityLevelConfiguration:
-        """Server-side apply ``obj`` to the ``status`` subresource as ``field_manager``."""
-        return self._apply_subresource(
-            "status",
-            None,
-            obj,
-            flowcontrol_v1.PriorityLevelConfiguration,
-            ("flowcontrol.apiserver.k8s.io/v1", "PriorityLevelConfiguration"),
-            field_manager,
-            options,
-        )
 
 
 class FlowcontrolV1Client:
@@ -212,114 +115,24 @@ class FlowcontrolV1Interface(
 
 class AsyncFlowSchemasClient(
     AsyncWithAllVerbs["flowcontrol_v1.FlowSchema", "flowcontrol_v1.FlowSchemaList"],
+    AsyncWithStatus["flowcontrol_v1.FlowSchema", "flowcontrol_v1.FlowSchemaList"],
 ):
     """FlowSchemas: flowcontrol.apiserver.k8s.io/v1 FlowSchema, cluster-scoped; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _FLOW_SCHEMAS
-
-    async def get_status(self, name: str) -> flowcontrol_v1.FlowSchema:
-        """Read the ``status`` subresource of ``name``."""
-        return await self._get_subresource("status", name, flowcontrol_v1.FlowSchema)
-
-    async def update_status(
-        self, obj: flowcontrol_v1.FlowSchema, **options: Unpack[WriteOptions]
-    ) -> flowcontrol_v1.FlowSchema:
-        """Replace the ``status`` subresource of ``obj.metadata.name`` with ``obj``."""
-        return await self._update_subresource(
-            "status",
-            None,
-            obj,
-            flowcontrol_v1.FlowSchema,
-            ("flowcontrol.apiserver.k8s.io/v1", "FlowSchema"),
-            options,
-        )
-
-    async def patch_status(
-        self,
-        name: str,
-        patch: Patch,
-        *,
-        patch_type: PatchType | str = PatchType.MERGE,
-        **options: Unpack[PatchOptions],
-    ) -> flowcontrol_v1.FlowSchema:
-        """Patch the ``status`` subresource of ``name``."""
-        return await self._patch_subresource(
-            "status", name, patch, patch_type, flowcontrol_v1.FlowSchema, options
-        )
-
-    async def apply_status(
-        self, obj: flowcontrol_v1.FlowSchema, *, field_manager: str, **options: Unpack[ApplyOptions]
-    ) -> flowcontrol_v1.FlowSchema:
-        """Server-side apply ``obj`` to the ``status`` subresource as ``field_manager``."""
-        return await self._apply_subresource(
-            "status",
-            None,
-            obj,
-            flowcontrol_v1.FlowSchema,
-            ("flowcontrol.apiserver.k8s.io/v1", "FlowSchema"),
-            field_manager,
-            options,
-        )
 
 
 class AsyncPriorityLevelConfigurationsClient(
     AsyncWithAllVerbs[
         "flowcontrol_v1.PriorityLevelConfiguration", "flowcontrol_v1.PriorityLevelConfigurationList"
     ],
+    AsyncWithStatus[
+        "flowcontrol_v1.PriorityLevelConfiguration", "flowcontrol_v1.PriorityLevelConfigurationList"
+    ],
 ):
     """PriorityLevelConfigurations: flowcontrol.apiserver.k8s.io/v1 PriorityLevelConfiguration, cluster-scoped; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _PRIORITY_LEVEL_CONFIGURATIONS
-
-    async def get_status(self, name: str) -> flowcontrol_v1.PriorityLevelConfiguration:
-        """Read the ``status`` subresource of ``name``."""
-        return await self._get_subresource(
-            "status", name, flowcontrol_v1.PriorityLevelConfiguration
-        )
-
-    async def update_status(
-        self, obj: flowcontrol_v1.PriorityLevelConfiguration, **options: Unpack[WriteOptions]
-    ) -> flowcontrol_v1.PriorityLevelConfiguration:
-        """Replace the ``status`` subresource of ``obj.metadata.name`` with ``obj``."""
-        return await self._update_subresource(
-            "status",
-            None,
-            obj,
-            flowcontrol_v1.PriorityLevelConfiguration,
-            ("flowcontrol.apiserver.k8s.io/v1", "PriorityLevelConfiguration"),
-            options,
-        )
-
-    async def patch_status(
-        self,
-        name: str,
-        patch: Patch,
-        *,
-        patch_type: PatchType | str = PatchType.MERGE,
-        **options: Unpack[PatchOptions],
-    ) -> flowcontrol_v1.PriorityLevelConfiguration:
-        """Patch the ``status`` subresource of ``name``."""
-        return await self._patch_subresource(
-            "status", name, patch, patch_type, flowcontrol_v1.PriorityLevelConfiguration, options
-        )
-
-    async def apply_status(
-        self,
-        obj: flowcontrol_v1.PriorityLevelConfiguration,
-        *,
-        field_manager: str,
-        **options: Unpack[ApplyOptions],
-    ) -> flowcontrol_v1.PriorityLevelConfiguration:
-        """Server-side apply ``obj`` to the ``status`` subresource as ``field_manager``."""
-        return await self._apply_subresource(
-            "status",
-            None,
-            obj,
-            flowcontrol_v1.PriorityLevelConfiguration,
-            ("flowcontrol.apiserver.k8s.io/v1", "PriorityLevelConfiguration"),
-            field_manager,
-            options,
-        )
 
 
 class AsyncFlowcontrolV1Client:

@@ -3,20 +3,15 @@
 
 from __future__ import annotations
 
-from typing import Protocol, Unpack
+from typing import Protocol
 
 from kubeset.client import (
     AsyncWithAllVerbs,
+    AsyncWithStatus,
     WithAllVerbs,
+    WithStatus,
 )
-from kubeset.resource import (
-    ApplyOptions,
-    Patch,
-    PatchOptions,
-    PatchType,
-    ResourceInfo,
-    WriteOptions,
-)
+from kubeset.resource import ALL_PATCH_TYPES, GET_UPDATE_PATCH, STANDARD_VERBS, ResourceInfo
 from kubeset.rest import AsyncRESTClient, RESTClient
 
 from ..models import networking_v1
@@ -54,11 +49,8 @@ _INGRESS_CLASSES = ResourceInfo(
     kind="IngressClass",
     plural="ingressclasses",
     namespaced=False,
-    verbs=frozenset(
-        {"get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"}
-    ),
-    patch_types=frozenset({PatchType.APPLY, PatchType.JSON, PatchType.MERGE, PatchType.STRATEGIC}),
-    subresources={},
+    verbs=STANDARD_VERBS,
+    patch_types=ALL_PATCH_TYPES,
     list_kind="IngressClassList",
 )
 
@@ -68,11 +60,9 @@ _INGRESSES = ResourceInfo(
     kind="Ingress",
     plural="ingresses",
     namespaced=True,
-    verbs=frozenset(
-        {"get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"}
-    ),
-    patch_types=frozenset({PatchType.APPLY, PatchType.JSON, PatchType.MERGE, PatchType.STRATEGIC}),
-    subresources={"status": frozenset({"get", "update", "patch"})},
+    verbs=STANDARD_VERBS,
+    patch_types=ALL_PATCH_TYPES,
+    subresources={"status": GET_UPDATE_PATCH},
     list_kind="IngressList",
 )
 
@@ -82,11 +72,8 @@ _IP_ADDRESSES = ResourceInfo(
     kind="IPAddress",
     plural="ipaddresses",
     namespaced=False,
-    verbs=frozenset(
-        {"get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"}
-    ),
-    patch_types=frozenset({PatchType.APPLY, PatchType.JSON, PatchType.MERGE, PatchType.STRATEGIC}),
-    subresources={},
+    verbs=STANDARD_VERBS,
+    patch_types=ALL_PATCH_TYPES,
     list_kind="IPAddressList",
 )
 
@@ -96,11 +83,8 @@ _NETWORK_POLICIES = ResourceInfo(
     kind="NetworkPolicy",
     plural="networkpolicies",
     namespaced=True,
-    verbs=frozenset(
-        {"get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"}
-    ),
-    patch_types=frozenset({PatchType.APPLY, PatchType.JSON, PatchType.MERGE, PatchType.STRATEGIC}),
-    subresources={},
+    verbs=STANDARD_VERBS,
+    patch_types=ALL_PATCH_TYPES,
     list_kind="NetworkPolicyList",
 )
 
@@ -110,11 +94,9 @@ _SERVICE_CIDRS = ResourceInfo(
     kind="ServiceCIDR",
     plural="servicecidrs",
     namespaced=False,
-    verbs=frozenset(
-        {"get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"}
-    ),
-    patch_types=frozenset({PatchType.APPLY, PatchType.JSON, PatchType.MERGE, PatchType.STRATEGIC}),
-    subresources={"status": frozenset({"get", "update", "patch"})},
+    verbs=STANDARD_VERBS,
+    patch_types=ALL_PATCH_TYPES,
+    subresources={"status": GET_UPDATE_PATCH},
     list_kind="ServiceCIDRList",
 )
 
@@ -129,49 +111,11 @@ class IngressClassesClient(
 
 class IngressesClient(
     WithAllVerbs["networking_v1.Ingress", "networking_v1.IngressList"],
+    WithStatus["networking_v1.Ingress", "networking_v1.IngressList"],
 ):
     """Ingresses: networking.k8s.io/v1 Ingress, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _INGRESSES
-
-    def get_status(self, name: str) -> networking_v1.Ingress:
-        """Read the ``status`` subresource of ``name``."""
-        return self._get_subresource("status", name, networking_v1.Ingress)
-
-    def update_status(
-        self, obj: networking_v1.Ingress, **options: Unpack[WriteOptions]
-    ) -> networking_v1.Ingress:
-        """Replace the ``status`` subresource of ``obj.metadata.name`` with ``obj``."""
-        return self._update_subresource(
-            "status", None, obj, networking_v1.Ingress, ("networking.k8s.io/v1", "Ingress"), options
-        )
-
-    def patch_status(
-        self,
-        name: str,
-        patch: Patch,
-        *,
-        patch_type: PatchType | str = PatchType.MERGE,
-        **options: Unpack[PatchOptions],
-    ) -> networking_v1.Ingress:
-        """Patch the ``status`` subresource of ``name``."""
-        return self._patch_subresource(
-            "status", name, patch, patch_type, networking_v1.Ingress, options
-        )
-
-    def apply_status(
-        self, obj: networking_v1.Ingress, *, field_manager: str, **options: Unpack[ApplyOptions]
-    ) -> networking_v1.Ingress:
-        """Server-side apply ``obj`` to the ``status`` subresource as ``field_manager``."""
-        return self._apply_subresource(
-            "status",
-            None,
-            obj,
-            networking_v1.Ingress,
-            ("networking.k8s.io/v1", "Ingress"),
-            field_manager,
-            options,
-        )
 
 
 class IPAddressesClient(
@@ -192,54 +136,11 @@ class NetworkPoliciesClient(
 
 class ServiceCIDRsClient(
     WithAllVerbs["networking_v1.ServiceCIDR", "networking_v1.ServiceCIDRList"],
+    WithStatus["networking_v1.ServiceCIDR", "networking_v1.ServiceCIDRList"],
 ):
     """ServiceCIDRs: networking.k8s.io/v1 ServiceCIDR, cluster-scoped; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _SERVICE_CIDRS
-
-    def get_status(self, name: str) -> networking_v1.ServiceCIDR:
-        """Read the ``status`` subresource of ``name``."""
-        return self._get_subresource("status", name, networking_v1.ServiceCIDR)
-
-    def update_status(
-        self, obj: networking_v1.ServiceCIDR, **options: Unpack[WriteOptions]
-    ) -> networking_v1.ServiceCIDR:
-        """Replace the ``status`` subresource of ``obj.metadata.name`` with ``obj``."""
-        return self._update_subresource(
-            "status",
-            None,
-            obj,
-            networking_v1.ServiceCIDR,
-            ("networking.k8s.io/v1", "ServiceCIDR"),
-            options,
-        )
-
-    def patch_status(
-        self,
-        name: str,
-        patch: Patch,
-        *,
-        patch_type: PatchType | str = PatchType.MERGE,
-        **options: Unpack[PatchOptions],
-    ) -> networking_v1.ServiceCIDR:
-        """Patch the ``status`` subresource of ``name``."""
-        return self._patch_subresource(
-            "status", name, patch, patch_type, networking_v1.ServiceCIDR, options
-        )
-
-    def apply_status(
-        self, obj: networking_v1.ServiceCIDR, *, field_manager: str, **options: Unpack[ApplyOptions]
-    ) -> networking_v1.ServiceCIDR:
-        """Server-side apply ``obj`` to the ``status`` subresource as ``field_manager``."""
-        return self._apply_subresource(
-            "status",
-            None,
-            obj,
-            networking_v1.ServiceCIDR,
-            ("networking.k8s.io/v1", "ServiceCIDR"),
-            field_manager,
-            options,
-        )
 
 
 class NetworkingV1Client:
@@ -320,49 +221,11 @@ class AsyncIngressClassesClient(
 
 class AsyncIngressesClient(
     AsyncWithAllVerbs["networking_v1.Ingress", "networking_v1.IngressList"],
+    AsyncWithStatus["networking_v1.Ingress", "networking_v1.IngressList"],
 ):
     """Ingresses: networking.k8s.io/v1 Ingress, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _INGRESSES
-
-    async def get_status(self, name: str) -> networking_v1.Ingress:
-        """Read the ``status`` subresource of ``name``."""
-        return await self._get_subresource("status", name, networking_v1.Ingress)
-
-    async def update_status(
-        self, obj: networking_v1.Ingress, **options: Unpack[WriteOptions]
-    ) -> networking_v1.Ingress:
-        """Replace the ``status`` subresource of ``obj.metadata.name`` with ``obj``."""
-        return await self._update_subresource(
-            "status", None, obj, networking_v1.Ingress, ("networking.k8s.io/v1", "Ingress"), options
-        )
-
-    async def patch_status(
-        self,
-        name: str,
-        patch: Patch,
-        *,
-        patch_type: PatchType | str = PatchType.MERGE,
-        **options: Unpack[PatchOptions],
-    ) -> networking_v1.Ingress:
-        """Patch the ``status`` subresource of ``name``."""
-        return await self._patch_subresource(
-            "status", name, patch, patch_type, networking_v1.Ingress, options
-        )
-
-    async def apply_status(
-        self, obj: networking_v1.Ingress, *, field_manager: str, **options: Unpack[ApplyOptions]
-    ) -> networking_v1.Ingress:
-        """Server-side apply ``obj`` to the ``status`` subresource as ``field_manager``."""
-        return await self._apply_subresource(
-            "status",
-            None,
-            obj,
-            networking_v1.Ingress,
-            ("networking.k8s.io/v1", "Ingress"),
-            field_manager,
-            options,
-        )
 
 
 class AsyncIPAddressesClient(
@@ -383,54 +246,11 @@ class AsyncNetworkPoliciesClient(
 
 class AsyncServiceCIDRsClient(
     AsyncWithAllVerbs["networking_v1.ServiceCIDR", "networking_v1.ServiceCIDRList"],
+    AsyncWithStatus["networking_v1.ServiceCIDR", "networking_v1.ServiceCIDRList"],
 ):
     """ServiceCIDRs: networking.k8s.io/v1 ServiceCIDR, cluster-scoped; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _SERVICE_CIDRS
-
-    async def get_status(self, name: str) -> networking_v1.ServiceCIDR:
-        """Read the ``status`` subresource of ``name``."""
-        return await self._get_subresource("status", name, networking_v1.ServiceCIDR)
-
-    async def update_status(
-        self, obj: networking_v1.ServiceCIDR, **options: Unpack[WriteOptions]
-    ) -> networking_v1.ServiceCIDR:
-        """Replace the ``status`` subresource of ``obj.metadata.name`` with ``obj``."""
-        return await self._update_subresource(
-            "status",
-            None,
-            obj,
-            networking_v1.ServiceCIDR,
-            ("networking.k8s.io/v1", "ServiceCIDR"),
-            options,
-        )
-
-    async def patch_status(
-        self,
-        name: str,
-        patch: Patch,
-        *,
-        patch_type: PatchType | str = PatchType.MERGE,
-        **options: Unpack[PatchOptions],
-    ) -> networking_v1.ServiceCIDR:
-        """Patch the ``status`` subresource of ``name``."""
-        return await self._patch_subresource(
-            "status", name, patch, patch_type, networking_v1.ServiceCIDR, options
-        )
-
-    async def apply_status(
-        self, obj: networking_v1.ServiceCIDR, *, field_manager: str, **options: Unpack[ApplyOptions]
-    ) -> networking_v1.ServiceCIDR:
-        """Server-side apply ``obj`` to the ``status`` subresource as ``field_manager``."""
-        return await self._apply_subresource(
-            "status",
-            None,
-            obj,
-            networking_v1.ServiceCIDR,
-            ("networking.k8s.io/v1", "ServiceCIDR"),
-            field_manager,
-            options,
-        )
 
 
 class AsyncNetworkingV1Client:

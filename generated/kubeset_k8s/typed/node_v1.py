@@ -9,7 +9,7 @@ from kubeset.client import (
     AsyncWithAllVerbs,
     WithAllVerbs,
 )
-from kubeset.resource import PatchType, ResourceInfo
+from kubeset.resource import ALL_PATCH_TYPES, STANDARD_VERBS, ResourceInfo
 from kubeset.rest import AsyncRESTClient, RESTClient
 
 from ..models import node_v1
@@ -31,11 +31,8 @@ _RUNTIME_CLASSES = ResourceInfo(
     kind="RuntimeClass",
     plural="runtimeclasses",
     namespaced=False,
-    verbs=frozenset(
-        {"get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"}
-    ),
-    patch_types=frozenset({PatchType.APPLY, PatchType.JSON, PatchType.MERGE, PatchType.STRATEGIC}),
-    subresources={},
+    verbs=STANDARD_VERBS,
+    patch_types=ALL_PATCH_TYPES,
     list_kind="RuntimeClassList",
 )
 

@@ -3,20 +3,15 @@
 
 from __future__ import annotations
 
-from typing import Protocol, Unpack
+from typing import Protocol
 
 from kubeset.client import (
     AsyncWithAllVerbs,
+    AsyncWithStatus,
     WithAllVerbs,
+    WithStatus,
 )
-from kubeset.resource import (
-    ApplyOptions,
-    Patch,
-    PatchOptions,
-    PatchType,
-    ResourceInfo,
-    WriteOptions,
-)
+from kubeset.resource import ALL_PATCH_TYPES, GET_UPDATE_PATCH, STANDARD_VERBS, ResourceInfo
 from kubeset.rest import AsyncRESTClient, RESTClient
 
 from ..models import policy_v1
@@ -38,69 +33,20 @@ _POD_DISRUPTION_BUDGETS = ResourceInfo(
     kind="PodDisruptionBudget",
     plural="poddisruptionbudgets",
     namespaced=True,
-    verbs=frozenset(
-        {"get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"}
-    ),
-    patch_types=frozenset({PatchType.APPLY, PatchType.JSON, PatchType.MERGE, PatchType.STRATEGIC}),
-    subresources={"status": frozenset({"get", "update", "patch"})},
+    verbs=STANDARD_VERBS,
+    patch_types=ALL_PATCH_TYPES,
+    subresources={"status": GET_UPDATE_PATCH},
     list_kind="PodDisruptionBudgetList",
 )
 
 
 class PodDisruptionBudgetsClient(
     WithAllVerbs["policy_v1.PodDisruptionBudget", "policy_v1.PodDisruptionBudgetList"],
+    WithStatus["policy_v1.PodDisruptionBudget", "policy_v1.PodDisruptionBudgetList"],
 ):
     """PodDisruptionBudgets: policy/v1 PodDisruptionBudget, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _POD_DISRUPTION_BUDGETS
-
-    def get_status(self, name: str) -> policy_v1.PodDisruptionBudget:
-        """Read the ``status`` subresource of ``name``."""
-        return self._get_subresource("status", name, policy_v1.PodDisruptionBudget)
-
-    def update_status(
-        self, obj: policy_v1.PodDisruptionBudget, **options: Unpack[WriteOptions]
-    ) -> policy_v1.PodDisruptionBudget:
-        """Replace the ``status`` subresource of ``obj.metadata.name`` with ``obj``."""
-        return self._update_subresource(
-            "status",
-            None,
-            obj,
-            policy_v1.PodDisruptionBudget,
-            ("policy/v1", "PodDisruptionBudget"),
-            options,
-        )
-
-    def patch_status(
-        self,
-        name: str,
-        patch: Patch,
-        *,
-        patch_type: PatchType | str = PatchType.MERGE,
-        **options: Unpack[PatchOptions],
-    ) -> policy_v1.PodDisruptionBudget:
-        """Patch the ``status`` subresource of ``name``."""
-        return self._patch_subresource(
-            "status", name, patch, patch_type, policy_v1.PodDisruptionBudget, options
-        )
-
-    def apply_status(
-        self,
-        obj: policy_v1.PodDisruptionBudget,
-        *,
-        field_manager: str,
-        **options: Unpack[ApplyOptions],
-    ) -> policy_v1.PodDisruptionBudget:
-        """Server-side apply ``obj`` to the ``status`` subresource as ``field_manager``."""
-        return self._apply_subresource(
-            "status",
-            None,
-            obj,
-            policy_v1.PodDisruptionBudget,
-            ("policy/v1", "PodDisruptionBudget"),
-            field_manager,
-            options,
-        )
 
 
 class PolicyV1Client:
@@ -129,58 +75,11 @@ class PolicyV1Interface(
 
 class AsyncPodDisruptionBudgetsClient(
     AsyncWithAllVerbs["policy_v1.PodDisruptionBudget", "policy_v1.PodDisruptionBudgetList"],
+    AsyncWithStatus["policy_v1.PodDisruptionBudget", "policy_v1.PodDisruptionBudgetList"],
 ):
     """PodDisruptionBudgets: policy/v1 PodDisruptionBudget, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _POD_DISRUPTION_BUDGETS
-
-    async def get_status(self, name: str) -> policy_v1.PodDisruptionBudget:
-        """Read the ``status`` subresource of ``name``."""
-        return await self._get_subresource("status", name, policy_v1.PodDisruptionBudget)
-
-    async def update_status(
-        self, obj: policy_v1.PodDisruptionBudget, **options: Unpack[WriteOptions]
-    ) -> policy_v1.PodDisruptionBudget:
-        """Replace the ``status`` subresource of ``obj.metadata.name`` with ``obj``."""
-        return await self._update_subresource(
-            "status",
-            None,
-            obj,
-            policy_v1.PodDisruptionBudget,
-            ("policy/v1", "PodDisruptionBudget"),
-            options,
-        )
-
-    async def patch_status(
-        self,
-        name: str,
-        patch: Patch,
-        *,
-        patch_type: PatchType | str = PatchType.MERGE,
-        **options: Unpack[PatchOptions],
-    ) -> policy_v1.PodDisruptionBudget:
-        """Patch the ``status`` subresource of ``name``."""
-        return await self._patch_subresource(
-            "status", name, patch, patch_type, policy_v1.PodDisruptionBudget, options
-        )
-
-    async def apply_status(
-        self,
-        obj: policy_v1.PodDisruptionBudget,
-        *,
-        field_manager: str,
-        **options: Unpack[ApplyOptions],
-    ) -> policy_v1.PodDisruptionBudget:
-        """Server-side apply ``obj`` to the ``status`` subresource as ``field_manager``."""
-        return await self._apply_subresource(
-            "status",
-            None,
-            obj,
-            policy_v1.PodDisruptionBudget,
-            ("policy/v1", "PodDisruptionBudget"),
-            field_manager,
-            options,
-        )
 
 
 class AsyncPolicyV1Client:

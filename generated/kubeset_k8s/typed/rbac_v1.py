@@ -9,7 +9,7 @@ from kubeset.client import (
     AsyncWithAllVerbs,
     WithAllVerbs,
 )
-from kubeset.resource import PatchType, ResourceInfo
+from kubeset.resource import ALL_PATCH_TYPES, STANDARD_VERBS, ResourceInfo
 from kubeset.rest import AsyncRESTClient, RESTClient
 
 from ..models import rbac_v1
@@ -43,11 +43,8 @@ _CLUSTER_ROLE_BINDINGS = ResourceInfo(
     kind="ClusterRoleBinding",
     plural="clusterrolebindings",
     namespaced=False,
-    verbs=frozenset(
-        {"get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"}
-    ),
-    patch_types=frozenset({PatchType.APPLY, PatchType.JSON, PatchType.MERGE, PatchType.STRATEGIC}),
-    subresources={},
+    verbs=STANDARD_VERBS,
+    patch_types=ALL_PATCH_TYPES,
     list_kind="ClusterRoleBindingList",
 )
 
@@ -57,11 +54,8 @@ _CLUSTER_ROLES = ResourceInfo(
     kind="ClusterRole",
     plural="clusterroles",
     namespaced=False,
-    verbs=frozenset(
-        {"get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"}
-    ),
-    patch_types=frozenset({PatchType.APPLY, PatchType.JSON, PatchType.MERGE, PatchType.STRATEGIC}),
-    subresources={},
+    verbs=STANDARD_VERBS,
+    patch_types=ALL_PATCH_TYPES,
     list_kind="ClusterRoleList",
 )
 
@@ -71,11 +65,8 @@ _ROLE_BINDINGS = ResourceInfo(
     kind="RoleBinding",
     plural="rolebindings",
     namespaced=True,
-    verbs=frozenset(
-        {"get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"}
-    ),
-    patch_types=frozenset({PatchType.APPLY, PatchType.JSON, PatchType.MERGE, PatchType.STRATEGIC}),
-    subresources={},
+    verbs=STANDARD_VERBS,
+    patch_types=ALL_PATCH_TYPES,
     list_kind="RoleBindingList",
 )
 
@@ -85,11 +76,8 @@ _ROLES = ResourceInfo(
     kind="Role",
     plural="roles",
     namespaced=True,
-    verbs=frozenset(
-        {"get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"}
-    ),
-    patch_types=frozenset({PatchType.APPLY, PatchType.JSON, PatchType.MERGE, PatchType.STRATEGIC}),
-    subresources={},
+    verbs=STANDARD_VERBS,
+    patch_types=ALL_PATCH_TYPES,
     list_kind="RoleList",
 )
 

@@ -3,20 +3,15 @@
 
 from __future__ import annotations
 
-from typing import Protocol, Unpack
+from typing import Protocol
 
 from kubeset.client import (
     AsyncWithAllVerbs,
+    AsyncWithStatus,
     WithAllVerbs,
+    WithStatus,
 )
-from kubeset.resource import (
-    ApplyOptions,
-    Patch,
-    PatchOptions,
-    PatchType,
-    ResourceInfo,
-    WriteOptions,
-)
+from kubeset.resource import ALL_PATCH_TYPES, GET_UPDATE_PATCH, STANDARD_VERBS, ResourceInfo
 from kubeset.rest import AsyncRESTClient, RESTClient
 
 from ..models import resource_v1alpha3
@@ -42,11 +37,9 @@ _DEVICE_TAINT_RULES = ResourceInfo(
     kind="DeviceTaintRule",
     plural="devicetaintrules",
     namespaced=False,
-    verbs=frozenset(
-        {"get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"}
-    ),
-    patch_types=frozenset({PatchType.APPLY, PatchType.JSON, PatchType.MERGE, PatchType.STRATEGIC}),
-    subresources={"status": frozenset({"get", "update", "patch"})},
+    verbs=STANDARD_VERBS,
+    patch_types=ALL_PATCH_TYPES,
+    subresources={"status": GET_UPDATE_PATCH},
     list_kind="DeviceTaintRuleList",
 )
 
@@ -56,69 +49,20 @@ _RESOURCE_POOL_STATUS_REQUESTS = ResourceInfo(
     kind="ResourcePoolStatusRequest",
     plural="resourcepoolstatusrequests",
     namespaced=False,
-    verbs=frozenset(
-        {"get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"}
-    ),
-    patch_types=frozenset({PatchType.APPLY, PatchType.JSON, PatchType.MERGE, PatchType.STRATEGIC}),
-    subresources={"status": frozenset({"get", "update", "patch"})},
+    verbs=STANDARD_VERBS,
+    patch_types=ALL_PATCH_TYPES,
+    subresources={"status": GET_UPDATE_PATCH},
     list_kind="ResourcePoolStatusRequestList",
 )
 
 
 class DeviceTaintRulesClient(
     WithAllVerbs["resource_v1alpha3.DeviceTaintRule", "resource_v1alpha3.DeviceTaintRuleList"],
+    WithStatus["resource_v1alpha3.DeviceTaintRule", "resource_v1alpha3.DeviceTaintRuleList"],
 ):
     """DeviceTaintRules: resource.k8s.io/v1alpha3 DeviceTaintRule, cluster-scoped; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _DEVICE_TAINT_RULES
-
-    def get_status(self, name: str) -> resource_v1alpha3.DeviceTaintRule:
-        """Read the ``status`` subresource of ``name``."""
-        return self._get_subresource("status", name, resource_v1alpha3.DeviceTaintRule)
-
-    def update_status(
-        self, obj: resource_v1alpha3.DeviceTaintRule, **options: Unpack[WriteOptions]
-    ) -> resource_v1alpha3.DeviceTaintRule:
-        """Replace the ``status`` subresource of ``obj.metadata.name`` with ``obj``."""
-        return self._update_subresource(
-            "status",
-            None,
-            obj,
-            resource_v1alpha3.DeviceTaintRule,
-            ("resource.k8s.io/v1alpha3", "DeviceTaintRule"),
-            options,
-        )
-
-    def patch_status(
-        self,
-        name: str,
-        patch: Patch,
-        *,
-        patch_type: PatchType | str = PatchType.MERGE,
-        **options: Unpack[PatchOptions],
-    ) -> resource_v1alpha3.DeviceTaintRule:
-        """Patch the ``status`` subresource of ``name``."""
-        return self._patch_subresource(
-            "status", name, patch, patch_type, resource_v1alpha3.DeviceTaintRule, options
-        )
-
-    def apply_status(
-        self,
-        obj: resource_v1alpha3.DeviceTaintRule,
-        *,
-        field_manager: str,
-        **options: Unpack[ApplyOptions],
-    ) -> resource_v1alpha3.DeviceTaintRule:
-        """Server-side apply ``obj`` to the ``status`` subresource as ``field_manager``."""
-        return self._apply_subresource(
-            "status",
-            None,
-            obj,
-            resource_v1alpha3.DeviceTaintRule,
-            ("resource.k8s.io/v1alpha3", "DeviceTaintRule"),
-            field_manager,
-            options,
-        )
 
 
 class ResourcePoolStatusRequestsClient(
@@ -126,58 +70,14 @@ class ResourcePoolStatusRequestsClient(
         "resource_v1alpha3.ResourcePoolStatusRequest",
         "resource_v1alpha3.ResourcePoolStatusRequestList",
     ],
+    WithStatus[
+        "resource_v1alpha3.ResourcePoolStatusRequest",
+        "resource_v1alpha3.ResourcePoolStatusRequestList",
+    ],
 ):
     """ResourcePoolStatusRequests: resource.k8s.io/v1alpha3 ResourcePoolStatusRequest, cluster-scoped; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _RESOURCE_POOL_STATUS_REQUESTS
-
-    def get_status(self, name: str) -> resource_v1alpha3.ResourcePoolStatusRequest:
-        """Read the ``status`` subresource of ``name``."""
-        return self._get_subresource("status", name, resource_v1alpha3.ResourcePoolStatusRequest)
-
-    def update_status(
-        self, obj: resource_v1alpha3.ResourcePoolStatusRequest, **options: Unpack[WriteOptions]
-    ) -> resource_v1alpha3.ResourcePoolStatusRequest:
-        """Replace the ``status`` subresource of ``obj.metadata.name`` with ``obj``."""
-        return self._update_subresource(
-            "status",
-            None,
-            obj,
-            resource_v1alpha3.ResourcePoolStatusRequest,
-            ("resource.k8s.io/v1alpha3", "ResourcePoolStatusRequest"),
-            options,
-        )
-
-    def patch_status(
-        self,
-        name: str,
-        patch: Patch,
-        *,
-        patch_type: PatchType | str = PatchType.MERGE,
-        **options: Unpack[PatchOptions],
-    ) -> resource_v1alpha3.ResourcePoolStatusRequest:
-        """Patch the ``status`` subresource of ``name``."""
-        return self._patch_subresource(
-            "status", name, patch, patch_type, resource_v1alpha3.ResourcePoolStatusRequest, options
-        )
-
-    def apply_status(
-        self,
-        obj: resource_v1alpha3.ResourcePoolStatusRequest,
-        *,
-        field_manager: str,
-        **options: Unpack[ApplyOptions],
-    ) -> resource_v1alpha3.ResourcePoolStatusRequest:
-        """Server-side apply ``obj`` to the ``status`` subresource as ``field_manager``."""
-        return self._apply_subresource(
-            "status",
-            None,
-            obj,
-            resource_v1alpha3.ResourcePoolStatusRequest,
-            ("resource.k8s.io/v1alpha3", "ResourcePoolStatusRequest"),
-            field_manager,
-            options,
-        )
 
 
 class ResourceV1alpha3Client:
@@ -217,58 +117,11 @@ class ResourceV1alpha3Interface(
 
 class AsyncDeviceTaintRulesClient(
     AsyncWithAllVerbs["resource_v1alpha3.DeviceTaintRule", "resource_v1alpha3.DeviceTaintRuleList"],
+    AsyncWithStatus["resource_v1alpha3.DeviceTaintRule", "resource_v1alpha3.DeviceTaintRuleList"],
 ):
     """DeviceTaintRules: resource.k8s.io/v1alpha3 DeviceTaintRule, cluster-scoped; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _DEVICE_TAINT_RULES
-
-    async def get_status(self, name: str) -> resource_v1alpha3.DeviceTaintRule:
-        """Read the ``status`` subresource of ``name``."""
-        return await self._get_subresource("status", name, resource_v1alpha3.DeviceTaintRule)
-
-    async def update_status(
-        self, obj: resource_v1alpha3.DeviceTaintRule, **options: Unpack[WriteOptions]
-    ) -> resource_v1alpha3.DeviceTaintRule:
-        """Replace the ``status`` subresource of ``obj.metadata.name`` with ``obj``."""
-        return await self._update_subresource(
-            "status",
-            None,
-            obj,
-            resource_v1alpha3.DeviceTaintRule,
-            ("resource.k8s.io/v1alpha3", "DeviceTaintRule"),
-            options,
-        )
-
-    async def patch_status(
-        self,
-        name: str,
-        patch: Patch,
-        *,
-        patch_type: PatchType | str = PatchType.MERGE,
-        **options: Unpack[PatchOptions],
-    ) -> resource_v1alpha3.DeviceTaintRule:
-        """Patch the ``status`` subresource of ``name``."""
-        return await self._patch_subresource(
-            "status", name, patch, patch_type, resource_v1alpha3.DeviceTaintRule, options
-        )
-
-    async def apply_status(
-        self,
-        obj: resource_v1alpha3.DeviceTaintRule,
-        *,
-        field_manager: str,
-        **options: Unpack[ApplyOptions],
-    ) -> resource_v1alpha3.DeviceTaintRule:
-        """Server-side apply ``obj`` to the ``status`` subresource as ``field_manager``."""
-        return await self._apply_subresource(
-            "status",
-            None,
-            obj,
-            resource_v1alpha3.DeviceTaintRule,
-            ("resource.k8s.io/v1alpha3", "DeviceTaintRule"),
-            field_manager,
-            options,
-        )
 
 
 class AsyncResourcePoolStatusRequestsClient(
@@ -276,60 +129,14 @@ class AsyncResourcePoolStatusRequestsClient(
         "resource_v1alpha3.ResourcePoolStatusRequest",
         "resource_v1alpha3.ResourcePoolStatusRequestList",
     ],
+    AsyncWithStatus[
+        "resource_v1alpha3.ResourcePoolStatusRequest",
+        "resource_v1alpha3.ResourcePoolStatusRequestList",
+    ],
 ):
     """ResourcePoolStatusRequests: resource.k8s.io/v1alpha3 ResourcePoolStatusRequest, cluster-scoped; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _RESOURCE_POOL_STATUS_REQUESTS
-
-    async def get_status(self, name: str) -> resource_v1alpha3.ResourcePoolStatusRequest:
-        """Read the ``status`` subresource of ``name``."""
-        return await self._get_subresource(
-            "status", name, resource_v1alpha3.ResourcePoolStatusRequest
-        )
-
-    async def update_status(
-        self, obj: resource_v1alpha3.ResourcePoolStatusRequest, **options: Unpack[WriteOptions]
-    ) -> resource_v1alpha3.ResourcePoolStatusRequest:
-        """Replace the ``status`` subresource of ``obj.metadata.name`` with ``obj``."""
-        return await self._update_subresource(
-            "status",
-            None,
-            obj,
-            resource_v1alpha3.ResourcePoolStatusRequest,
-            ("resource.k8s.io/v1alpha3", "ResourcePoolStatusRequest"),
-            options,
-        )
-
-    async def patch_status(
-        self,
-        name: str,
-        patch: Patch,
-        *,
-        patch_type: PatchType | str = PatchType.MERGE,
-        **options: Unpack[PatchOptions],
-    ) -> resource_v1alpha3.ResourcePoolStatusRequest:
-        """Patch the ``status`` subresource of ``name``."""
-        return await self._patch_subresource(
-            "status", name, patch, patch_type, resource_v1alpha3.ResourcePoolStatusRequest, options
-        )
-
-    async def apply_status(
-        self,
-        obj: resource_v1alpha3.ResourcePoolStatusRequest,
-        *,
-        field_manager: str,
-        **options: Unpack[ApplyOptions],
-    ) -> resource_v1alpha3.ResourcePoolStatusRequest:
-        """Server-side apply ``obj`` to the ``status`` subresource as ``field_manager``."""
-        return await self._apply_subresource(
-            "status",
-            None,
-            obj,
-            resource_v1alpha3.ResourcePoolStatusRequest,
-            ("resource.k8s.io/v1alpha3", "ResourcePoolStatusRequest"),
-            field_manager,
-            options,
-        )
 
 
 class AsyncResourceV1alpha3Client:

@@ -3,20 +3,15 @@
 
 from __future__ import annotations
 
-from typing import Protocol, Unpack
+from typing import Protocol
 
 from kubeset.client import (
     AsyncWithAllVerbs,
+    AsyncWithStatus,
     WithAllVerbs,
+    WithStatus,
 )
-from kubeset.resource import (
-    ApplyOptions,
-    Patch,
-    PatchOptions,
-    PatchType,
-    ResourceInfo,
-    WriteOptions,
-)
+from kubeset.resource import ALL_PATCH_TYPES, GET_UPDATE_PATCH, STANDARD_VERBS, ResourceInfo
 from kubeset.rest import AsyncRESTClient, RESTClient
 
 from ..models import resource_v1beta1
@@ -50,11 +45,8 @@ _DEVICE_CLASSES = ResourceInfo(
     kind="DeviceClass",
     plural="deviceclasses",
     namespaced=False,
-    verbs=frozenset(
-        {"get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"}
-    ),
-    patch_types=frozenset({PatchType.APPLY, PatchType.JSON, PatchType.MERGE, PatchType.STRATEGIC}),
-    subresources={},
+    verbs=STANDARD_VERBS,
+    patch_types=ALL_PATCH_TYPES,
     list_kind="DeviceClassList",
 )
 
@@ -64,11 +56,9 @@ _RESOURCE_CLAIMS = ResourceInfo(
     kind="ResourceClaim",
     plural="resourceclaims",
     namespaced=True,
-    verbs=frozenset(
-        {"get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"}
-    ),
-    patch_types=frozenset({PatchType.APPLY, PatchType.JSON, PatchType.MERGE, PatchType.STRATEGIC}),
-    subresources={"status": frozenset({"get", "update", "patch"})},
+    verbs=STANDARD_VERBS,
+    patch_types=ALL_PATCH_TYPES,
+    subresources={"status": GET_UPDATE_PATCH},
     list_kind="ResourceClaimList",
 )
 
@@ -78,11 +68,8 @@ _RESOURCE_CLAIM_TEMPLATES = ResourceInfo(
     kind="ResourceClaimTemplate",
     plural="resourceclaimtemplates",
     namespaced=True,
-    verbs=frozenset(
-        {"get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"}
-    ),
-    patch_types=frozenset({PatchType.APPLY, PatchType.JSON, PatchType.MERGE, PatchType.STRATEGIC}),
-    subresources={},
+    verbs=STANDARD_VERBS,
+    patch_types=ALL_PATCH_TYPES,
     list_kind="ResourceClaimTemplateList",
 )
 
@@ -92,11 +79,8 @@ _RESOURCE_SLICES = ResourceInfo(
     kind="ResourceSlice",
     plural="resourceslices",
     namespaced=False,
-    verbs=frozenset(
-        {"get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"}
-    ),
-    patch_types=frozenset({PatchType.APPLY, PatchType.JSON, PatchType.MERGE, PatchType.STRATEGIC}),
-    subresources={},
+    verbs=STANDARD_VERBS,
+    patch_types=ALL_PATCH_TYPES,
     list_kind="ResourceSliceList",
 )
 
@@ -111,58 +95,11 @@ class DeviceClassesClient(
 
 class ResourceClaimsClient(
     WithAllVerbs["resource_v1beta1.ResourceClaim", "resource_v1beta1.ResourceClaimList"],
+    WithStatus["resource_v1beta1.ResourceClaim", "resource_v1beta1.ResourceClaimList"],
 ):
     """ResourceClaims: resource.k8s.io/v1beta1 ResourceClaim, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _RESOURCE_CLAIMS
-
-    def get_status(self, name: str) -> resource_v1beta1.ResourceClaim:
-        """Read the ``status`` subresource of ``name``."""
-        return self._get_subresource("status", name, resource_v1beta1.ResourceClaim)
-
-    def update_status(
-        self, obj: resource_v1beta1.ResourceClaim, **options: Unpack[WriteOptions]
-    ) -> resource_v1beta1.ResourceClaim:
-        """Replace the ``status`` subresource of ``obj.metadata.name`` with ``obj``."""
-        return self._update_subresource(
-            "status",
-            None,
-            obj,
-            resource_v1beta1.ResourceClaim,
-            ("resource.k8s.io/v1beta1", "ResourceClaim"),
-            options,
-        )
-
-    def patch_status(
-        self,
-        name: str,
-        patch: Patch,
-        *,
-        patch_type: PatchType | str = PatchType.MERGE,
-        **options: Unpack[PatchOptions],
-    ) -> resource_v1beta1.ResourceClaim:
-        """Patch the ``status`` subresource of ``name``."""
-        return self._patch_subresource(
-            "status", name, patch, patch_type, resource_v1beta1.ResourceClaim, options
-        )
-
-    def apply_status(
-        self,
-        obj: resource_v1beta1.ResourceClaim,
-        *,
-        field_manager: str,
-        **options: Unpack[ApplyOptions],
-    ) -> resource_v1beta1.ResourceClaim:
-        """Server-side apply ``obj`` to the ``status`` subresource as ``field_manager``."""
-        return self._apply_subresource(
-            "status",
-            None,
-            obj,
-            resource_v1beta1.ResourceClaim,
-            ("resource.k8s.io/v1beta1", "ResourceClaim"),
-            field_manager,
-            options,
-        )
 
 
 class ResourceClaimTemplatesClient(
@@ -250,58 +187,11 @@ class AsyncDeviceClassesClient(
 
 class AsyncResourceClaimsClient(
     AsyncWithAllVerbs["resource_v1beta1.ResourceClaim", "resource_v1beta1.ResourceClaimList"],
+    AsyncWithStatus["resource_v1beta1.ResourceClaim", "resource_v1beta1.ResourceClaimList"],
 ):
     """ResourceClaims: resource.k8s.io/v1beta1 ResourceClaim, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _RESOURCE_CLAIMS
-
-    async def get_status(self, name: str) -> resource_v1beta1.ResourceClaim:
-        """Read the ``status`` subresource of ``name``."""
-        return await self._get_subresource("status", name, resource_v1beta1.ResourceClaim)
-
-    async def update_status(
-        self, obj: resource_v1beta1.ResourceClaim, **options: Unpack[WriteOptions]
-    ) -> resource_v1beta1.ResourceClaim:
-        """Replace the ``status`` subresource of ``obj.metadata.name`` with ``obj``."""
-        return await self._update_subresource(
-            "status",
-            None,
-            obj,
-            resource_v1beta1.ResourceClaim,
-            ("resource.k8s.io/v1beta1", "ResourceClaim"),
-            options,
-        )
-
-    async def patch_status(
-        self,
-        name: str,
-        patch: Patch,
-        *,
-        patch_type: PatchType | str = PatchType.MERGE,
-        **options: Unpack[PatchOptions],
-    ) -> resource_v1beta1.ResourceClaim:
-        """Patch the ``status`` subresource of ``name``."""
-        return await self._patch_subresource(
-            "status", name, patch, patch_type, resource_v1beta1.ResourceClaim, options
-        )
-
-    async def apply_status(
-        self,
-        obj: resource_v1beta1.ResourceClaim,
-        *,
-        field_manager: str,
-        **options: Unpack[ApplyOptions],
-    ) -> resource_v1beta1.ResourceClaim:
-        """Server-side apply ``obj`` to the ``status`` subresource as ``field_manager``."""
-        return await self._apply_subresource(
-            "status",
-            None,
-            obj,
-            resource_v1beta1.ResourceClaim,
-            ("resource.k8s.io/v1beta1", "ResourceClaim"),
-            field_manager,
-            options,
-        )
 
 
 class AsyncResourceClaimTemplatesClient(

@@ -3,20 +3,15 @@
 
 from __future__ import annotations
 
-from typing import Protocol, Unpack
+from typing import Protocol
 
 from kubeset.client import (
     AsyncWithAllVerbs,
+    AsyncWithStatus,
     WithAllVerbs,
+    WithStatus,
 )
-from kubeset.resource import (
-    ApplyOptions,
-    Patch,
-    PatchOptions,
-    PatchType,
-    ResourceInfo,
-    WriteOptions,
-)
+from kubeset.resource import ALL_PATCH_TYPES, GET_UPDATE_PATCH, STANDARD_VERBS, ResourceInfo
 from kubeset.rest import AsyncRESTClient, RESTClient
 
 from ..models import resource_v1beta2
@@ -54,11 +49,8 @@ _DEVICE_CLASSES = ResourceInfo(
     kind="DeviceClass",
     plural="deviceclasses",
     namespaced=False,
-    verbs=frozenset(
-        {"get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"}
-    ),
-    patch_types=frozenset({PatchType.APPLY, PatchType.JSON, PatchType.MERGE, PatchType.STRATEGIC}),
-    subresources={},
+    verbs=STANDARD_VERBS,
+    patch_types=ALL_PATCH_TYPES,
     list_kind="DeviceClassList",
 )
 
@@ -68,11 +60,9 @@ _DEVICE_TAINT_RULES = ResourceInfo(
     kind="DeviceTaintRule",
     plural="devicetaintrules",
     namespaced=False,
-    verbs=frozenset(
-        {"get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"}
-    ),
-    patch_types=frozenset({PatchType.APPLY, PatchType.JSON, PatchType.MERGE, PatchType.STRATEGIC}),
-    subresources={"status": frozenset({"get", "update", "patch"})},
+    verbs=STANDARD_VERBS,
+    patch_types=ALL_PATCH_TYPES,
+    subresources={"status": GET_UPDATE_PATCH},
     list_kind="DeviceTaintRuleList",
 )
 
@@ -82,11 +72,9 @@ _RESOURCE_CLAIMS = ResourceInfo(
     kind="ResourceClaim",
     plural="resourceclaims",
     namespaced=True,
-    verbs=frozenset(
-        {"get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"}
-    ),
-    patch_types=frozenset({PatchType.APPLY, PatchType.JSON, PatchType.MERGE, PatchType.STRATEGIC}),
-    subresources={"status": frozenset({"get", "update", "patch"})},
+    verbs=STANDARD_VERBS,
+    patch_types=ALL_PATCH_TYPES,
+    subresources={"status": GET_UPDATE_PATCH},
     list_kind="ResourceClaimList",
 )
 
@@ -96,11 +84,8 @@ _RESOURCE_CLAIM_TEMPLATES = ResourceInfo(
     kind="ResourceClaimTemplate",
     plural="resourceclaimtemplates",
     namespaced=True,
-    verbs=frozenset(
-        {"get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"}
-    ),
-    patch_types=frozenset({PatchType.APPLY, PatchType.JSON, PatchType.MERGE, PatchType.STRATEGIC}),
-    subresources={},
+    verbs=STANDARD_VERBS,
+    patch_types=ALL_PATCH_TYPES,
     list_kind="ResourceClaimTemplateList",
 )
 
@@ -110,11 +95,8 @@ _RESOURCE_SLICES = ResourceInfo(
     kind="ResourceSlice",
     plural="resourceslices",
     namespaced=False,
-    verbs=frozenset(
-        {"get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"}
-    ),
-    patch_types=frozenset({PatchType.APPLY, PatchType.JSON, PatchType.MERGE, PatchType.STRATEGIC}),
-    subresources={},
+    verbs=STANDARD_VERBS,
+    patch_types=ALL_PATCH_TYPES,
     list_kind="ResourceSliceList",
 )
 
@@ -129,114 +111,20 @@ class DeviceClassesClient(
 
 class DeviceTaintRulesClient(
     WithAllVerbs["resource_v1beta2.DeviceTaintRule", "resource_v1beta2.DeviceTaintRuleList"],
+    WithStatus["resource_v1beta2.DeviceTaintRule", "resource_v1beta2.DeviceTaintRuleList"],
 ):
     """DeviceTaintRules: resource.k8s.io/v1beta2 DeviceTaintRule, cluster-scoped; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _DEVICE_TAINT_RULES
 
-    def get_status(self, name: str) -> resource_v1beta2.DeviceTaintRule:
-        """Read the ``status`` subresource of ``name``."""
-        return self._get_subresource("status", name, resource_v1beta2.DeviceTaintRule)
-
-    def update_status(
-        self, obj: resource_v1beta2.DeviceTaintRule, **options: Unpack[WriteOptions]
-    ) -> resource_v1beta2.DeviceTaintRule:
-        """Replace the ``status`` subresource of ``obj.metadata.name`` with ``obj``."""
-        return self._update_subresource(
-            "status",
-            None,
-            obj,
-            resource_v1beta2.DeviceTaintRule,
-            ("resource.k8s.io/v1beta2", "DeviceTaintRule"),
-            options,
-        )
-
-    def patch_status(
-        self,
-        name: str,
-        patch: Patch,
-        *,
-        patch_type: PatchType | str = PatchType.MERGE,
-        **options: Unpack[PatchOptions],
-    ) -> resource_v1beta2.DeviceTaintRule:
-        """Patch the ``status`` subresource of ``name``."""
-        return self._patch_subresource(
-            "status", name, patch, patch_type, resource_v1beta2.DeviceTaintRule, options
-        )
-
-    def apply_status(
-        self,
-        obj: resource_v1beta2.DeviceTaintRule,
-        *,
-        field_manager: str,
-        **options: Unpack[ApplyOptions],
-    ) -> resource_v1beta2.DeviceTaintRule:
-        """Server-side apply ``obj`` to the ``status`` subresource as ``field_manager``."""
-        return self._apply_subresource(
-            "status",
-            None,
-            obj,
-            resource_v1beta2.DeviceTaintRule,
-            ("resource.k8s.io/v1beta2", "DeviceTaintRule"),
-            field_manager,
-            options,
-        )
-
 
 class ResourceClaimsClient(
     WithAllVerbs["resource_v1beta2.ResourceClaim", "resource_v1beta2.ResourceClaimList"],
+    WithStatus["resource_v1beta2.ResourceClaim", "resource_v1beta2.ResourceClaimList"],
 ):
     """ResourceClaims: resource.k8s.io/v1beta2 ResourceClaim, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _RESOURCE_CLAIMS
-
-    def get_status(self, name: str) -> resource_v1beta2.ResourceClaim:
-        """Read the ``status`` subresource of ``name``."""
-        return self._get_subresource("status", name, resource_v1beta2.ResourceClaim)
-
-    def update_status(
-        self, obj: resource_v1beta2.ResourceClaim, **options: Unpack[WriteOptions]
-    ) -> resource_v1beta2.ResourceClaim:
-        """Replace the ``status`` subresource of ``obj.metadata.name`` with ``obj``."""
-        return self._update_subresource(
-            "status",
-            None,
-            obj,
-            resource_v1beta2.ResourceClaim,
-            ("resource.k8s.io/v1beta2", "ResourceClaim"),
-            options,
-        )
-
-    def patch_status(
-        self,
-        name: str,
-        patch: Patch,
-        *,
-        patch_type: PatchType | str = PatchType.MERGE,
-        **options: Unpack[PatchOptions],
-    ) -> resource_v1beta2.ResourceClaim:
-        """Patch the ``status`` subresource of ``name``."""
-        return self._patch_subresource(
-            "status", name, patch, patch_type, resource_v1beta2.ResourceClaim, options
-        )
-
-    def apply_status(
-        self,
-        obj: resource_v1beta2.ResourceClaim,
-        *,
-        field_manager: str,
-        **options: Unpack[ApplyOptions],
-    ) -> resource_v1beta2.ResourceClaim:
-        """Server-side apply ``obj`` to the ``status`` subresource as ``field_manager``."""
-        return self._apply_subresource(
-            "status",
-            None,
-            obj,
-            resource_v1beta2.ResourceClaim,
-            ("resource.k8s.io/v1beta2", "ResourceClaim"),
-            field_manager,
-            options,
-        )
 
 
 class ResourceClaimTemplatesClient(
@@ -335,114 +223,20 @@ class AsyncDeviceClassesClient(
 
 class AsyncDeviceTaintRulesClient(
     AsyncWithAllVerbs["resource_v1beta2.DeviceTaintRule", "resource_v1beta2.DeviceTaintRuleList"],
+    AsyncWithStatus["resource_v1beta2.DeviceTaintRule", "resource_v1beta2.DeviceTaintRuleList"],
 ):
     """DeviceTaintRules: resource.k8s.io/v1beta2 DeviceTaintRule, cluster-scoped; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _DEVICE_TAINT_RULES
 
-    async def get_status(self, name: str) -> resource_v1beta2.DeviceTaintRule:
-        """Read the ``status`` subresource of ``name``."""
-        return await self._get_subresource("status", name, resource_v1beta2.DeviceTaintRule)
-
-    async def update_status(
-        self, obj: resource_v1beta2.DeviceTaintRule, **options: Unpack[WriteOptions]
-    ) -> resource_v1beta2.DeviceTaintRule:
-        """Replace the ``status`` subresource of ``obj.metadata.name`` with ``obj``."""
-        return await self._update_subresource(
-            "status",
-            None,
-            obj,
-            resource_v1beta2.DeviceTaintRule,
-            ("resource.k8s.io/v1beta2", "DeviceTaintRule"),
-            options,
-        )
-
-    async def patch_status(
-        self,
-        name: str,
-        patch: Patch,
-        *,
-        patch_type: PatchType | str = PatchType.MERGE,
-        **options: Unpack[PatchOptions],
-    ) -> resource_v1beta2.DeviceTaintRule:
-        """Patch the ``status`` subresource of ``name``."""
-        return await self._patch_subresource(
-            "status", name, patch, patch_type, resource_v1beta2.DeviceTaintRule, options
-        )
-
-    async def apply_status(
-        self,
-        obj: resource_v1beta2.DeviceTaintRule,
-        *,
-        field_manager: str,
-        **options: Unpack[ApplyOptions],
-    ) -> resource_v1beta2.DeviceTaintRule:
-        """Server-side apply ``obj`` to the ``status`` subresource as ``field_manager``."""
-        return await self._apply_subresource(
-            "status",
-            None,
-            obj,
-            resource_v1beta2.DeviceTaintRule,
-            ("resource.k8s.io/v1beta2", "DeviceTaintRule"),
-            field_manager,
-            options,
-        )
-
 
 class AsyncResourceClaimsClient(
     AsyncWithAllVerbs["resource_v1beta2.ResourceClaim", "resource_v1beta2.ResourceClaimList"],
+    AsyncWithStatus["resource_v1beta2.ResourceClaim", "resource_v1beta2.ResourceClaimList"],
 ):
     """ResourceClaims: resource.k8s.io/v1beta2 ResourceClaim, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _RESOURCE_CLAIMS
-
-    async def get_status(self, name: str) -> resource_v1beta2.ResourceClaim:
-        """Read the ``status`` subresource of ``name``."""
-        return await self._get_subresource("status", name, resource_v1beta2.ResourceClaim)
-
-    async def update_status(
-        self, obj: resource_v1beta2.ResourceClaim, **options: Unpack[WriteOptions]
-    ) -> resource_v1beta2.ResourceClaim:
-        """Replace the ``status`` subresource of ``obj.metadata.name`` with ``obj``."""
-        return await self._update_subresource(
-            "status",
-            None,
-            obj,
-            resource_v1beta2.ResourceClaim,
-            ("resource.k8s.io/v1beta2", "ResourceClaim"),
-            options,
-        )
-
-    async def patch_status(
-        self,
-        name: str,
-        patch: Patch,
-        *,
-        patch_type: PatchType | str = PatchType.MERGE,
-        **options: Unpack[PatchOptions],
-    ) -> resource_v1beta2.ResourceClaim:
-        """Patch the ``status`` subresource of ``name``."""
-        return await self._patch_subresource(
-            "status", name, patch, patch_type, resource_v1beta2.ResourceClaim, options
-        )
-
-    async def apply_status(
-        self,
-        obj: resource_v1beta2.ResourceClaim,
-        *,
-        field_manager: str,
-        **options: Unpack[ApplyOptions],
-    ) -> resource_v1beta2.ResourceClaim:
-        """Server-side apply ``obj`` to the ``status`` subresource as ``field_manager``."""
-        return await self._apply_subresource(
-            "status",
-            None,
-            obj,
-            resource_v1beta2.ResourceClaim,
-            ("resource.k8s.io/v1beta2", "ResourceClaim"),
-            field_manager,
-            options,
-        )
 
 
 class AsyncResourceClaimTemplatesClient(

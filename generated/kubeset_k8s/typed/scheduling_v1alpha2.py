@@ -3,20 +3,15 @@
 
 from __future__ import annotations
 
-from typing import Protocol, Unpack
+from typing import Protocol
 
 from kubeset.client import (
     AsyncWithAllVerbs,
+    AsyncWithStatus,
     WithAllVerbs,
+    WithStatus,
 )
-from kubeset.resource import (
-    ApplyOptions,
-    Patch,
-    PatchOptions,
-    PatchType,
-    ResourceInfo,
-    WriteOptions,
-)
+from kubeset.resource import ALL_PATCH_TYPES, GET_UPDATE_PATCH, STANDARD_VERBS, ResourceInfo
 from kubeset.rest import AsyncRESTClient, RESTClient
 
 from ..models import scheduling_v1alpha2
@@ -42,11 +37,9 @@ _POD_GROUPS = ResourceInfo(
     kind="PodGroup",
     plural="podgroups",
     namespaced=True,
-    verbs=frozenset(
-        {"get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"}
-    ),
-    patch_types=frozenset({PatchType.APPLY, PatchType.JSON, PatchType.MERGE, PatchType.STRATEGIC}),
-    subresources={"status": frozenset({"get", "update", "patch"})},
+    verbs=STANDARD_VERBS,
+    patch_types=ALL_PATCH_TYPES,
+    subresources={"status": GET_UPDATE_PATCH},
     list_kind="PodGroupList",
 )
 
@@ -56,69 +49,19 @@ _WORKLOADS = ResourceInfo(
     kind="Workload",
     plural="workloads",
     namespaced=True,
-    verbs=frozenset(
-        {"get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"}
-    ),
-    patch_types=frozenset({PatchType.APPLY, PatchType.JSON, PatchType.MERGE, PatchType.STRATEGIC}),
-    subresources={},
+    verbs=STANDARD_VERBS,
+    patch_types=ALL_PATCH_TYPES,
     list_kind="WorkloadList",
 )
 
 
 class PodGroupsClient(
     WithAllVerbs["scheduling_v1alpha2.PodGroup", "scheduling_v1alpha2.PodGroupList"],
+    WithStatus["scheduling_v1alpha2.PodGroup", "scheduling_v1alpha2.PodGroupList"],
 ):
     """PodGroups: scheduling.k8s.io/v1alpha2 PodGroup, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _POD_GROUPS
-
-    def get_status(self, name: str) -> scheduling_v1alpha2.PodGroup:
-        """Read the ``status`` subresource of ``name``."""
-        return self._get_subresource("status", name, scheduling_v1alpha2.PodGroup)
-
-    def update_status(
-        self, obj: scheduling_v1alpha2.PodGroup, **options: Unpack[WriteOptions]
-    ) -> scheduling_v1alpha2.PodGroup:
-        """Replace the ``status`` subresource of ``obj.metadata.name`` with ``obj``."""
-        return self._update_subresource(
-            "status",
-            None,
-            obj,
-            scheduling_v1alpha2.PodGroup,
-            ("scheduling.k8s.io/v1alpha2", "PodGroup"),
-            options,
-        )
-
-    def patch_status(
-        self,
-        name: str,
-        patch: Patch,
-        *,
-        patch_type: PatchType | str = PatchType.MERGE,
-        **options: Unpack[PatchOptions],
-    ) -> scheduling_v1alpha2.PodGroup:
-        """Patch the ``status`` subresource of ``name``."""
-        return self._patch_subresource(
-            "status", name, patch, patch_type, scheduling_v1alpha2.PodGroup, options
-        )
-
-    def apply_status(
-        self,
-        obj: scheduling_v1alpha2.PodGroup,
-        *,
-        field_manager: str,
-        **options: Unpack[ApplyOptions],
-    ) -> scheduling_v1alpha2.PodGroup:
-        """Server-side apply ``obj`` to the ``status`` subresource as ``field_manager``."""
-        return self._apply_subresource(
-            "status",
-            None,
-            obj,
-            scheduling_v1alpha2.PodGroup,
-            ("scheduling.k8s.io/v1alpha2", "PodGroup"),
-            field_manager,
-            options,
-        )
 
 
 class WorkloadsClient(
@@ -166,58 +109,11 @@ class SchedulingV1alpha2Interface(
 
 class AsyncPodGroupsClient(
     AsyncWithAllVerbs["scheduling_v1alpha2.PodGroup", "scheduling_v1alpha2.PodGroupList"],
+    AsyncWithStatus["scheduling_v1alpha2.PodGroup", "scheduling_v1alpha2.PodGroupList"],
 ):
     """PodGroups: scheduling.k8s.io/v1alpha2 PodGroup, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _POD_GROUPS
-
-    async def get_status(self, name: str) -> scheduling_v1alpha2.PodGroup:
-        """Read the ``status`` subresource of ``name``."""
-        return await self._get_subresource("status", name, scheduling_v1alpha2.PodGroup)
-
-    async def update_status(
-        self, obj: scheduling_v1alpha2.PodGroup, **options: Unpack[WriteOptions]
-    ) -> scheduling_v1alpha2.PodGroup:
-        """Replace the ``status`` subresource of ``obj.metadata.name`` with ``obj``."""
-        return await self._update_subresource(
-            "status",
-            None,
-            obj,
-            scheduling_v1alpha2.PodGroup,
-            ("scheduling.k8s.io/v1alpha2", "PodGroup"),
-            options,
-        )
-
-    async def patch_status(
-        self,
-        name: str,
-        patch: Patch,
-        *,
-        patch_type: PatchType | str = PatchType.MERGE,
-        **options: Unpack[PatchOptions],
-    ) -> scheduling_v1alpha2.PodGroup:
-        """Patch the ``status`` subresource of ``name``."""
-        return await self._patch_subresource(
-            "status", name, patch, patch_type, scheduling_v1alpha2.PodGroup, options
-        )
-
-    async def apply_status(
-        self,
-        obj: scheduling_v1alpha2.PodGroup,
-        *,
-        field_manager: str,
-        **options: Unpack[ApplyOptions],
-    ) -> scheduling_v1alpha2.PodGroup:
-        """Server-side apply ``obj`` to the ``status`` subresource as ``field_manager``."""
-        return await self._apply_subresource(
-            "status",
-            None,
-            obj,
-            scheduling_v1alpha2.PodGroup,
-            ("scheduling.k8s.io/v1alpha2", "PodGroup"),
-            field_manager,
-            options,
-        )
 
 
 class AsyncWorkloadsClient(

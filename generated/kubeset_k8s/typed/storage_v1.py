@@ -3,20 +3,15 @@
 
 from __future__ import annotations
 
-from typing import Protocol, Unpack
+from typing import Protocol
 
 from kubeset.client import (
     AsyncWithAllVerbs,
+    AsyncWithStatus,
     WithAllVerbs,
+    WithStatus,
 )
-from kubeset.resource import (
-    ApplyOptions,
-    Patch,
-    PatchOptions,
-    PatchType,
-    ResourceInfo,
-    WriteOptions,
-)
+from kubeset.resource import ALL_PATCH_TYPES, GET_UPDATE_PATCH, STANDARD_VERBS, ResourceInfo
 from kubeset.rest import AsyncRESTClient, RESTClient
 
 from ..models import storage_v1
@@ -58,11 +53,8 @@ _CSI_DRIVERS = ResourceInfo(
     kind="CSIDriver",
     plural="csidrivers",
     namespaced=False,
-    verbs=frozenset(
-        {"get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"}
-    ),
-    patch_types=frozenset({PatchType.APPLY, PatchType.JSON, PatchType.MERGE, PatchType.STRATEGIC}),
-    subresources={},
+    verbs=STANDARD_VERBS,
+    patch_types=ALL_PATCH_TYPES,
     list_kind="CSIDriverList",
 )
 
@@ -72,11 +64,8 @@ _CSI_NODES = ResourceInfo(
     kind="CSINode",
     plural="csinodes",
     namespaced=False,
-    verbs=frozenset(
-        {"get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"}
-    ),
-    patch_types=frozenset({PatchType.APPLY, PatchType.JSON, PatchType.MERGE, PatchType.STRATEGIC}),
-    subresources={},
+    verbs=STANDARD_VERBS,
+    patch_types=ALL_PATCH_TYPES,
     list_kind="CSINodeList",
 )
 
@@ -86,11 +75,8 @@ _CSI_STORAGE_CAPACITIES = ResourceInfo(
     kind="CSIStorageCapacity",
     plural="csistoragecapacities",
     namespaced=True,
-    verbs=frozenset(
-        {"get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"}
-    ),
-    patch_types=frozenset({PatchType.APPLY, PatchType.JSON, PatchType.MERGE, PatchType.STRATEGIC}),
-    subresources={},
+    verbs=STANDARD_VERBS,
+    patch_types=ALL_PATCH_TYPES,
     list_kind="CSIStorageCapacityList",
 )
 
@@ -100,11 +86,8 @@ _STORAGE_CLASSES = ResourceInfo(
     kind="StorageClass",
     plural="storageclasses",
     namespaced=False,
-    verbs=frozenset(
-        {"get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"}
-    ),
-    patch_types=frozenset({PatchType.APPLY, PatchType.JSON, PatchType.MERGE, PatchType.STRATEGIC}),
-    subresources={},
+    verbs=STANDARD_VERBS,
+    patch_types=ALL_PATCH_TYPES,
     list_kind="StorageClassList",
 )
 
@@ -114,11 +97,9 @@ _VOLUME_ATTACHMENTS = ResourceInfo(
     kind="VolumeAttachment",
     plural="volumeattachments",
     namespaced=False,
-    verbs=frozenset(
-        {"get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"}
-    ),
-    patch_types=frozenset({PatchType.APPLY, PatchType.JSON, PatchType.MERGE, PatchType.STRATEGIC}),
-    subresources={"status": frozenset({"get", "update", "patch"})},
+    verbs=STANDARD_VERBS,
+    patch_types=ALL_PATCH_TYPES,
+    subresources={"status": GET_UPDATE_PATCH},
     list_kind="VolumeAttachmentList",
 )
 
@@ -128,11 +109,8 @@ _VOLUME_ATTRIBUTES_CLASSES = ResourceInfo(
     kind="VolumeAttributesClass",
     plural="volumeattributesclasses",
     namespaced=False,
-    verbs=frozenset(
-        {"get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"}
-    ),
-    patch_types=frozenset({PatchType.APPLY, PatchType.JSON, PatchType.MERGE, PatchType.STRATEGIC}),
-    subresources={},
+    verbs=STANDARD_VERBS,
+    patch_types=ALL_PATCH_TYPES,
     list_kind="VolumeAttributesClassList",
 )
 
@@ -171,58 +149,11 @@ class StorageClassesClient(
 
 class VolumeAttachmentsClient(
     WithAllVerbs["storage_v1.VolumeAttachment", "storage_v1.VolumeAttachmentList"],
+    WithStatus["storage_v1.VolumeAttachment", "storage_v1.VolumeAttachmentList"],
 ):
     """VolumeAttachments: storage.k8s.io/v1 VolumeAttachment, cluster-scoped; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _VOLUME_ATTACHMENTS
-
-    def get_status(self, name: str) -> storage_v1.VolumeAttachment:
-        """Read the ``status`` subresource of ``name``."""
-        return self._get_subresource("status", name, storage_v1.VolumeAttachment)
-
-    def update_status(
-        self, obj: storage_v1.VolumeAttachment, **options: Unpack[WriteOptions]
-    ) -> storage_v1.VolumeAttachment:
-        """Replace the ``status`` subresource of ``obj.metadata.name`` with ``obj``."""
-        return self._update_subresource(
-            "status",
-            None,
-            obj,
-            storage_v1.VolumeAttachment,
-            ("storage.k8s.io/v1", "VolumeAttachment"),
-            options,
-        )
-
-    def patch_status(
-        self,
-        name: str,
-        patch: Patch,
-        *,
-        patch_type: PatchType | str = PatchType.MERGE,
-        **options: Unpack[PatchOptions],
-    ) -> storage_v1.VolumeAttachment:
-        """Patch the ``status`` subresource of ``name``."""
-        return self._patch_subresource(
-            "status", name, patch, patch_type, storage_v1.VolumeAttachment, options
-        )
-
-    def apply_status(
-        self,
-        obj: storage_v1.VolumeAttachment,
-        *,
-        field_manager: str,
-        **options: Unpack[ApplyOptions],
-    ) -> storage_v1.VolumeAttachment:
-        """Server-side apply ``obj`` to the ``status`` subresource as ``field_manager``."""
-        return self._apply_subresource(
-            "status",
-            None,
-            obj,
-            storage_v1.VolumeAttachment,
-            ("storage.k8s.io/v1", "VolumeAttachment"),
-            field_manager,
-            options,
-        )
 
 
 class VolumeAttributesClassesClient(
@@ -346,58 +277,11 @@ class AsyncStorageClassesClient(
 
 class AsyncVolumeAttachmentsClient(
     AsyncWithAllVerbs["storage_v1.VolumeAttachment", "storage_v1.VolumeAttachmentList"],
+    AsyncWithStatus["storage_v1.VolumeAttachment", "storage_v1.VolumeAttachmentList"],
 ):
     """VolumeAttachments: storage.k8s.io/v1 VolumeAttachment, cluster-scoped; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _VOLUME_ATTACHMENTS
-
-    async def get_status(self, name: str) -> storage_v1.VolumeAttachment:
-        """Read the ``status`` subresource of ``name``."""
-        return await self._get_subresource("status", name, storage_v1.VolumeAttachment)
-
-    async def update_status(
-        self, obj: storage_v1.VolumeAttachment, **options: Unpack[WriteOptions]
-    ) -> storage_v1.VolumeAttachment:
-        """Replace the ``status`` subresource of ``obj.metadata.name`` with ``obj``."""
-        return await self._update_subresource(
-            "status",
-            None,
-            obj,
-            storage_v1.VolumeAttachment,
-            ("storage.k8s.io/v1", "VolumeAttachment"),
-            options,
-        )
-
-    async def patch_status(
-        self,
-        name: str,
-        patch: Patch,
-        *,
-        patch_type: PatchType | str = PatchType.MERGE,
-        **options: Unpack[PatchOptions],
-    ) -> storage_v1.VolumeAttachment:
-        """Patch the ``status`` subresource of ``name``."""
-        return await self._patch_subresource(
-            "status", name, patch, patch_type, storage_v1.VolumeAttachment, options
-        )
-
-    async def apply_status(
-        self,
-        obj: storage_v1.VolumeAttachment,
-        *,
-        field_manager: str,
-        **options: Unpack[ApplyOptions],
-    ) -> storage_v1.VolumeAttachment:
-        """Server-side apply ``obj`` to the ``status`` subresource as ``field_manager``."""
-        return await self._apply_subresource(
-            "status",
-            None,
-            obj,
-            storage_v1.VolumeAttachment,
-            ("storage.k8s.io/v1", "VolumeAttachment"),
-            field_manager,
-            options,
-        )
 
 
 class AsyncVolumeAttributesClassesClient(

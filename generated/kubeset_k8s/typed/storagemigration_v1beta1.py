@@ -3,20 +3,15 @@
 
 from __future__ import annotations
 
-from typing import Protocol, Unpack
+from typing import Protocol
 
 from kubeset.client import (
     AsyncWithAllVerbs,
+    AsyncWithStatus,
     WithAllVerbs,
+    WithStatus,
 )
-from kubeset.resource import (
-    ApplyOptions,
-    Patch,
-    PatchOptions,
-    PatchType,
-    ResourceInfo,
-    WriteOptions,
-)
+from kubeset.resource import ALL_PATCH_TYPES, GET_UPDATE_PATCH, STANDARD_VERBS, ResourceInfo
 from kubeset.rest import AsyncRESTClient, RESTClient
 
 from ..models import storagemigration_v1beta1
@@ -38,11 +33,9 @@ _STORAGE_VERSION_MIGRATIONS = ResourceInfo(
     kind="StorageVersionMigration",
     plural="storageversionmigrations",
     namespaced=False,
-    verbs=frozenset(
-        {"get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"}
-    ),
-    patch_types=frozenset({PatchType.APPLY, PatchType.JSON, PatchType.MERGE, PatchType.STRATEGIC}),
-    subresources={"status": frozenset({"get", "update", "patch"})},
+    verbs=STANDARD_VERBS,
+    patch_types=ALL_PATCH_TYPES,
+    subresources={"status": GET_UPDATE_PATCH},
     list_kind="StorageVersionMigrationList",
 )
 
@@ -52,65 +45,14 @@ class StorageVersionMigrationsClient(
         "storagemigration_v1beta1.StorageVersionMigration",
         "storagemigration_v1beta1.StorageVersionMigrationList",
     ],
+    WithStatus[
+        "storagemigration_v1beta1.StorageVersionMigration",
+        "storagemigration_v1beta1.StorageVersionMigrationList",
+    ],
 ):
     """StorageVersionMigrations: storagemigration.k8s.io/v1beta1 StorageVersionMigration, cluster-scoped; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _STORAGE_VERSION_MIGRATIONS
-
-    def get_status(self, name: str) -> storagemigration_v1beta1.StorageVersionMigration:
-        """Read the ``status`` subresource of ``name``."""
-        return self._get_subresource(
-            "status", name, storagemigration_v1beta1.StorageVersionMigration
-        )
-
-    def update_status(
-        self, obj: storagemigration_v1beta1.StorageVersionMigration, **options: Unpack[WriteOptions]
-    ) -> storagemigration_v1beta1.StorageVersionMigration:
-        """Replace the ``status`` subresource of ``obj.metadata.name`` with ``obj``."""
-        return self._update_subresource(
-            "status",
-            None,
-            obj,
-            storagemigration_v1beta1.StorageVersionMigration,
-            ("storagemigration.k8s.io/v1beta1", "StorageVersionMigration"),
-            options,
-        )
-
-    def patch_status(
-        self,
-        name: str,
-        patch: Patch,
-        *,
-        patch_type: PatchType | str = PatchType.MERGE,
-        **options: Unpack[PatchOptions],
-    ) -> storagemigration_v1beta1.StorageVersionMigration:
-        """Patch the ``status`` subresource of ``name``."""
-        return self._patch_subresource(
-            "status",
-            name,
-            patch,
-            patch_type,
-            storagemigration_v1beta1.StorageVersionMigration,
-            options,
-        )
-
-    def apply_status(
-        self,
-        obj: storagemigration_v1beta1.StorageVersionMigration,
-        *,
-        field_manager: str,
-        **options: Unpack[ApplyOptions],
-    ) -> storagemigration_v1beta1.StorageVersionMigration:
-        """Server-side apply ``obj`` to the ``status`` subresource as ``field_manager``."""
-        return self._apply_subresource(
-            "status",
-            None,
-            obj,
-            storagemigration_v1beta1.StorageVersionMigration,
-            ("storagemigration.k8s.io/v1beta1", "StorageVersionMigration"),
-            field_manager,
-            options,
-        )
 
 
 class StoragemigrationV1beta1Client:
@@ -142,65 +84,14 @@ class AsyncStorageVersionMigrationsClient(
         "storagemigration_v1beta1.StorageVersionMigration",
         "storagemigration_v1beta1.StorageVersionMigrationList",
     ],
+    AsyncWithStatus[
+        "storagemigration_v1beta1.StorageVersionMigration",
+        "storagemigration_v1beta1.StorageVersionMigrationList",
+    ],
 ):
     """StorageVersionMigrations: storagemigration.k8s.io/v1beta1 StorageVersionMigration, cluster-scoped; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _STORAGE_VERSION_MIGRATIONS
-
-    async def get_status(self, name: str) -> storagemigration_v1beta1.StorageVersionMigration:
-        """Read the ``status`` subresource of ``name``."""
-        return await self._get_subresource(
-            "status", name, storagemigration_v1beta1.StorageVersionMigration
-        )
-
-    async def update_status(
-        self, obj: storagemigration_v1beta1.StorageVersionMigration, **options: Unpack[WriteOptions]
-    ) -> storagemigration_v1beta1.StorageVersionMigration:
-        """Replace the ``status`` subresource of ``obj.metadata.name`` with ``obj``."""
-        return await self._update_subresource(
-            "status",
-            None,
-            obj,
-            storagemigration_v1beta1.StorageVersionMigration,
-            ("storagemigration.k8s.io/v1beta1", "StorageVersionMigration"),
-            options,
-        )
-
-    async def patch_status(
-        self,
-        name: str,
-        patch: Patch,
-        *,
-        patch_type: PatchType | str = PatchType.MERGE,
-        **options: Unpack[PatchOptions],
-    ) -> storagemigration_v1beta1.StorageVersionMigration:
-        """Patch the ``status`` subresource of ``name``."""
-        return await self._patch_subresource(
-            "status",
-            name,
-            patch,
-            patch_type,
-            storagemigration_v1beta1.StorageVersionMigration,
-            options,
-        )
-
-    async def apply_status(
-        self,
-        obj: storagemigration_v1beta1.StorageVersionMigration,
-        *,
-        field_manager: str,
-        **options: Unpack[ApplyOptions],
-    ) -> storagemigration_v1beta1.StorageVersionMigration:
-        """Server-side apply ``obj`` to the ``status`` subresource as ``field_manager``."""
-        return await self._apply_subresource(
-            "status",
-            None,
-            obj,
-            storagemigration_v1beta1.StorageVersionMigration,
-            ("storagemigration.k8s.io/v1beta1", "StorageVersionMigration"),
-            field_manager,
-            options,
-        )
 
 
 class AsyncStoragemigrationV1beta1Client:

@@ -3,20 +3,26 @@
 
 from __future__ import annotations
 
-from typing import Protocol, Unpack
+from typing import Protocol
 
 from kubeset.client import (
+    AsyncGetSubresource,
+    AsyncPatchSubresource,
+    AsyncUpdateSubresource,
     AsyncWithAllVerbs,
     AsyncWithCreate,
     AsyncWithGet,
     AsyncWithList,
+    GetSubresource,
+    PatchSubresource,
+    UpdateSubresource,
     WithAllVerbs,
     WithCreate,
     WithGet,
     WithList,
 )
 from kubeset.model import KubeModel
-from kubeset.resource import Patch, PatchOptions, PatchType, ResourceInfo, WriteOptions
+from kubeset.resource import CUSTOM_PATCH_TYPES, GET_UPDATE_PATCH, STANDARD_VERBS, ResourceInfo
 from kubeset.rest import AsyncRESTClient, RESTClient
 
 from ..models import autoscaling_v1, widgets_v1
@@ -47,8 +53,6 @@ _GADGETS = ResourceInfo(
     plural="gadgets",
     namespaced=False,
     verbs=frozenset({"get", "list"}),
-    patch_types=frozenset(()),
-    subresources={},
     list_kind="GadgetList",
 )
 
@@ -59,8 +63,6 @@ _REVIEWS = ResourceInfo(
     plural="reviews",
     namespaced=False,
     verbs=frozenset({"create"}),
-    patch_types=frozenset(()),
-    subresources={},
     list_kind="ReviewList",
 )
 
@@ -70,14 +72,10 @@ _WIDGETS = ResourceInfo(
     kind="Widget",
     plural="widgets",
     namespaced=True,
-    verbs=frozenset(
-        {"get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"}
-    ),
-    patch_types=frozenset({PatchType.APPLY, PatchType.JSON, PatchType.MERGE}),
-    subresources={
-        "scale": frozenset({"get", "update"}),
-        "status": frozenset({"get", "update", "patch"}),
-    },
+    verbs=STANDARD_VERBS,
+    patch_types=CUSTOM_PATCH_TYPES,
+    subresources={"scale": frozenset({"get", "update"}), "status": GET_UPDATE_PATCH},
+    subresource_kinds={"scale": ("autoscaling/v1", "Scale")},
     list_kind="WidgetList",
 )
 
@@ -105,43 +103,11 @@ class WidgetsClient(
     """Widgets: widgets.example.com/v1 Widget, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _WIDGETS
-
-    def get_scale(self, name: str) -> autoscaling_v1.Scale:
-        """Read the ``scale`` subresource of ``name``."""
-        return self._get_subresource("scale", name, autoscaling_v1.Scale)
-
-    def update_scale(
-        self, name: str, obj: autoscaling_v1.Scale, **options: Unpack[WriteOptions]
-    ) -> autoscaling_v1.Scale:
-        """Replace the ``scale`` subresource of ``name`` with ``obj``."""
-        return self._update_subresource(
-            "scale", name, obj, autoscaling_v1.Scale, ("autoscaling/v1", "Scale"), options
-        )
-
-    def get_status(self, name: str) -> widgets_v1.Widget:
-        """Read the ``status`` subresource of ``name``."""
-        return self._get_subresource("status", name, widgets_v1.Widget)
-
-    def update_status(
-        self, obj: widgets_v1.Widget, **options: Unpack[WriteOptions]
-    ) -> widgets_v1.Widget:
-        """Replace the ``status`` subresource of ``obj.metadata.name`` with ``obj``."""
-        return self._update_subresource(
-            "status", None, obj, widgets_v1.Widget, ("widgets.example.com/v1", "Widget"), options
-        )
-
-    def patch_status(
-        self,
-        name: str,
-        patch: Patch,
-        *,
-        patch_type: PatchType | str = PatchType.MERGE,
-        **options: Unpack[PatchOptions],
-    ) -> widgets_v1.Widget:
-        """Patch the ``status`` subresource of ``name``."""
-        return self._patch_subresource(
-            "status", name, patch, patch_type, widgets_v1.Widget, options
-        )
+    get_scale = GetSubresource["autoscaling_v1.Scale"]("scale")
+    update_scale = UpdateSubresource["autoscaling_v1.Scale"]("scale")
+    get_status = GetSubresource["widgets_v1.Widget"]("status")
+    update_status = UpdateSubresource["widgets_v1.Widget"]("status")
+    patch_status = PatchSubresource["widgets_v1.Widget"]("status")
 
 
 class WidgetsV1Client:
@@ -213,43 +179,11 @@ class AsyncWidgetsClient(
     """Widgets: widgets.example.com/v1 Widget, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
     _info = _WIDGETS
-
-    async def get_scale(self, name: str) -> autoscaling_v1.Scale:
-        """Read the ``scale`` subresource of ``name``."""
-        return await self._get_subresource("scale", name, autoscaling_v1.Scale)
-
-    async def update_scale(
-        self, name: str, obj: autoscaling_v1.Scale, **options: Unpack[WriteOptions]
-    ) -> autoscaling_v1.Scale:
-        """Replace the ``scale`` subresource of ``name`` with ``obj``."""
-        return await self._update_subresource(
-            "scale", name, obj, autoscaling_v1.Scale, ("autoscaling/v1", "Scale"), options
-        )
-
-    async def get_status(self, name: str) -> widgets_v1.Widget:
-        """Read the ``status`` subresource of ``name``."""
-        return await self._get_subresource("status", name, widgets_v1.Widget)
-
-    async def update_status(
-        self, obj: widgets_v1.Widget, **options: Unpack[WriteOptions]
-    ) -> widgets_v1.Widget:
-        """Replace the ``status`` subresource of ``obj.metadata.name`` with ``obj``."""
-        return await self._update_subresource(
-            "status", None, obj, widgets_v1.Widget, ("widgets.example.com/v1", "Widget"), options
-        )
-
-    async def patch_status(
-        self,
-        name: str,
-        patch: Patch,
-        *,
-        patch_type: PatchType | str = PatchType.MERGE,
-        **options: Unpack[PatchOptions],
-    ) -> widgets_v1.Widget:
-        """Patch the ``status`` subresource of ``name``."""
-        return await self._patch_subresource(
-            "status", name, patch, patch_type, widgets_v1.Widget, options
-        )
+    get_scale = AsyncGetSubresource["autoscaling_v1.Scale"]("scale")
+    update_scale = AsyncUpdateSubresource["autoscaling_v1.Scale"]("scale")
+    get_status = AsyncGetSubresource["widgets_v1.Widget"]("status")
+    update_status = AsyncUpdateSubresource["widgets_v1.Widget"]("status")
+    patch_status = AsyncPatchSubresource["widgets_v1.Widget"]("status")
 
 
 class AsyncWidgetsV1Client:

@@ -1,6 +1,8 @@
-"""What the sync and async REST clients share: httpx settings, retry decisions, ``Warning``
-header parsing. Authentication lives in :mod:`kubeset.auth`; the aiohttp and urllib3 transports
-``Config(transport="fast")`` selects live in :mod:`kubeset.transports`."""
+"""The httpx clients the REST clients send with, made from a :class:`~kubeset.config.Config`:
+base URL, headers, timeouts, TLS, proxy and, for ``Config(transport="fast")``, the aiohttp or
+urllib3 transport (:mod:`kubeset.transports`); and what the sync and async REST clients share
+around them: request URLs, the rate limiter, ``Warning`` header parsing. Retry decisions are in
+:mod:`kubeset.retry`, authentication in :mod:`kubeset.auth`."""
 
 from __future__ import annotations
 
@@ -8,10 +10,8 @@ import importlib.util
 import re
 import ssl
 import sys
-import time
 import urllib.parse
 import warnings
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
@@ -20,29 +20,18 @@ from kubeset.config import Config, ConfigError, InsecureTLSWarning, redact_url
 from kubeset.ratelimit import TokenBucket
 
 if TYPE_CHECKING:
-    from kubeset.auth import Credentials
     from kubeset.request import Request
 
 __all__ = [
-    "AuthHeaders",
-    "RETRY_STATUS",
     "check_transport",
     "client_options",
     "make_http_client",
     "make_limiter",
-    "remember_missing_sniffio",
     "parse_warnings",
+    "remember_missing_sniffio",
     "request_url",
-    "retry_delay",
     "warn_if_insecure",
 ]
-
-#: Status codes worth retrying: throttling and transient server-side failures.
-RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
-#: Methods that are safe to repeat whatever the server did with the first attempt.
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-TOKEN_FILE_REFRESH = 60.0
-MAX_BACKOFF = 10.0
 
 
 def _proxy(config: Config) -> str:
@@ -185,68 +174,6 @@ def warn_if_insecure(config: Config) -> None:
 def make_limiter(config: Config) -> TokenBucket | None:
     """The shared token bucket, or ``None`` when ``qps <= 0`` disables rate limiting."""
     return TokenBucket(config.qps, config.burst) if config.qps > 0 else None
-
-
-class AuthHeaders:
-    """The authentication headers for a config, fetched synchronously.
-
-    Kept for code that used it before :mod:`kubeset.auth`; the REST clients use
-    :class:`~kubeset.auth.AuthRunner` / :class:`~kubeset.auth.AsyncAuthRunner` directly.
-    """
-
-    def __init__(self, config: Config, *, clock: Callable[[], float] = time.monotonic) -> None:
-        from kubeset.auth import Authenticator, AuthRunner  # not at import: kubeset.auth is big
-
-        self._auth = Authenticator(config, clock=clock, token_file_refresh=TOKEN_FILE_REFRESH)
-        self._runner = AuthRunner(self._auth)
-        self._last: Credentials | None = None
-
-    def headers(self) -> dict[str, str]:
-        """The headers to send now (a repeated header keeps its last value)."""
-        self._last = self._runner.credentials()
-        return dict(self._auth.headers(self._last))
-
-    def invalidate(self) -> None:
-        """The server refused the last credentials (a 401): refresh them."""
-        if self._last is not None:
-            self._runner.unauthorized(self._last)
-
-
-def _retry_after(headers: httpx.Headers) -> float | None:
-    value = headers.get("Retry-After")
-    if value is None:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        try:
-            import email.utils  # only for the rare HTTP-date form of Retry-After
-
-            parsed = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError):
-            return None
-        return max(0.0, float(parsed.timestamp()) - time.time())
-
-
-def retry_delay(
-    method: str, status_code: int | None, headers: httpx.Headers | None, attempt: int
-) -> float | None:
-    """Seconds to wait before retrying, or ``None`` not to retry.
-
-    Reads (GET/HEAD) are retried on 429 and 5xx and on connection errors (``status_code=None``);
-    writes only on 429, which API priority and fairness sends before doing anything. A
-    ``Retry-After`` header sets the delay; otherwise it backs off exponentially from 0.2 s.
-    """
-    safe = method in SAFE_METHODS
-    if status_code is None:
-        if not safe:
-            return None
-    elif status_code not in RETRY_STATUS or (not safe and status_code != 429):
-        return None
-    hinted = _retry_after(headers) if headers is not None else None
-    if hinted is not None:
-        return min(hinted, MAX_BACKOFF * 3)
-    return min(0.2 * 2.0**attempt, MAX_BACKOFF)
 
 
 _WARNING = re.compile(r'\s*(\d{3})\s+(\S+)\s+"((?:[^"\\]|\\.)*)"')
