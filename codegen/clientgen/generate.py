@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from clientgen.base import BaseIndex
+from clientgen.base_package import BaseIndex
 from clientgen.ir import Clientset, build_ir, model_definitions, rename_models
 from clientgen.models import generate_models, plan_models
 from clientgen.render import Renderer, header

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from clientgen.base import BaseIndex
+from clientgen.base_package import BaseIndex
 from clientgen.naming import model_module
 from clientgen.schema import TYPES, TYPES_MODULE, Fixer, Hoister, Warn, special_type
 

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import yaml
 
-from clientgen.base import BaseIndex
+from clientgen.base_package import BaseIndex
 from clientgen.generate import Summary, render_package
 from clientgen.sources import crd_spec, load_crd_documents
 from kubeset import to_dict

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import yaml
 
-from clientgen.base import BaseIndex
+from clientgen.base_package import BaseIndex
 from clientgen.cli import main
 from clientgen.generate import render_package
 from clientgen.sources import crd_spec, load_crd_documents
