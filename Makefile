@@ -13,7 +13,7 @@ SOURCE = $(if $(GROUPS),--from-cluster $(foreach g,$(GROUPS),--group $(g)),$(if 
 CHECK_PACKAGE = $(if $(and $(or $(GROUPS),$(CRDS)),$(filter kubeset_k8s,$(PACKAGE))),$(error set PACKAGE=<name> with GROUPS or CRDS: kubeset_k8s is the built-in API's package))
 
 .DEFAULT_GOAL := help
-.PHONY: help install generate verify lint typecheck test unit e2e envtest cluster openapi demo unasync bench
+.PHONY: help install generate verify lint typecheck test unit e2e envtest cluster openapi demo unasync bench wheel-test
 
 help: ## list the targets
 	@awk -F ':.*## ' '/^[a-z0-9-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -62,3 +62,6 @@ bench: envtest ## speed and memory vs the JSON floor and the peers -> bench/resu
 
 unasync: install ## regenerate kubeset/_sync from kubeset/_async
 	$(PY) -m clientgen.unasync
+
+wheel-test: install ## build sdist+wheel, install the wheel in a fresh venv outside the repo, generate, build envtest, run the README example
+	bash .ci/wheel-test

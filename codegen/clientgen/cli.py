@@ -24,10 +24,20 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from clientgen.base import BaseIndex
-from clientgen.generate import Summary, generate_package, render_package
-from clientgen.sources import crd_spec, definition_name, load_crd_documents, spec_from_cluster
-from clientgen.spec import LoadedSpec, SpecError, load_spec
+from kubeset._extras import exit_if_missing
+
+# The generator needs the `gen` extra: without it, the command prints one line naming
+# `pip install 'kubeset[gen]'` and exits with status 2, whatever the arguments (even --help).
+try:
+    from clientgen.base_package import BaseIndex
+    from clientgen.generate import EXPANSIONS, Summary, generate_package, render_package
+    from clientgen.sources import crd_spec, definition_name, load_crd_documents, spec_from_cluster
+    from clientgen.spec import LoadedSpec, SpecError, load_spec
+except ImportError as exc:
+    exit_if_missing("gen", "clientgen", "the generator", exc)
+    raise
+# datamodel-code-generator and ruff are only imported (run) once generation starts: check now.
+exit_if_missing("gen", "clientgen", "the generator")
 
 __all__ = ["main"]
 
@@ -106,6 +116,7 @@ def main(argv: list[str] | None = None) -> int:
         options: dict[str, Any] = {"base": base, "origins": origins}
         if args.command == "verify":
             with tempfile.TemporaryDirectory(prefix="clientgen-verify-") as tmp:
+                options["expansions"] = args.out / args.package / EXPANSIONS
                 summary: Summary = render_package(spec, args.package, Path(tmp), report, **options)
                 differences = _diff(summary.path, args.out / args.package)
             if differences:

@@ -13,11 +13,14 @@ generated certificates, provisions an admin user and writes a kubeconfig::
     with ControlPlane(token_users={"tina": ["testers"]}) as cp:
         tina = cp.token_user("tina")  # .token, .kubeconfig_path
 
-The binaries come from ``make envtest`` (built from Go modules into ``bin/``) or
-from ``$KUBEBUILDER_ASSETS``. The pytest plugin
+The binaries come from ``python -m kubeset.envtest build`` (built from the Go module
+shipped with kubeset into a per-user cache directory; needs Go), ``make envtest`` in
+a checkout (into ``bin/``), or ``$KUBEBUILDER_ASSETS``. Starting a control plane
+needs the ``envtest`` extra (``pip install 'kubeset[envtest]'``, for
+``cryptography``); without it :class:`MissingExtraError` says so. The pytest plugin
 :mod:`kubeset.envtest.pytest_plugin` provides a session-scoped ``kube_cluster``
-fixture, and ``python -m kubeset.envtest`` runs a cluster in the foreground or
-dumps the server's OpenAPI documents.
+fixture, and ``python -m kubeset.envtest`` builds the binaries, runs a cluster in the
+foreground or dumps the server's OpenAPI documents.
 
 Importing this package is cheap: ``cryptography`` and ``httpx`` are imported only
 when a control plane starts.
@@ -25,7 +28,12 @@ when a control plane starts.
 
 from kubeset.envtest._binaries import Binaries, find_binaries
 from kubeset.envtest._controlplane import ControlPlane, TokenUser, User
-from kubeset.envtest._errors import BinariesNotFoundError, ControlPlaneStartError, EnvtestError
+from kubeset.envtest._errors import (
+    BinariesNotFoundError,
+    ControlPlaneStartError,
+    EnvtestError,
+    MissingExtraError,
+)
 
 __all__ = [
     "Binaries",
@@ -33,6 +41,7 @@ __all__ = [
     "ControlPlane",
     "ControlPlaneStartError",
     "EnvtestError",
+    "MissingExtraError",
     "TokenUser",
     "User",
     "find_binaries",

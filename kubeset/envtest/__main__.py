@@ -8,6 +8,14 @@
     Start a control plane with every API group/version and feature gate enabled
     and save its OpenAPI v2 and v3 documents (``openapi/`` by default) with
     stable formatting.
+
+``python -m kubeset.envtest build [--out DIR]``
+    Build etcd and kube-apiserver from the Go module shipped with kubeset (needs
+    Go) into the per-user cache directory where the control plane looks for them.
+
+``cluster`` and ``openapi`` need the ``envtest`` extra; without it (or without
+Go, for ``build``) the command prints one line saying what to install and exits
+with status 2.
 """
 
 from __future__ import annotations
@@ -27,8 +35,10 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from kubeset.envtest import ControlPlane, EnvtestError
+from kubeset.envtest import ControlPlane, EnvtestError, MissingExtraError, _gobuild
+from kubeset.envtest._errors import require_envtest_extra
 
+PROG = "python -m kubeset.envtest"
 _REQUEST_TIMEOUT = 60.0
 _HASH_QUERY = re.compile(r"\?hash=[0-9A-Fa-f]+$")
 
@@ -199,17 +209,27 @@ def cmd_openapi(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_build(args: argparse.Namespace) -> int:
+    """Build etcd and kube-apiserver (default: into the per-user cache directory)."""
+    try:
+        _gobuild.build(args.out, args.gomod)
+    except _gobuild.GoBuildError as exc:
+        print(f"{PROG}: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``python -m kubeset.envtest``."""
     parser = argparse.ArgumentParser(
-        prog="python -m kubeset.envtest",
+        prog=PROG,
         description="Run a local etcd + kube-apiserver test control plane.",
     )
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
         "--binary-dir",
-        help="directory with etcd and kube-apiserver "
-        "(default: $KUBEBUILDER_ASSETS, then bin/ of the checkout)",
+        help="directory with etcd and kube-apiserver (default: $KUBEBUILDER_ASSETS, then "
+        "bin/ of the checkout, then the per-user cache that `build` writes)",
     )
     common.add_argument(
         "--apiserver-flag",
@@ -242,7 +262,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     openapi.add_argument("--out", default="openapi", help="output directory (default: openapi)")
     openapi.set_defaults(func=cmd_openapi)
 
+    build = sub.add_parser(
+        "build",
+        help="build etcd and kube-apiserver from the shipped Go module (needs Go)",
+        description="Build etcd and kube-apiserver with `go build` from the Go module shipped "
+        "with kubeset (a copy of it, in a temporary directory).",
+    )
+    build.add_argument(
+        "--out",
+        help="output directory (default: the per-user cache, "
+        "$XDG_CACHE_HOME/kubeset/envtest/<version> or ~/.cache/kubeset/envtest/<version>, "
+        "where the control plane looks for the binaries)",
+    )
+    build.add_argument(
+        "--gomod", help="the Go module to build (default: the one shipped with kubeset)"
+    )
+    build.set_defaults(func=cmd_build)
+
     args = parser.parse_args(argv)
+    if args.func is not cmd_build:
+        try:
+            require_envtest_extra()
+        except MissingExtraError as exc:
+            print(f"{PROG}: {exc}", file=sys.stderr)
+            return 2
     result: int = args.func(args)
     return result
 

@@ -6,16 +6,39 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from kubeset.envtest import _gobuild
 from kubeset.envtest._errors import BinariesNotFoundError
 
-ETCD = "etcd"
-KUBE_APISERVER = "kube-apiserver"
+ETCD = _gobuild.ETCD
+KUBE_APISERVER = _gobuild.KUBE_APISERVER
 ASSETS_ENV = "KUBEBUILDER_ASSETS"
+_PACKAGE_DIR = Path(__file__).resolve().parent
 
-HOW_TO = (
-    "run `make envtest` (builds bin/etcd and bin/kube-apiserver; needs Go) "
-    f"or set {ASSETS_ENV} to a directory containing {ETCD} and {KUBE_APISERVER}"
-)
+
+def how_to() -> str:
+    """How to get the binaries: ``python -m kubeset.envtest build`` (and, in a source checkout,
+    ``make envtest``), or ``$KUBEBUILDER_ASSETS``."""
+    build = (
+        f"`python -m kubeset.envtest build` (builds them into {user_cache_dir()}; "
+        f"needs Go {_gobuild.required_go_version()}+)"
+    )
+    if _gobuild.checkout_root() is not None:
+        build = f"`make envtest` (builds bin/etcd and bin/kube-apiserver) or {build}"
+    return f"run {build}, or set {ASSETS_ENV} to a directory containing {ETCD} and {KUBE_APISERVER}"
+
+
+def user_cache_dir() -> Path:
+    """Where ``python -m kubeset.envtest build`` puts the binaries by default:
+    ``$XDG_CACHE_HOME/kubeset/envtest/<kubernetes version>`` (else under ``~/.cache``)."""
+    base = _gobuild.user_cache_dir()
+    version = _gobuild.pinned_kubernetes_version()
+    if version is not None:
+        return base / version
+    # No go.mod to read the version from: the newest build there is.
+    builds = (
+        sorted((d for d in base.glob("v*") if d.is_dir()), reverse=True) if base.is_dir() else []
+    )
+    return builds[0] if builds else base
 
 
 @dataclass(frozen=True)
@@ -31,14 +54,14 @@ def _is_executable(path: Path) -> bool:
 
 
 def _default_dirs() -> list[Path]:
-    """``bin/`` of every ancestor of the kubeset package, then ``./bin``."""
+    """``bin/`` of every ancestor of the kubeset package, then ``./bin``, then the per-user
+    cache directory of ``python -m kubeset.envtest build``."""
     dirs: list[Path] = []
-    package_dir = Path(__file__).resolve().parent
-    for parent in package_dir.parents:
+    for parent in _PACKAGE_DIR.parents:
         dirs.append(parent / "bin")
-    cwd_bin = Path.cwd() / "bin"
-    if cwd_bin not in dirs:
-        dirs.append(cwd_bin)
+    for extra in (Path.cwd() / "bin", user_cache_dir()):
+        if extra not in dirs:
+            dirs.append(extra)
     return dirs
 
 
@@ -64,7 +87,9 @@ def find_binaries(
 
     Explicit paths win. Otherwise the binaries are looked up, in order, in
     ``binary_dir``, in ``$KUBEBUILDER_ASSETS``, in the ``bin/`` directory of the
-    kubeset checkout (found by walking up from this package), and in ``./bin``.
+    kubeset checkout (found by walking up from this package), in ``./bin``, and
+    in the per-user cache directory that ``python -m kubeset.envtest build``
+    writes (``$XDG_CACHE_HOME/kubeset/envtest/<version>``, else under ``~/.cache``).
     An explicitly given directory (``binary_dir`` or ``$KUBEBUILDER_ASSETS``)
     must contain both binaries; the search does not fall through past it.
 
@@ -92,7 +117,7 @@ def find_binaries(
     for explicit, label in ((etcd, "etcd_path"), (apiserver, "apiserver_path")):
         if explicit is not None and not _is_executable(explicit):
             raise BinariesNotFoundError(
-                f"{label}={str(explicit)!r} is not an executable file; {HOW_TO}"
+                f"{label}={str(explicit)!r} is not an executable file; {how_to()}"
             )
     if etcd is not None and apiserver is not None:
         return Binaries(etcd=etcd, kube_apiserver=apiserver)
@@ -100,5 +125,5 @@ def find_binaries(
         return Binaries(etcd=etcd or found.etcd, kube_apiserver=apiserver or found.kube_apiserver)
 
     raise BinariesNotFoundError(
-        f"envtest binaries not found (looked in {'; '.join(searched)}): {HOW_TO}"
+        f"envtest binaries not found (looked in {'; '.join(searched)}): {how_to()}"
     )

@@ -25,7 +25,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, NoReturn, Self
 
 from kubeset.envtest._binaries import Binaries, find_binaries
-from kubeset.envtest._errors import ControlPlaneStartError, EnvtestError
+from kubeset.envtest._errors import ControlPlaneStartError, EnvtestError, require_envtest_extra
 
 if TYPE_CHECKING:
     import httpx
@@ -431,6 +431,7 @@ class ControlPlane:
         Returns ``self``.
 
         Raises:
+            MissingExtraError: ``cryptography`` is not installed (``kubeset[envtest]``).
             BinariesNotFoundError: the binaries are missing (says how to build them).
             ControlPlaneStartError: a process exited or readiness timed out; the
                 message carries the tail of both logs.
@@ -438,6 +439,7 @@ class ControlPlane:
         with self._state_lock:
             if self._tmp_dir is not None:
                 raise EnvtestError("control plane already started")
+            require_envtest_extra()
             binaries = find_binaries(self._binary_dir, self._etcd_path, self._apiserver_path)
             began = time.monotonic()
             deadline = began + self._start_timeout

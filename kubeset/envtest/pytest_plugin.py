@@ -8,7 +8,8 @@ through the ``pytest11`` entry point when kubeset is installed).
 by the whole session; ``envtest_binaries`` gives the binaries' paths to tests that
 start their own control plane. When the binaries are missing the tests that use
 either are skipped, unless ``CI`` is set (and not ``false``) or ``KUBESET_REQUIRE_ENVTEST=1``,
-in which case they fail with instructions.
+in which case they fail with instructions. Without the ``envtest`` extra
+(``cryptography``) they fail with one line: ``pip install 'kubeset[envtest]'``.
 
 This module imports nothing heavy: the control plane code (and ``cryptography``)
 is imported only when the fixture is first used.
@@ -25,7 +26,10 @@ import pytest
 if TYPE_CHECKING:
     from kubeset.envtest import Binaries, ControlPlane
 
-SKIP_REASON = "envtest binaries not found: run `make envtest` (needs Go) or set KUBEBUILDER_ASSETS"
+SKIP_REASON = (
+    "envtest binaries not found: run `python -m kubeset.envtest build` "
+    "(or `make envtest` in a kubeset checkout; needs Go) or set KUBEBUILDER_ASSETS"
+)
 _FALSE_VALUES = frozenset({"", "0", "false", "no", "off"})
 
 
@@ -42,16 +46,25 @@ def envtest_binaries() -> Binaries:
     :class:`~kubeset.envtest.ControlPlane`.
 
     Skips the test when they are missing, or fails it when envtest is required
-    (``CI`` set, or ``KUBESET_REQUIRE_ENVTEST=1``).
+    (``CI`` set, or ``KUBESET_REQUIRE_ENVTEST=1``). Fails it, in one line, when the
+    ``envtest`` extra is not installed.
     """
-    from kubeset.envtest import BinariesNotFoundError, find_binaries
+    from kubeset.envtest import BinariesNotFoundError, MissingExtraError, find_binaries
+    from kubeset.envtest._errors import require_envtest_extra
 
+    # pytest.fail/skip outside the except blocks: no "During handling of the above
+    # exception" in the report, only the one-line message.
+    problem = ""
     try:
+        require_envtest_extra()
         return find_binaries()
+    except MissingExtraError as exc:
+        problem = str(exc)
     except BinariesNotFoundError as exc:
-        if envtest_required():
-            pytest.fail(str(exc), pytrace=False)
-        pytest.skip(SKIP_REASON)
+        problem = str(exc) if envtest_required() else ""
+    if problem:
+        pytest.fail(problem, pytrace=False)
+    pytest.skip(SKIP_REASON)
 
 
 @pytest.fixture(scope="session")
