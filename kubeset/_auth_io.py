@@ -13,12 +13,14 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import signal
 import ssl
 import stat
 import subprocess
 import sys
 import tempfile
 import threading
+import time
 from pathlib import Path
 from typing import IO, Any
 
@@ -78,20 +80,29 @@ class Command:
     """One run of a credential plugin (:class:`~kubeset.auth.RunCommand`).
 
     :meth:`run` starts the plugin, passes its stderr through (:data:`sys.stderr`, keeping the end
-    for error messages), and waits for it to exit; interrupted (``KeyboardInterrupt``), it kills
-    and reaps the plugin. :meth:`kill`, from any thread, stops the plugin :meth:`run` started, or
-    keeps it from starting.
+    for error messages), and waits for it to exit, at most ``effect.timeout`` seconds: then it
+    kills the plugin and returns a result with ``timed_out``. Interrupted (``KeyboardInterrupt``),
+    it kills and reaps the plugin. :meth:`kill`, from any thread, stops the plugin :meth:`run`
+    started, or keeps it from starting.
+
+    On POSIX a plugin without the terminal runs in a process group of its own, so that a kill
+    reaches the processes it started too (a helper it left hanging would otherwise keep its
+    output open). A plugin given the terminal stays in ours: in a group of its own it could not
+    read the terminal.
     """
 
     def __init__(self, effect: RunCommand) -> None:
         self.effect = effect
         self._lock = threading.Lock()
         self._proc: subprocess.Popen[bytes] | None = None
+        self._group = False
         self._killed = False
 
     def run(self) -> CommandResult:
-        """Run the plugin to its end (blocking)."""
+        """Run the plugin to its end, or to its timeout (blocking)."""
         effect = self.effect
+        group = os.name == "posix" and not effect.interactive
+        extra: dict[str, Any] = {"process_group": 0} if group else {}
         with self._lock:  # so that kill() either sees the process or keeps it from starting
             if self._killed:
                 return CommandResult(None, error=InterruptedError("stopped before it started"))
@@ -102,26 +113,42 @@ class Command:
                     stdin=None if effect.interactive else subprocess.DEVNULL,
                     stdout=subprocess.PIPE,
                     stderr=subprocess.PIPE,
+                    **extra,
                 )
             except OSError as exc:
                 return CommandResult(None, error=exc)
+            self._group = group
         assert proc.stdout is not None and proc.stderr is not None
         tee = _StderrTee()
         pump = threading.Thread(
             target=_pump, args=(proc.stderr, tee), name="kubeset-exec-stderr", daemon=True
         )
         pump.start()
+        out: list[bytes] = []
+        reader = threading.Thread(
+            target=_read_all, args=(proc.stdout, out), name="kubeset-exec-stdout", daemon=True
+        )
+        reader.start()
+        deadline = None if effect.timeout is None else time.monotonic() + effect.timeout
+        timed_out = False
         try:
-            stdout = proc.stdout.read()
-            proc.wait()
+            try:
+                proc.wait(_left(deadline))
+                reader.join(_left(deadline))  # its output ends when it (and its children) close it
+                if reader.is_alive():
+                    raise subprocess.TimeoutExpired(proc.args, effect.timeout or 0.0)
+            except subprocess.TimeoutExpired:
+                timed_out = True
+                self._kill(proc)
+                proc.wait()
         except BaseException:
-            proc.kill()
+            self._kill(proc)
             proc.wait()
             raise
         finally:
-            proc.stdout.close()
+            reader.join(_STDERR_GRACE)
             pump.join(_STDERR_GRACE)
-        return CommandResult(proc.returncode, stdout, tee.value())
+        return CommandResult(proc.returncode, b"".join(out), tee.value(), timed_out=timed_out)
 
     def kill(self) -> None:
         """Stop the plugin (``SIGKILL``; :meth:`run` reaps it); a no-op once it has exited."""
@@ -129,8 +156,29 @@ class Command:
             self._killed = True
             proc = self._proc
         if proc is not None and proc.returncode is None:
+            self._kill(proc)
+
+    def _kill(self, proc: subprocess.Popen[bytes]) -> None:
+        """``SIGKILL`` to the plugin, and to its process group when it has one of its own."""
+        if self._group:
             with contextlib.suppress(OSError):
-                proc.kill()
+                os.killpg(proc.pid, signal.SIGKILL)
+        with contextlib.suppress(OSError):
+            proc.kill()
+
+
+def _left(deadline: float | None) -> float | None:
+    return None if deadline is None else max(0.0, deadline - time.monotonic())
+
+
+def _read_all(stream: IO[bytes], out: list[bytes]) -> None:
+    try:
+        out.append(stream.read())
+    except (OSError, ValueError):
+        pass
+    finally:
+        with contextlib.suppress(OSError):
+            stream.close()
 
 
 def read_file(effect: ReadFile) -> bytes | OSError:

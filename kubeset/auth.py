@@ -16,6 +16,10 @@ here too (``from kubeset.auth import AuthRunner``). The REST clients drive them:
 How each kind of credential behaves:
 
 - ``token``, ``username``/``password``: fixed; a 401 is final.
+- Every credential that goes into a header as it is (a token from the config, a token file or a
+  plugin, an id-token, impersonated names) is checked where it is made: one with a line break or
+  another control character raises :class:`~kubeset.config.ConfigError` naming the credential,
+  never showing it (an HTTP library's own error, and its DEBUG log, would print it in full).
 - ``tokenFile`` (and the in-cluster service-account token): re-read every minute; after a 401 the
   next request re-reads it (client-go's behaviour: the rejected request is not repeated). While
   the file cannot be read, the last token read (else ``token``) is used.
@@ -25,7 +29,10 @@ How each kind of credential behaves:
   plugin once. After a 401 the plugin is run again (unless another request already did) and, if
   the credential changed, the request is sent once more — a 401 comes from authentication, before
   the server acted, so this holds for writes too. Plugin stderr is passed through to
-  ``sys.stderr`` (prompts of interactive logins) and kept for error messages.
+  ``sys.stderr`` (prompts of interactive logins) and kept for error messages. A run is bounded:
+  a plugin still running after :data:`EXEC_TIMEOUT` (180 s; :data:`EXEC_INTERACTIVE_TIMEOUT`,
+  600 s, when it was given the terminal) is killed with the processes it started and
+  :class:`ExecPluginError` names it; set these module attributes to change the bounds.
 - ``oidc`` auth provider: the ``id-token`` is used until 10 s before its expiry, then refreshed
   with the ``refresh-token`` at the issuer's token endpoint, and the new tokens are written back
   to the kubeconfig file the user came from (as kubectl does).
@@ -49,6 +56,7 @@ import itertools
 import json
 import logging
 import os
+import re
 import sys
 import threading
 import time
@@ -61,6 +69,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 import httpx
 
 from kubeset.config import AuthProviderConfig, Config, ConfigError, ExecConfig, Impersonation
+from kubeset.kubeconfig import header_value_problem
 
 if TYPE_CHECKING:
     from kubeset._async.auth import AsyncAuthRunner
@@ -93,6 +102,13 @@ WAIT_INTERVAL = 0.02
 OIDC_EXPIRY_DELTA = 10.0
 OIDC_HTTP_TIMEOUT = 30.0
 STDERR_KEPT = 4096
+#: The longest an exec credential plugin may run, in seconds, when it has no terminal: then it is
+#: killed (its process group with it) and :class:`ExecPluginError` raised. 180 s leaves room for
+#: a browser login (kubelogin's own limit is 180 s); ``None``: no limit (client-go's behaviour).
+EXEC_TIMEOUT: float | None = 180.0
+#: The same for a plugin that was given the terminal (``interactiveMode`` and a terminal on
+#: standard input): a person may be typing a password or a one-time code.
+EXEC_INTERACTIVE_TIMEOUT: float | None = 600.0
 
 _log = logging.getLogger("kubeset")
 
@@ -146,22 +162,26 @@ class ReadFile:
 class RunCommand:
     """Run a credential plugin; the result is a :class:`CommandResult`.
 
-    ``interactive``: the plugin gets this process's stdin (else ``/dev/null``).
+    ``interactive``: the plugin gets this process's stdin (else ``/dev/null``). ``timeout``: the
+    plugin is killed after this many seconds (``None``: no limit).
     """
 
     argv: tuple[str, ...]
     env: Mapping[str, str] = field(repr=False)
     interactive: bool = False
+    timeout: float | None = None
 
 
 @dataclass(frozen=True)
 class CommandResult:
-    """How a command ended; ``error`` is set (``returncode`` ``None``) if it did not start."""
+    """How a command ended; ``error`` is set (``returncode`` ``None``) if it did not start;
+    ``timed_out`` if it was killed for running longer than its ``timeout``."""
 
     returncode: int | None
     stdout: bytes = field(default=b"", repr=False)
     stderr: bytes = b""
     error: OSError | None = None
+    timed_out: bool = False
 
 
 @dataclass(frozen=True)
@@ -252,6 +272,14 @@ class _Source(Protocol):
     def unauthorized(self, used: Credentials) -> Flow[bool]: ...
 
 
+def _check_header_value(value: str | None, what: str) -> None:
+    """ConfigError if ``value`` cannot go into a header; the message never shows the value (an
+    HTTP library's own error, and its DEBUG log, would print it in full)."""
+    problem = header_value_problem(value) if value else None
+    if problem is not None:
+        raise ConfigError(f"{what} {problem} (the value is not shown)")
+
+
 class _Static:
     """A token or username/password: never changes, nothing to refresh."""
 
@@ -308,6 +336,7 @@ class _TokenFile:
             if self._fallback:
                 return Credentials("token", token=self._fallback)
             raise ConfigError(f"cannot read token file {self._path}: {problem}")
+        _check_header_value(token, f"the token in token file {self._path}")
         creds = Credentials("token-file", token=token or None)
         with self._lock:
             self._cached = creds
@@ -419,9 +448,16 @@ class _Exec:
         env = dict(os.environ)
         env.update(cfg.env)
         env["KUBERNETES_EXEC_INFO"] = json.dumps(info)
-        result = yield RunCommand((cfg.command, *cfg.args), env, interactive)
+        timeout = EXEC_INTERACTIVE_TIMEOUT if interactive else EXEC_TIMEOUT
+        result = yield RunCommand((cfg.command, *cfg.args), env, interactive, timeout)
         with self._lock:
             self.runs += 1
+        if result.timed_out:
+            raise self._error(
+                f"exec plugin: executable {cfg.command} did not finish within {timeout:g} s "
+                "and was killed",
+                result,
+            )
         if result.error is not None:
             if isinstance(result.error, FileNotFoundError):
                 raise self._error(f"exec plugin: executable {cfg.command} not found")
@@ -473,6 +509,9 @@ class _Exec:
             raise self._error(f"{name} didn't return a token or cert/key pair", result)
         if bool(cert) != bool(key):
             raise self._error(f"{name} returned only certificate or key, not both", result)
+        problem = header_value_problem(token) if token else None
+        if problem is not None:
+            raise self._error(f"{name}: status.token {problem} (the value is not shown)", result)
         expires_at = None
         stamp = status.get("expirationTimestamp")
         if stamp:
@@ -522,6 +561,7 @@ class _OIDC:
             with self._lock:
                 token = self._config.get("id-token")
                 if token and self._usable(token):
+                    _check_header_value(token, f"the id-token of user {self._provider.user_name!r}")
                     return Credentials("oidc", token=token)
                 if not self._config.get("refresh-token"):
                     raise ConfigError(
@@ -606,6 +646,7 @@ class _OIDC:
                 "wasn't requested upon login, or the provider doesn't support id_tokens as part "
                 "of the refresh response"
             )
+        _check_header_value(id_token, f"oidc: the id_token from {token_url}")
         updates = {"id-token": id_token}
         new_refresh = tokens.get("refresh_token")
         if isinstance(new_refresh, str) and new_refresh and new_refresh != refresh_token:
@@ -730,6 +771,7 @@ def _exec_cluster(config: Config, exec_config: ExecConfig) -> dict[str, Any]:
 
 
 _HEADER_KEY_SAFE = "!#$&'*+-.^_`|~"
+_UNSAFE_HEADER = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]|^[ \t]|[ \t]$")
 
 
 def _impersonation_headers(imp: Impersonation | None) -> list[tuple[str, str]]:
@@ -763,7 +805,10 @@ class Authenticator:
         token_file_refresh: float = TOKEN_FILE_REFRESH,
     ) -> None:
         cache = _DEFAULT_CACHE if cache is None else cache
+        _check_header_value(config.bearer_token, "the bearer token (Config.bearer_token)")
         self._impersonation = _impersonation_headers(config.impersonate)
+        for name, value in self._impersonation:
+            _check_header_value(value, f"the impersonation header {name}")
         self._static_cert = bool(config.cert_file or config.cert_data)
         self._source: _Source
         if config.bearer_token_file:
@@ -814,6 +859,10 @@ class Authenticator:
             raw = f"{creds.username}:{creds.password or ''}".encode()
             headers.append(("Authorization", "Basic " + base64.b64encode(raw).decode()))
         headers.extend(self._impersonation)
+        for name, value in headers:
+            # Every credential is checked where it is made; this is the last line of defence.
+            if _UNSAFE_HEADER.search(value) is not None:
+                _check_header_value(value, f"the {name} header")
         return headers
 
     def client_cert(self, creds: Credentials) -> tuple[bytes, bytes] | None:

@@ -43,6 +43,8 @@ import base64
 import binascii
 import logging
 import os
+import re
+import ssl
 import urllib.parse
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
@@ -81,6 +83,29 @@ def _os_reason(exc: OSError) -> str:
     if isinstance(exc, FileNotFoundError):
         return "does not exist"
     return exc.strerror or type(exc).__name__
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+
+
+def header_value_problem(value: str) -> str | None:
+    """Why ``value`` cannot be sent as an HTTP header value (a credential, an impersonated
+    name), or ``None``. The reason never quotes the value: it may be a secret, and an HTTP
+    library's own error for it would print it (with a line break, even in a DEBUG log)."""
+    bad = _CONTROL.search(value)
+    if bad is not None:
+        if bad.group() in "\r\n":
+            return "contains a line break"
+        return f"contains a control character (U+{ord(bad.group()):04X})"
+    if value != value.strip(" \t"):
+        return "has leading or trailing whitespace"
+    return None
+
+
+def _check_header_value(value: str | None, what: str, where: str) -> None:
+    problem = header_value_problem(value) if value else None
+    if problem is not None:
+        raise ConfigError(f"{where}: {what} {problem} (the value is not shown)")
 
 
 # --- kubeconfig files -----------------------------------------------------------------------------
@@ -345,6 +370,71 @@ def _check_proxy_url(url: str, where: str) -> None:
         raise ConfigError(f"{where}: proxy-url {redact_url(url)!r} has no host")
 
 
+def _check_server(server: str, where: str) -> None:
+    """The ``server`` URL as :class:`Config` will use it (``https://`` added to a bare host, as
+    client-go does) must have a host and, if it names one, a port from 1 to 65535."""
+    try:
+        shown = redact_url(server)
+    except ValueError:  # redact_url reads the port too: hide the password without it
+        shown = re.sub(r"(//[^/@:]*):[^/@]*@", r"\1:***@", server)
+    if "://" in server and not server.startswith(("http://", "https://")):
+        scheme = server.split("://", 1)[0]
+        raise ConfigError(
+            f"{where}: server {shown!r} has unsupported scheme {scheme!r}: must be https or http"
+        )
+    url = server if server.startswith(("http://", "https://")) else "https://" + server
+    try:
+        parts = urllib.parse.urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        reason = "out of range (1-65535)" if "range" in str(exc) else "not a number"
+        raise ConfigError(f"{where}: server {shown!r}: the port is {reason}") from None
+    if not parts.hostname:
+        raise ConfigError(f"{where}: server {shown!r} has no host")
+    if port == 0:
+        raise ConfigError(f"{where}: server {shown!r}: the port is out of range (1-65535)")
+
+
+def _ssl_reason(exc: Exception) -> str:
+    if isinstance(exc, UnicodeDecodeError):
+        return "not text"
+    return re.sub(r"\s*\(_ssl\.c:\d+\)$", "", str(exc)) or type(exc).__name__
+
+
+def _check_ca(ca_file: str | None, ca_data: bytes | None, where: str) -> None:
+    """The cluster CA must load as PEM certificates (what the TLS setup will do with it), so that
+    a broken one is reported here, naming its kubeconfig entry, not at the first request."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    if ca_data:
+        try:
+            context.load_verify_locations(cadata=ca_data.decode())
+        except (UnicodeDecodeError, ssl.SSLError, ValueError) as exc:
+            raise ConfigError(
+                f"{where}: certificate-authority-data is not a PEM certificate ({_ssl_reason(exc)})"
+            ) from None
+    elif ca_file:
+        try:
+            context.load_verify_locations(cafile=ca_file)
+        except OSError as exc:  # ssl.SSLError is an OSError: the file was readable
+            what = "is not a PEM certificate" if isinstance(exc, ssl.SSLError) else "cannot be read"
+            raise ConfigError(
+                f"{where}: certificate-authority {ca_file} {what} ({_ssl_reason(exc)})"
+            ) from None
+
+
+def _check_cluster(kwargs: Mapping[str, Any], kubeconfig: Mapping[str, Any], where: str) -> None:
+    """:func:`_check_server` and :func:`_check_ca` for the values of the kubeconfig's cluster
+    that overrides left in place (an override of the trust or the server replaces them)."""
+    if kwargs.get("host") == kubeconfig["host"]:
+        _check_server(kubeconfig["host"], where)
+    ca_file, ca_data = kwargs.get("ca_file"), kwargs.get("ca_data")
+    _check_ca(
+        ca_file if ca_file and ca_file == kubeconfig["ca_file"] else None,
+        ca_data if ca_data and ca_data == kubeconfig["ca_data"] else None,
+        where,
+    )
+
+
 def _user_fields(entry: _Entry, exec_extension: Any) -> dict[str, Any]:
     body, where = entry.body, entry.where("user")
     out: dict[str, Any] = {}
@@ -385,6 +475,10 @@ def _user_fields(entry: _Entry, exec_extension: Any) -> dict[str, Any]:
             f"{where}: more than one authentication method (token and username/password); "
             "only one is allowed"
         )
+    # Sent in a header: a line break would break the request, and the HTTP library's error (and
+    # DEBUG log) would print the token. A username and password are sent base64-encoded, which
+    # no character can break.
+    _check_header_value(token, "token", where)
     out.update(
         bearer_token=token, bearer_token_file=token_file, username=username, password=password
     )
@@ -406,6 +500,13 @@ def _user_fields(entry: _Entry, exec_extension: Any) -> dict[str, Any]:
             f"{where}: as-uid, as-groups or as-user-extra need a user to impersonate (as)"
         )
     if imp_user:
+        _check_header_value(imp_user, "as", where)
+        _check_header_value(imp_uid, "as-uid", where)
+        for i, group in enumerate(imp_groups):
+            _check_header_value(group, f"as-groups[{i}]", where)
+        for key, values in extra:
+            for i, value in enumerate(values):
+                _check_header_value(value, f"as-user-extra[{key!r}][{i}]", where)
         out["impersonate"] = Impersonation(imp_user, imp_uid, imp_groups, tuple(extra))
 
     exec_body = body.get("exec")
@@ -496,6 +597,7 @@ def _auth_provider(entry: _Entry, body: Any) -> AuthProviderConfig:
     for required in ("idp-issuer-url", "client-id"):
         if not config.get(required):
             raise ConfigError(f"{where}: oidc needs {required}")
+    _check_header_value(config.get("id-token"), "id-token", where)
     return AuthProviderConfig(
         name="oidc", config=config, persist_path=str(entry.origin), user_name=entry.name
     )
@@ -545,12 +647,15 @@ def _config_from(
     if not cluster_name:
         raise ConfigError(f"{cwhere} names no cluster")
     user_name = user or _get_str(ctx.body, "user", cwhere)
-    kwargs = _cluster_fields(kc.find("cluster", cluster_name))
+    cluster_entry = kc.find("cluster", cluster_name)
+    kwargs = _cluster_fields(cluster_entry)
     exec_extension = kwargs.pop("_exec_extension")
+    from_kubeconfig = {name: kwargs[name] for name in ("host", "ca_file", "ca_data")}
     if user_name:
         kwargs.update(_user_fields(kc.find("user", user_name), exec_extension))
     kwargs["namespace"] = namespace or _get_str(ctx.body, "namespace", cwhere) or "default"
     _apply_overrides(kwargs, overrides)
+    _check_cluster(kwargs, from_kubeconfig, cluster_entry.where("cluster"))
     return Config(**kwargs)
 
 

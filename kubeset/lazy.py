@@ -47,20 +47,28 @@ def lazy_package(
 
 def wire(module: ModuleType) -> None:
     """Import the modules ``module`` refers to (``__kubeset_refs__``: local name → relative
-    module), bind them in its namespace, and do the same for theirs, transitively."""
+    module), bind them in its namespace, and do the same for theirs, transitively.
+
+    Thread-safe: a module is recorded as wired only once it and every module it reaches are
+    bound, so :func:`wire_class`'s unlocked check never skips a module another thread is still
+    wiring."""
     with _lock:
+        if module.__name__ in _wired:
+            return
+        seen: set[str] = set()
         pending = [module]
         while pending:
             current = pending.pop()
-            if current.__name__ in _wired:
+            if current.__name__ in _wired or current.__name__ in seen:
                 continue
-            _wired.add(current.__name__)
+            seen.add(current.__name__)
             refs: Mapping[str, str] = getattr(current, "__kubeset_refs__", {})
             for local, relative in refs.items():
                 target = importlib.import_module(relative, package=current.__package__)
                 current.__dict__.setdefault(local, target)
                 pending.append(target)
                 pending.extend(_defining_modules(target))
+        _wired.update(seen)
 
 
 def _defining_modules(module: ModuleType) -> list[ModuleType]:
@@ -75,9 +83,11 @@ def _defining_modules(module: ModuleType) -> list[ModuleType]:
 
 
 def wire_class(cls: type) -> None:
-    """:func:`wire` the module that defines ``cls``."""
+    """:func:`wire` the module that defines ``cls``; once it is wired, a set lookup and no lock."""
+    if cls.__module__ in _wired:
+        return
     module = sys.modules.get(cls.__module__)
-    if module is not None and module.__name__ not in _wired:
+    if module is not None:
         wire(module)
 
 

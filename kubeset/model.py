@@ -16,14 +16,22 @@ so nothing the server sent is dropped and nothing the caller did not set is sent
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Mapping
 from typing import Any
 
+import pydantic.main
 from pydantic import BaseModel, ConfigDict
 
 from kubeset.lazy import wire_class
 
 __all__ = ["KubeModel", "to_dict", "to_json"]
+
+# Guards the first build of a model class: threads that use a model for the first time at the same
+# moment wait for one build instead of racing through pydantic's. It is pydantic's own rebuild lock
+# when the installed pydantic has one (one lock, so no lock-order deadlock with its builds), else
+# ours. Taken only while a class is incomplete: after its first build a use costs no lock.
+_build_lock: Any = getattr(pydantic.main, "_rebuild_lock", None) or threading.RLock()
 
 
 class KubeModel(BaseModel):
@@ -48,14 +56,20 @@ class KubeModel(BaseModel):
         _types_namespace: Any = None,
     ) -> bool | None:
         """Build the validator, after importing the modules of the models this one uses (see
-        :mod:`kubeset.lazy`); pydantic calls this on a model's first use."""
+        :mod:`kubeset.lazy`); pydantic calls this on a model's first use. Thread-safe: concurrent
+        first uses build the class once, under a lock; a built class returns at once."""
+        if cls.__pydantic_complete__ and not force:
+            return None
         wire_class(cls)
-        return super().model_rebuild(
-            force=force,
-            raise_errors=raise_errors,
-            _parent_namespace_depth=_parent_namespace_depth + 1,
-            _types_namespace=_types_namespace,
-        )
+        with _build_lock:
+            if cls.__pydantic_complete__ and not force:
+                return None  # another thread built it while this one waited
+            return super().model_rebuild(
+                force=force,
+                raise_errors=raise_errors,
+                _parent_namespace_depth=_parent_namespace_depth + 1,
+                _types_namespace=_types_namespace,
+            )
 
 
 def to_dict(obj: BaseModel | Mapping[str, Any]) -> dict[str, Any]:

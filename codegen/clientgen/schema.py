@@ -15,7 +15,9 @@ per project), so that the models keep everything a server sends:
 - string formats other than ``date-time`` (``byte``, ``uri``, ``duration``, ``email`` …) stay
   plain strings, so values round-trip byte for byte; ``type: number`` accepts ints and floats;
 - ``oneOf``/``anyOf``/``not`` that only state which fields are required become a docstring note,
-  not a union of models; ``nullable`` list items and map values accept ``null``;
+  not a union of models; ``nullable`` list items accept ``null``, and so does every map value
+  (``additionalProperties``): Go decodes a ``null`` map value to the zero value, and writes a zero
+  ``metav1.Time`` as ``null``, so a server may send one; it stays ``None`` and is written back;
 - a construct that cannot be typed precisely (a union of several object shapes, a tuple ``items``)
   becomes a permissive type, with a warning naming the definition and JSON path;
 - inline object schemas are hoisted into named classes (``CertificateSpecPrivateKey``: the kind
@@ -200,7 +202,11 @@ class Fixer:
             node["items"] = _types_ref("JSON", None)
         for key in ("items", "additionalProperties"):
             if isinstance(node.get(key), dict):
-                node[key] = self._nullable(self.fix(node[key], f"{where}.{key}"), node[key])
+                # Every map value accepts null: Go decodes a null map value to the zero value
+                # (a zero metav1.Time is even written as null), so a server sends them; a null
+                # stays None and is written back as null. List items only when ``nullable``.
+                nullable = key == "additionalProperties" or bool(node[key].get("nullable"))
+                node[key] = self._nullable(self.fix(node[key], f"{where}.{key}"), nullable)
         for keyword in ("oneOf", "anyOf", "allOf"):
             branches = node.get(keyword)
             if not isinstance(branches, list):
@@ -238,8 +244,8 @@ class Fixer:
         return node
 
     @staticmethod
-    def _nullable(fixed: dict[str, Any], original: Mapping[str, Any]) -> dict[str, Any]:
-        if not original.get("nullable"):
+    def _nullable(fixed: dict[str, Any], nullable: bool) -> dict[str, Any]:
+        if not nullable or _accepts_null(fixed):
             return fixed
         description = fixed.pop("description", None)
         wrapped: dict[str, Any] = {"anyOf": [fixed, {"type": "null"}]}
@@ -272,6 +278,16 @@ class Fixer:
                 notes.append(f"Validation rule: `{rule['rule']}`{suffix}.")
         if node.get("x-kubernetes-embedded-resource"):
             notes.append("An embedded Kubernetes object (apiVersion, kind, metadata).")
+
+
+def _accepts_null(schema: Mapping[str, Any]) -> bool:
+    """True for a fixed schema whose type already takes ``null`` (any JSON, or a null branch)."""
+    if schema.get("$ref") == f"{_DEFS}{TYPES_MODULE}.JSON" or schema.get("type") == "null":
+        return True
+    branches = schema.get("anyOf")
+    return isinstance(branches, list) and any(
+        isinstance(b, dict) and b.get("type") == "null" for b in branches
+    )
 
 
 def _describe(schema: dict[str, Any], notes: list[str]) -> None:

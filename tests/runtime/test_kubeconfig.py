@@ -26,6 +26,7 @@ from kubeset.kubeconfig import (
     load_config,
     load_kubeconfig,
 )
+from tests.pki import make_pki
 
 # --- building kubeconfigs ------------------------------------------------------------------------
 
@@ -66,7 +67,8 @@ def simple(
 
 
 EXEC_V1 = {"command": "plugin", "apiVersion": "client.authentication.k8s.io/v1"}
-PEM = "-----BEGIN CERTIFICATE-----\nnot checked at load time\n-----END CERTIFICATE-----\n"
+#: A real certificate: a cluster's certificate-authority file is checked at load time.
+PEM = make_pki().ca_cert.decode()
 
 
 @dataclass

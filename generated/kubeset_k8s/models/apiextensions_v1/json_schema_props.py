@@ -43,7 +43,7 @@ class JSONSchemaProps(KubeModel):
     """
     default is a default value for undefined object fields. Defaulting is a beta feature under the CustomResourceDefaulting feature gate. Defaulting requires spec.preserveUnknownFields to be false.
     """
-    definitions: dict[str, JSONSchemaProps] | None = None
+    definitions: dict[str, JSONSchemaProps | None] | None = None
     dependencies: dict[str, json.JSON] | None = None
     description: str | None = None
     enum: list[json.JSON] | None = None
@@ -90,10 +90,10 @@ class JSONSchemaProps(KubeModel):
         None, validation_alias="oneOf", serialization_alias="oneOf"
     )
     pattern: str | None = None
-    pattern_properties: dict[str, JSONSchemaProps] | None = Field(
+    pattern_properties: dict[str, JSONSchemaProps | None] | None = Field(
         None, validation_alias="patternProperties", serialization_alias="patternProperties"
     )
-    properties: dict[str, JSONSchemaProps] | None = None
+    properties: dict[str, JSONSchemaProps | None] | None = None
     required: list[str] | None = None
     title: str | None = None
     type: str | None = None

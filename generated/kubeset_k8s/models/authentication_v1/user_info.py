@@ -9,7 +9,7 @@ class UserInfo(KubeModel):
     UserInfo holds the information about the user needed to implement the user.Info interface.
     """
 
-    extra: dict[str, list[str]] | None = None
+    extra: dict[str, list[str] | None] | None = None
     """
     extra is any additional information provided by the authenticator.
     """

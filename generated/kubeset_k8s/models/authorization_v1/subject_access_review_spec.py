@@ -22,7 +22,7 @@ class SubjectAccessReviewSpec(KubeModel):
     SubjectAccessReviewSpec is a description of the access request.  Exactly one of resourceAttributes and nonResourceAttributes must be set
     """
 
-    extra: dict[str, list[str]] | None = None
+    extra: dict[str, list[str] | None] | None = None
     """
     extra corresponds to the user.Info.GetExtra() method from the authenticator.  Since that is input to the authorizer it needs a reflection here.
     """

@@ -28,7 +28,7 @@ class CertificateSigningRequestSpec(KubeModel):
 
     The minimum valid value for expirationSeconds is 600, i.e. 10 minutes.
     """
-    extra: dict[str, list[str]] | None = None
+    extra: dict[str, list[str] | None] | None = None
     """
     extra contains extra attributes of the user that created the CertificateSigningRequest. Populated by the API server on creation and immutable.
     """

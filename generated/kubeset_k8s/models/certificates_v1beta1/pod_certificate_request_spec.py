@@ -120,7 +120,7 @@ class PodCertificateRequestSpec(KubeModel):
     Required.
     Base64-encoded bytes.
     """
-    unverified_user_annotations: dict[str, str] | None = Field(
+    unverified_user_annotations: dict[str, str | None] | None = Field(
         None,
         validation_alias="unverifiedUserAnnotations",
         serialization_alias="unverifiedUserAnnotations",

@@ -32,7 +32,7 @@ class ContainerStatus(KubeModel):
     ContainerStatus contains details for the current status of this container.
     """
 
-    allocated_resources: dict[str, quantity.Quantity] | None = Field(
+    allocated_resources: dict[str, quantity.Quantity | None] | None = Field(
         None, validation_alias="allocatedResources", serialization_alias="allocatedResources"
     )
     """

@@ -68,7 +68,7 @@ class CSIPersistentVolumeSource(KubeModel):
     """
     readOnly value to pass to ControllerPublishVolumeRequest. Defaults to false (read/write).
     """
-    volume_attributes: dict[str, str] | None = Field(
+    volume_attributes: dict[str, str | None] | None = Field(
         None, validation_alias="volumeAttributes", serialization_alias="volumeAttributes"
     )
     """

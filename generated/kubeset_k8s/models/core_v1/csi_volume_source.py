@@ -40,7 +40,7 @@ class CSIVolumeSource(KubeModel):
     """
     readOnly specifies a read-only configuration for the volume. Defaults to false (read/write).
     """
-    volume_attributes: dict[str, str] | None = Field(
+    volume_attributes: dict[str, str | None] | None = Field(
         None, validation_alias="volumeAttributes", serialization_alias="volumeAttributes"
     )
     """

@@ -28,7 +28,7 @@ class FlexPersistentVolumeSource(KubeModel):
     """
     fsType is the Filesystem type to mount. Must be a filesystem type supported by the host operating system. Ex. "ext4", "xfs", "ntfs". The default filesystem depends on FlexVolume script.
     """
-    options: dict[str, str] | None = None
+    options: dict[str, str | None] | None = None
     """
     options is Optional: this field holds extra command options if any.
     """

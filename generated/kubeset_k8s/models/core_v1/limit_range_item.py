@@ -13,27 +13,27 @@ class LimitRangeItem(KubeModel):
     LimitRangeItem defines a min/max usage limit for any resource that matches on kind.
     """
 
-    default: dict[str, quantity.Quantity] | None = None
+    default: dict[str, quantity.Quantity | None] | None = None
     """
     Default resource requirement limit value by resource name if resource limit is omitted.
     """
-    default_request: dict[str, quantity.Quantity] | None = Field(
+    default_request: dict[str, quantity.Quantity | None] | None = Field(
         None, validation_alias="defaultRequest", serialization_alias="defaultRequest"
     )
     """
     DefaultRequest is the default resource requirement request value by resource name if resource request is omitted.
     """
-    max: dict[str, quantity.Quantity] | None = None
+    max: dict[str, quantity.Quantity | None] | None = None
     """
     Max usage constraints on this kind by resource name.
     """
-    max_limit_request_ratio: dict[str, quantity.Quantity] | None = Field(
+    max_limit_request_ratio: dict[str, quantity.Quantity | None] | None = Field(
         None, validation_alias="maxLimitRequestRatio", serialization_alias="maxLimitRequestRatio"
     )
     """
     MaxLimitRequestRatio if specified, the named resource must have a request and limit that are both non-zero where limit divided by request is less than or equal to the enumerated value; this represents the max burst for the named resource.
     """
-    min: dict[str, quantity.Quantity] | None = None
+    min: dict[str, quantity.Quantity | None] | None = None
     """
     Min usage constraints on this kind by resource name.
     """

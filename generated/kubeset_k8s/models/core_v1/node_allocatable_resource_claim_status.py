@@ -25,7 +25,7 @@ class NodeAllocatableResourceClaimStatus(KubeModel):
 
     Required.
     """
-    resources: dict[str, quantity.Quantity] | None = None
+    resources: dict[str, quantity.Quantity | None] | None = None
     """
     Resources is a map of the node-allocatable resource name to the aggregate quantity allocated to the claim.
 

@@ -44,11 +44,11 @@ class NodeStatus(KubeModel):
     """
     List of addresses reachable to the node. Queried from cloud provider, if available. More info: https://kubernetes.io/docs/reference/node/node-status/#addresses Note: This field is declared as mergeable, but the merge key is not sufficiently unique, which can cause data corruption when it is merged. Callers should instead use a full-replacement patch. See https://pr.k8s.io/79391 for an example. Consumers should assume that addresses can change during the lifetime of a Node. However, there are some exceptions where this may not be possible, such as Pods that inherit a Node's address in its own status or consumers of the downward API (status.hostIP).
     """
-    allocatable: dict[str, quantity.Quantity] | None = None
+    allocatable: dict[str, quantity.Quantity | None] | None = None
     """
     Allocatable represents the resources of a node that are available for scheduling. Defaults to Capacity.
     """
-    capacity: dict[str, quantity.Quantity] | None = None
+    capacity: dict[str, quantity.Quantity | None] | None = None
     """
     Capacity represents the total resources of a node. More info: https://kubernetes.io/docs/reference/node/node-status/#capacity
     """

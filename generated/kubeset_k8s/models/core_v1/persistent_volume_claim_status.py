@@ -30,7 +30,7 @@ class PersistentVolumeClaimStatus(KubeModel):
     """
     accessModes contains the actual access modes the volume backing the PVC has. More info: https://kubernetes.io/docs/concepts/storage/persistent-volumes#access-modes-1
     """
-    allocated_resource_statuses: dict[str, str] | None = Field(
+    allocated_resource_statuses: dict[str, str | None] | None = Field(
         None,
         validation_alias="allocatedResourceStatuses",
         serialization_alias="allocatedResourceStatuses",
@@ -65,7 +65,7 @@ class PersistentVolumeClaimStatus(KubeModel):
 
     A controller that receives PVC update with previously unknown resourceName or ClaimResourceStatus should ignore the update for the purpose it was designed. For example - a controller that only is responsible for resizing capacity of the volume, should ignore PVC updates that change other valid resources associated with PVC.
     """
-    allocated_resources: dict[str, quantity.Quantity] | None = Field(
+    allocated_resources: dict[str, quantity.Quantity | None] | None = Field(
         None, validation_alias="allocatedResources", serialization_alias="allocatedResources"
     )
     """
@@ -79,7 +79,7 @@ class PersistentVolumeClaimStatus(KubeModel):
 
     A controller that receives PVC update with previously unknown resourceName should ignore the update for the purpose it was designed. For example - a controller that only is responsible for resizing capacity of the volume, should ignore PVC updates that change other valid resources associated with PVC.
     """
-    capacity: dict[str, quantity.Quantity] | None = None
+    capacity: dict[str, quantity.Quantity | None] | None = None
     """
     capacity represents the actual resources of the underlying volume.
     """

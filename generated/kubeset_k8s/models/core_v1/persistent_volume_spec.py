@@ -96,7 +96,7 @@ class PersistentVolumeSpec(KubeModel):
     """
     azureFile represents an Azure File Service mount on the host and bind mount to the pod. Deprecated: AzureFile is deprecated. All operations for the in-tree azureFile type are redirected to the file.csi.azure.com CSI driver.
     """
-    capacity: dict[str, quantity.Quantity] | None = None
+    capacity: dict[str, quantity.Quantity | None] | None = None
     """
     capacity is the description of the persistent volume's resources and capacity. More info: https://kubernetes.io/docs/concepts/storage/persistent-volumes#capacity
     """

@@ -65,7 +65,7 @@ class PodCertificateProjection(KubeModel):
 
     Required.
     """
-    user_annotations: dict[str, str] | None = Field(
+    user_annotations: dict[str, str | None] | None = Field(
         None, validation_alias="userAnnotations", serialization_alias="userAnnotations"
     )
     """

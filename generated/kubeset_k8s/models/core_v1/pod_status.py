@@ -38,7 +38,7 @@ class PodStatus(KubeModel):
     PodStatus represents information about the status of a pod. Status may trail the actual state of a system, especially if the node that hosts the pod cannot contact the control plane.
     """
 
-    allocated_resources: dict[str, quantity.Quantity] | None = Field(
+    allocated_resources: dict[str, quantity.Quantity | None] | None = Field(
         None, validation_alias="allocatedResources", serialization_alias="allocatedResources"
     )
     """

@@ -20,7 +20,7 @@ class ResourceQuotaSpec(KubeModel):
     ResourceQuotaSpec defines the desired hard limits to enforce for Quota.
     """
 
-    hard: dict[str, quantity.Quantity] | None = None
+    hard: dict[str, quantity.Quantity | None] | None = None
     """
     hard is the set of desired hard limits for each named resource. More info: https://kubernetes.io/docs/concepts/policy/resource-quotas/
     """

@@ -11,11 +11,11 @@ class ResourceQuotaStatus(KubeModel):
     ResourceQuotaStatus defines the enforced hard limits and observed use.
     """
 
-    hard: dict[str, quantity.Quantity] | None = None
+    hard: dict[str, quantity.Quantity | None] | None = None
     """
     Hard is the set of enforced hard limits for each named resource. More info: https://kubernetes.io/docs/concepts/policy/resource-quotas/
     """
-    used: dict[str, quantity.Quantity] | None = None
+    used: dict[str, quantity.Quantity | None] | None = None
     """
     Used is the current observed total usage of the resource in the namespace.
     """

@@ -24,7 +24,7 @@ class Secret(KubeModel):
     """
     APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources
     """
-    data: dict[str, str] | None = None
+    data: dict[str, str | None] | None = None
     """
     Data contains the secret data. Each key must consist of alphanumeric characters, '-', '_' or '.'. The serialized form of the secret data is a base64 encoded string, representing the arbitrary (possibly non-string) data value here. Described in https://tools.ietf.org/html/rfc4648#section-4
     """
@@ -40,7 +40,7 @@ class Secret(KubeModel):
     """
     Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
     """
-    string_data: dict[str, str] | None = Field(
+    string_data: dict[str, str | None] | None = Field(
         None, validation_alias="stringData", serialization_alias="stringData"
     )
     """

@@ -11,11 +11,11 @@ class VolumeResourceRequirements(KubeModel):
     VolumeResourceRequirements describes the storage resource requirements for a volume.
     """
 
-    limits: dict[str, quantity.Quantity] | None = None
+    limits: dict[str, quantity.Quantity | None] | None = None
     """
     Limits describes the maximum amount of compute resources allowed. More info: https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/
     """
-    requests: dict[str, quantity.Quantity] | None = None
+    requests: dict[str, quantity.Quantity | None] | None = None
     """
     Requests describes the minimum amount of compute resources required. If Requests is omitted for a container, it defaults to Limits if that is explicitly specified, otherwise to an implementation-defined value. Requests cannot exceed Limits. More info: https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/
     """

@@ -33,7 +33,7 @@ class Endpoint(KubeModel):
     """
     conditions contains information about the current status of the endpoint.
     """
-    deprecated_topology: dict[str, str] | None = Field(
+    deprecated_topology: dict[str, str | None] | None = Field(
         None, validation_alias="deprecatedTopology", serialization_alias="deprecatedTopology"
     )
     """

@@ -24,7 +24,7 @@ class LabelSelector(KubeModel):
     """
     matchExpressions is a list of label selector requirements. The requirements are ANDed.
     """
-    match_labels: dict[str, str] | None = Field(
+    match_labels: dict[str, str | None] | None = Field(
         None, validation_alias="matchLabels", serialization_alias="matchLabels"
     )
     """

@@ -23,7 +23,7 @@ class ObjectMeta(KubeModel):
     ObjectMeta is metadata that all persisted resources must have, which includes all objects users must create.
     """
 
-    annotations: dict[str, str] | None = None
+    annotations: dict[str, str | None] | None = None
     """
     Annotations is an unstructured key value map stored with a resource that may be set by external tools to store and retrieve arbitrary metadata. They are not queryable and should be preserved when modifying objects. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/annotations
     """
@@ -69,7 +69,7 @@ class ObjectMeta(KubeModel):
     """
     A sequence number representing a specific generation of the desired state. Populated by the system. Read-only.
     """
-    labels: dict[str, str] | None = None
+    labels: dict[str, str | None] | None = None
     """
     Map of string keys and values that can be used to organize and categorize (scope and select) objects. May match selectors of replication controllers and services. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/labels
     """

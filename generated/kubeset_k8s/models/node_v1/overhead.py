@@ -13,7 +13,7 @@ class Overhead(KubeModel):
     Overhead structure represents the resource overhead associated with running a pod.
     """
 
-    pod_fixed: dict[str, quantity.Quantity] | None = Field(
+    pod_fixed: dict[str, quantity.Quantity | None] | None = Field(
         None, validation_alias="podFixed", serialization_alias="podFixed"
     )
     """

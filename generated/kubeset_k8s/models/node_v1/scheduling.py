@@ -18,7 +18,7 @@ class Scheduling(KubeModel):
     Scheduling specifies the scheduling constraints for nodes supporting a RuntimeClass.
     """
 
-    node_selector: dict[str, str] | None = Field(
+    node_selector: dict[str, str | None] | None = Field(
         None, validation_alias="nodeSelector", serialization_alias="nodeSelector"
     )
     """

@@ -44,7 +44,7 @@ class PodDisruptionBudgetStatus(KubeModel):
     """
     minimum desired number of healthy pods
     """
-    disrupted_pods: dict[str, time.Time] | None = Field(
+    disrupted_pods: dict[str, time.Time | None] | None = Field(
         None, validation_alias="disruptedPods", serialization_alias="disruptedPods"
     )
     """

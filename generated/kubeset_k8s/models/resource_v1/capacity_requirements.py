@@ -11,7 +11,7 @@ class CapacityRequirements(KubeModel):
     CapacityRequirements defines the capacity requirements for a specific device request.
     """
 
-    requests: dict[str, quantity.Quantity] | None = None
+    requests: dict[str, quantity.Quantity | None] | None = None
     """
     Requests represent individual device resource requests for distinct resources, all of which must be provided by the device.
 

@@ -46,7 +46,7 @@ class DeviceRequestAllocationResult(KubeModel):
 
     This is a beta field and requires enabling the DRADeviceBindingConditions and DRAResourceClaimDeviceStatus feature gates.
     """
-    consumed_capacity: dict[str, quantity.Quantity] | None = Field(
+    consumed_capacity: dict[str, quantity.Quantity | None] | None = Field(
         None, validation_alias="consumedCapacity", serialization_alias="consumedCapacity"
     )
     """

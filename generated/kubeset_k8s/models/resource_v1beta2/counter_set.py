@@ -18,7 +18,7 @@ class CounterSet(KubeModel):
     The counters are not allocatable by themselves, but can be referenced by devices. When a device is allocated, the portion of counters it uses will no longer be available for use by other devices.
     """
 
-    counters: dict[str, counter.Counter] | None = None
+    counters: dict[str, counter.Counter | None] | None = None
     """
     Counters defines the set of counters for this CounterSet The name of each counter must be unique in that set and must be a DNS label.
 

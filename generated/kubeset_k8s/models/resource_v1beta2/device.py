@@ -50,7 +50,7 @@ class Device(KubeModel):
 
     If AllowMultipleAllocations is set to true, the device can be allocated more than once, and all of its capacity is consumable, regardless of whether the requestPolicy is defined or not.
     """
-    attributes: dict[str, device_attribute.DeviceAttribute] | None = None
+    attributes: dict[str, device_attribute.DeviceAttribute | None] | None = None
     """
     Attributes defines the set of attributes for this device. The name of each attribute must be unique in that set.
 
@@ -90,7 +90,7 @@ class Device(KubeModel):
 
     This is a beta field and requires enabling the DRADeviceBindingConditions and DRAResourceClaimDeviceStatus feature gates.
     """
-    capacity: dict[str, device_capacity.DeviceCapacity] | None = None
+    capacity: dict[str, device_capacity.DeviceCapacity | None] | None = None
     """
     Capacity defines the set of capacities for this device. The name of each capacity must be unique in that set.
 
@@ -113,7 +113,7 @@ class Device(KubeModel):
     Required.
     """
     node_allocatable_resource_mappings: (
-        dict[str, node_allocatable_resource_mapping.NodeAllocatableResourceMapping] | None
+        dict[str, node_allocatable_resource_mapping.NodeAllocatableResourceMapping | None] | None
     ) = Field(
         None,
         validation_alias="nodeAllocatableResourceMappings",

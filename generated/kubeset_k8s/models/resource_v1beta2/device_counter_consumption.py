@@ -26,7 +26,7 @@ class DeviceCounterConsumption(KubeModel):
 
     Required.
     """
-    counters: dict[str, counter.Counter] | None = None
+    counters: dict[str, counter.Counter | None] | None = None
     """
     Counters defines the counters that will be consumed by the device.
 

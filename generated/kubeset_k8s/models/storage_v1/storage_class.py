@@ -56,7 +56,7 @@ class StorageClass(KubeModel):
     """
     mountOptions controls the mountOptions for dynamically provisioned PersistentVolumes of this storage class. e.g. ["ro", "soft"]. Not validated - mount of the PVs will simply fail if one is invalid.
     """
-    parameters: dict[str, str] | None = None
+    parameters: dict[str, str | None] | None = None
     """
     parameters holds the parameters for the provisioner that should create volumes of this storage class.
     """

@@ -30,7 +30,7 @@ class VolumeAttachmentStatus(KubeModel):
 
     Required.
     """
-    attachment_metadata: dict[str, str] | None = Field(
+    attachment_metadata: dict[str, str | None] | None = Field(
         None, validation_alias="attachmentMetadata", serialization_alias="attachmentMetadata"
     )
     """

@@ -19,7 +19,7 @@ class ObjectMeta(KubeModel):
     creation_timestamp: time.Time | None = Field(
         None, validation_alias="creationTimestamp", serialization_alias="creationTimestamp"
     )
-    labels: dict[str, str] | None = None
+    labels: dict[str, str | None] | None = None
     managed_fields: list[managed_fields_entry.ManagedFieldsEntry] | None = Field(
         None, validation_alias="managedFields", serialization_alias="managedFields"
     )
