@@ -17,7 +17,7 @@ from pathlib import Path
 from clientgen.base_package import BaseIndex
 from clientgen.ir import Clientset, build_ir, model_definitions, rename_models
 from clientgen.models import generate_models, plan_models
-from clientgen.render import Renderer, header
+from clientgen.render import Renderer, header, informed
 from clientgen.spec import LoadedSpec, SpecError
 
 __all__ = ["EXPANSIONS", "Summary", "expansion_classes", "generate_package", "render_package"]
@@ -150,6 +150,12 @@ def render_package(
         typed = renderer.typed_module(gv, head, extra.get(gv.module, frozenset()))
         (pkg / "typed" / f"{gv.module}.py").write_text(typed)
     (pkg / "typed" / "__init__.py").write_text(renderer.typed_init(ir, head))
+    (pkg / "informers").mkdir()
+    for gv in ir.group_versions:
+        if informed(gv):
+            text = renderer.informers_module(gv, head)
+            (pkg / "informers" / f"{gv.module}.py").write_text(text)
+    (pkg / "informers" / "__init__.py").write_text(renderer.informers_init(ir, head))
     (pkg / "clientset.py").write_text(renderer.clientset_module(ir, head))
     example = "core_v1" if "core_v1" in classes else sorted(classes)[0]
     (pkg / "__init__.py").write_text(renderer.package_init(ir, head, example))

@@ -16,7 +16,7 @@ import jinja2
 from clientgen.ir import Clientset, GroupVersion, ModelRef, Resource, Subresource
 from clientgen.naming import class_name
 
-__all__ = ["Renderer", "header"]
+__all__ = ["Renderer", "header", "informed"]
 
 
 def _templates() -> Path:
@@ -215,7 +215,13 @@ def _group(gv: GroupVersion) -> dict[str, Any]:
         "go_name": stem,
         "model_modules": list(gv.models),
         "resources": [_resource(r) for r in gv.resources],
+        "informers": f"{stem}Informers",
     }
+
+
+def informed(gv: GroupVersion) -> list[Resource]:
+    """The resources of ``gv`` an informer can keep (those that can be listed and watched)."""
+    return [r for r in gv.resources if "list" in r.verbs and "watch" in r.verbs]
 
 
 class Renderer:
@@ -294,6 +300,39 @@ class Renderer:
             source=ir.title,
             group_versions=ir.group_versions,
             example_module=example_module,
+        )
+
+    def informers_module(self, gv: GroupVersion, head: str) -> str:
+        """``informers/<module>.py``: typed informers and listers of ``gv``'s resources."""
+        group = _group(gv)
+        names = {r.plural for r in informed(gv)}
+        resources = [
+            {**data, "plural": r.plural, "model": f"{r.model.module}.{r.model.name}"}
+            for r, data in zip(gv.resources, group["resources"], strict=True)
+            if r.plural in names
+        ]
+        exports = [f"{r['camel_plural']}Lister" for r in resources]
+        for prefix in ("", "Async"):
+            exports += [f"{prefix}{r['camel_plural']}Informer" for r in resources]
+            exports.append(prefix + group["informers"])
+        return self._render(
+            "informers_group.py.jinja",
+            header=head,
+            gv=group,
+            modes=_MODES,
+            resources=resources,
+            model_modules=sorted({r["model"].split(".")[0] for r in resources}),
+            exports=sorted(exports),
+        )
+
+    def informers_init(self, ir: Clientset, head: str) -> str:
+        """``informers/__init__.py``: the package's ``SharedInformerFactory``."""
+        return self._render(
+            "informers_init.py.jinja",
+            header=head,
+            package=ir.package,
+            modes=_MODES,
+            group_versions=[_group(gv) for gv in ir.group_versions if informed(gv)],
         )
 
     def typed_init(self, ir: Clientset, head: str) -> str:

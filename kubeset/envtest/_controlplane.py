@@ -726,6 +726,29 @@ class ControlPlane:
                 "before becoming ready"
             )
 
+    def restart_apiserver(self, *, down: float = 0.0) -> None:
+        """Stop kube-apiserver and start it again on the same port and etcd (``down``: seconds to
+        stay stopped). Clients see their connections cut and, meanwhile, refused; watches must
+        resume from their last resourceVersion. etcd and every object stay as they were."""
+        if self._apiserver is None or self._host is None:
+            raise EnvtestError("the control plane is not running")
+        binaries = find_binaries(self._binary_dir, self._etcd_path, self._apiserver_path)
+        port = int(self._host.rsplit(":", 1)[1])
+        _terminate(self._apiserver, _STOP_TIMEOUT)
+        if down > 0:
+            time.sleep(down)
+        log = self.apiserver_log_path
+        deadline = time.monotonic() + self._start_timeout
+        for _attempt in range(1, _BIND_ATTEMPTS + 1):
+            offset = log.stat().st_size if log.exists() else 0
+            self._apiserver = _spawn(self._apiserver_argv(binaries, port), log)
+            if self._wait_ready("kube-apiserver", self._apiserver, self._apiserver_ready, deadline):
+                return
+            if _ADDRESS_IN_USE not in _read_from(log, offset):
+                break
+            time.sleep(0.5)  # the old process's port is not free yet
+        self._fail(f"kube-apiserver did not come back on port {port}")
+
     def _apiserver_ready(self, client: httpx.Client) -> bool:
         response = client.get(f"{self.host}/readyz")
         if response.status_code != 200:
