@@ -102,7 +102,7 @@ def decode_optional(model: type[M], content: bytes, request: RequestInfo) -> M |
     """Like :func:`decode`, but a ``Status`` body (a finished delete) gives ``None``."""
     try:
         head = json.loads(content)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         raise DecodeError(f"the response is not valid JSON ({exc})", request=request) from None
     if isinstance(head, dict) and head.get("kind") == "Status":
         return None
@@ -138,7 +138,7 @@ def _envelope(model: type[T]) -> Any:
 def _event_error(line: str | bytes, request: RequestInfo, cause: str | None) -> Exception:
     try:
         raw = json.loads(line)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         return DecodeError(f"a watch event is not valid JSON ({exc})", request=request)
     if isinstance(raw, dict) and raw.get("type") == "ERROR" and isinstance(raw.get("object"), dict):
         return error_from_status(raw["object"], request=request)
@@ -162,7 +162,7 @@ def decode_event_dict(line: str | bytes, request: RequestInfo) -> WatchEvent[dic
     an ``ERROR`` event is raised as the typed error of its ``Status``."""
     try:
         raw = json.loads(line)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         raise DecodeError(f"a watch event is not valid JSON ({exc})", request=request) from None
     kind = raw.get("type") if isinstance(raw, dict) else None
     obj = raw.get("object") if isinstance(raw, dict) else None
@@ -186,7 +186,7 @@ def _plain(model: type[Any]) -> bool:
 def _json_object(content: bytes, request: RequestInfo) -> dict[str, Any]:
     try:
         data = json.loads(content)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         raise DecodeError(f"the response is not valid JSON ({exc})", request=request) from None
     if not isinstance(data, dict):
         raise DecodeError("the response is not a JSON object", request=request)

@@ -200,6 +200,8 @@ def _read_file(path: Path) -> dict[str, Any] | None:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise _yaml_error(path, exc) from None
+    except RecursionError:
+        raise ConfigError(f"{path}: not a kubeconfig: nested too deeply to read") from None
     if data is None:
         return {}
     if not isinstance(data, dict):

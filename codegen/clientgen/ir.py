@@ -357,58 +357,70 @@ def build_ir(spec: LoadedSpec, package: str, naming: Naming = model_module) -> C
         if isinstance(item, dict)
         for op in item.values()
     )
-    for path in sorted(spec.paths):
-        item = spec.paths[path]
-        match = _PATH.match(path)
-        if not isinstance(item, dict):
-            continue
-        common = item.get("parameters") or []
-        for method in _METHODS:
-            op = item.get(method)
-            if not isinstance(op, dict):
+    where: list[str] = ["paths"]
+    try:
+        for path in sorted(spec.paths):
+            where[:] = ["paths", path]
+            item = spec.paths[path]
+            match = _PATH.match(path)
+            if not isinstance(item, dict):
                 continue
-            action = op.get("x-kubernetes-action")
-            if action is None or action == "connect":
-                continue
-            if match is None:
-                skipped.append(f"{method.upper()} {path}")
-                continue
-            group = match.group("group") or ""
-            version = match.group("core") or match.group("version")
-            plural, sub = match.group("plural"), match.group("sub")
-            named = "{name}" in path
-            verb = _verb(method, action, named, sub, bool(match.group("watch")))
-            if verb is None:
-                skipped.append(f"{method.upper()} {path}")
-                continue
-            res = found.setdefault((group, version, plural), _Res())
-            res.namespaced |= match.group("ns") is not None
-            gvk = op.get("x-kubernetes-group-version-kind") or {}
-            params = [*common, *(op.get("parameters") or [])]
-            patch_types = {PATCH_TYPES[c] for c in op.get("consumes", []) if c in PATCH_TYPES}
-            if sub:
-                entry = res.subs.setdefault(sub, _Sub())
-                entry.verbs.add(verb)
-                entry.model = entry.model or _response_ref(op)
-                entry.body = entry.body or _body_ref(spec, params)
-                if gvk and entry.gvk is None:
-                    gv = f"{gvk['group']}/{gvk['version']}" if gvk.get("group") else gvk["version"]
-                    entry.gvk = (gv, gvk["kind"])
+            common = item.get("parameters") or []
+            for method in _METHODS:
+                where[2:] = [method]
+                op = item.get(method)
+                if not isinstance(op, dict):
+                    continue
+                action = op.get("x-kubernetes-action")
+                if action is None or action == "connect":
+                    continue
+                if match is None:
+                    skipped.append(f"{method.upper()} {path}")
+                    continue
+                group = match.group("group") or ""
+                version = match.group("core") or match.group("version")
+                plural, sub = match.group("plural"), match.group("sub")
+                named = "{name}" in path
+                verb = _verb(method, action, named, sub, bool(match.group("watch")))
+                if verb is None:
+                    skipped.append(f"{method.upper()} {path}")
+                    continue
+                res = found.setdefault((group, version, plural), _Res())
+                res.namespaced |= match.group("ns") is not None
+                gvk = op.get("x-kubernetes-group-version-kind") or {}
+                params = [*common, *(op.get("parameters") or [])]
+                patch_types = {PATCH_TYPES[c] for c in op.get("consumes", []) if c in PATCH_TYPES}
+                if sub:
+                    entry = res.subs.setdefault(sub, _Sub())
+                    entry.verbs.add(verb)
+                    entry.model = entry.model or _response_ref(op)
+                    entry.body = entry.body or _body_ref(spec, params)
+                    if gvk and entry.gvk is None:
+                        gv = (
+                            f"{gvk['group']}/{gvk['version']}"
+                            if gvk.get("group")
+                            else gvk["version"]
+                        )
+                        entry.gvk = (gv, gvk["kind"])
+                    if verb == "patch":
+                        entry.patch_types |= patch_types
+                    continue
+                res.verbs.add(verb)
+                if verb == "list" and not watch_paths and _declares_watch(spec, params):
+                    res.verbs.add("watch")  # v3 documents have no /watch/ paths: the list says it
+                if gvk and verb != "watch":
+                    res.kind = res.kind or gvk.get("kind")
+                ref = _response_ref(op)
+                if verb == "list":
+                    res.list_model = res.list_model or ref
+                elif ref and verb != "watch":
+                    res.model_by_verb.setdefault(verb, ref)
                 if verb == "patch":
-                    entry.patch_types |= patch_types
-                continue
-            res.verbs.add(verb)
-            if verb == "list" and not watch_paths and _declares_watch(spec, params):
-                res.verbs.add("watch")  # v3 documents have no /watch/ paths: the list says it
-            if gvk and verb != "watch":
-                res.kind = res.kind or gvk.get("kind")
-            ref = _response_ref(op)
-            if verb == "list":
-                res.list_model = res.list_model or ref
-            elif ref and verb != "watch":
-                res.model_by_verb.setdefault(verb, ref)
-            if verb == "patch":
-                res.patch_types |= patch_types
+                    res.patch_types |= patch_types
+    except (TypeError, KeyError, AttributeError, ValueError) as exc:
+        # A malformed operation (``consumes: null``, a parameter that is not an object …).
+        reason = f"malformed operation ({type(exc).__name__}: {exc})"
+        raise SpecError(spec.source, json_path(where), reason) from None
     accessors = group_accessors(g for g, _, _ in found)
     by_gv: dict[tuple[str, str], list[Resource]] = {}
     for (group, version, plural), res in sorted(found.items()):

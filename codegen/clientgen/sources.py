@@ -205,6 +205,8 @@ def _documents(path: Path) -> Iterator[tuple[dict[str, Any], str]]:
         raise SpecError(
             str(path), "$", f"not valid YAML{line}: {getattr(exc, 'problem', exc)}"
         ) from None
+    except RecursionError:
+        raise SpecError(str(path), "$", "nested too deeply to read") from None
     for index, doc in enumerate(docs):
         where = f"{path} (document {index + 1})" if len(docs) > 1 else str(path)
         if doc is None:

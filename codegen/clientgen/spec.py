@@ -103,6 +103,8 @@ def parse_spec(raw: bytes, source: str) -> LoadedSpec:
     """Parse and check a swagger 2.0 document given as bytes."""
     try:
         data = json.loads(raw)
+    except RecursionError:
+        raise SpecError(source, "$", "the document is nested too deeply to read") from None
     except ValueError as exc:
         try:
             import yaml
@@ -110,6 +112,8 @@ def parse_spec(raw: bytes, source: str) -> LoadedSpec:
             data = yaml.safe_load(raw)
         except yaml.YAMLError:
             raise SpecError(source, "$", f"not JSON or YAML: {exc}") from None
+        except RecursionError:
+            raise SpecError(source, "$", "the document is nested too deeply to read") from None
     if not isinstance(data, dict):
         raise SpecError(source, "$", "the document is not an object")
     if "openapi" in data and "swagger" not in data:
