@@ -13,7 +13,7 @@ SOURCE = $(if $(GROUPS),--from-cluster $(foreach g,$(GROUPS),--group $(g)),$(if 
 CHECK_PACKAGE = $(if $(and $(or $(GROUPS),$(CRDS)),$(filter kubeset_k8s,$(PACKAGE))),$(error set PACKAGE=<name> with GROUPS or CRDS: kubeset_k8s is the built-in API's package))
 
 .DEFAULT_GOAL := help
-.PHONY: help install generate verify lint typecheck test unit e2e envtest cluster openapi demo unasync bench wheel-test
+.PHONY: help install generate verify lint typecheck test unit e2e envtest cluster openapi demo unasync bench wheel-test faults
 
 help: ## list the targets
 	@awk -F ':.*## ' '/^[a-z0-9-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -65,3 +65,6 @@ unasync: install ## regenerate kubeset/_sync from kubeset/_async
 
 wheel-test: install ## build sdist+wheel, install the wheel in a fresh venv outside the repo, generate, build envtest, run the README example
 	bash .ci/wheel-test
+
+faults: install envtest ## inject faults through a loopback proxy and fuzz the decoders and loaders; report hangs, raw errors, data lost
+	$(PY) -m tests.faults.report

@@ -73,7 +73,15 @@ class Settings:
     request_repeats: int = 3
     import_runs: int = 9  # fresh processes per subject
     generate_runs: int = 1
-    sections: tuple[str, ...] = ("import", "decode", "memory", "watch", "requests", "generate")
+    sections: tuple[str, ...] = (
+        "import",
+        "decode",
+        "memory",
+        "watch",
+        "requests",
+        "generate",
+        "informer",
+    )
 
     @classmethod
     def from_env(cls) -> Settings:

@@ -7,6 +7,13 @@ response as an API server does when a watch times out. Everything is serialized 
 server starts listening, so serving costs only the copies into the socket. ``GET /version``
 answers like an API server; anything else is a 404 ``Status``.
 
+With ``--informer`` the stream is an informer's: every event carries a new ``resourceVersion``
+(counting up from the one the watch asked for, spliced into the pre-serialized events as they are
+sent), a watch with ``sendInitialEvents=true`` (a streaming list) first gets the
+``k8s.io/initial-events-end`` bookmark of an empty list, and ``GET .../pods`` without ``watch``
+answers an empty ``PodList`` — so that an informer syncs at once and then decodes and stores
+every event of the stream (``sec_informer.py``).
+
 Run: ``python bench/replay_server.py --events 50000`` prints ``port <n>`` once listening.
 """
 
@@ -68,13 +75,57 @@ STREAM_HEAD = (
 )
 
 
+EMPTY_LIST = b'{"kind":"PodList","apiVersion":"v1","metadata":{"resourceVersion":"%d"},"items":[]}'
+INITIAL_EVENTS_END = (
+    b'{"type":"BOOKMARK","object":{"kind":"Pod","apiVersion":"v1","metadata":{"resourceVersion":'
+    b'"%d","annotations":{"k8s.io/initial-events-end":"true"}}}}\n'
+)
+RV = b'"resourceVersion":"'
+
+
+def _split_version(line: bytes) -> tuple[bytes, bytes]:
+    """An event line cut around its object's resourceVersion value."""
+    at = line.index(RV) + len(RV)
+    return line[:at], line[line.index(b'"', at) :]
+
+
 class Replay:
-    def __init__(self, events: int, distinct: int) -> None:
+    def __init__(self, events: int, distinct: int, *, informer: bool = False) -> None:
         lines = watch_event_lines(min(distinct, events))
+        self.events = events
+        self.informer = informer
         self.cycle = _chunks(lines)  # the whole pool, sent events // len(lines) times
         self.rounds = events // len(lines)
         self.tail = _chunks(lines[: events % len(lines)])
+        self.parts = [_split_version(line) for line in lines] if informer else []
+        self.list_version = 1
         self.served = 0
+
+    async def _informer_stream(self, writer: asyncio.StreamWriter, params: dict[str, str]) -> None:
+        """Events with fresh resourceVersions, after the initial-events-end bookmark if asked."""
+        writer.write(STREAM_HEAD)
+        version = max(int(params.get("resourceVersion") or 0), self.list_version)
+        buf: list[bytes] = []
+        size = 0
+        if params.get("sendInitialEvents") == "true":
+            buf.append(INITIAL_EVENTS_END % version)
+        parts = self.parts
+        for k in range(self.events):
+            head, tail = parts[k % len(parts)]
+            version += 1
+            line = b"%s%d%s" % (head, version, tail)
+            buf.append(line)
+            size += len(line)
+            if size >= CHUNK:
+                data = b"".join(buf)
+                writer.write(b"%x\r\n%s\r\n" % (len(data), data))
+                await writer.drain()
+                buf, size = [], 0
+        if buf:
+            data = b"".join(buf)
+            writer.write(b"%x\r\n%s\r\n" % (len(data), data))
+        writer.write(b"0\r\n\r\n")
+        self.served += 1
 
     async def _stream(self, writer: asyncio.StreamWriter) -> None:
         writer.write(STREAM_HEAD)
@@ -110,7 +161,12 @@ class Replay:
                         "1",
                     )
                 ):
-                    await self._stream(writer)
+                    if self.informer:
+                        await self._informer_stream(writer, params)
+                    else:
+                        await self._stream(writer)
+                elif self.informer and method == "GET" and path.endswith("/pods"):
+                    writer.write(_response("200 OK", EMPTY_LIST % self.list_version))
                 elif path == "/version":
                     writer.write(_response("200 OK", VERSION))
                 else:
@@ -122,8 +178,8 @@ class Replay:
             writer.close()
 
 
-async def serve(events: int, distinct: int, port: int) -> None:
-    replay = Replay(events, distinct)
+async def serve(events: int, distinct: int, port: int, *, informer: bool = False) -> None:
+    replay = Replay(events, distinct, informer=informer)
     server = await asyncio.start_server(replay.handle, "127.0.0.1", port)
     bound = server.sockets[0].getsockname()[1]
     print(f"port {bound}", flush=True)
@@ -136,9 +192,12 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=50_000)
     parser.add_argument("--distinct", type=int, default=500)
     parser.add_argument("--port", type=int, default=0)
+    parser.add_argument(
+        "--informer", action="store_true", help="fresh resourceVersions, lists, streaming lists"
+    )
     args = parser.parse_args()
     try:
-        asyncio.run(serve(args.events, args.distinct, args.port))
+        asyncio.run(serve(args.events, args.distinct, args.port, informer=args.informer))
     except KeyboardInterrupt:
         sys.exit(0)
 

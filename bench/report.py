@@ -22,8 +22,8 @@ def _fmt_value(value: float | None, unit: str) -> str:
         return f"{value:,.0f} {unit}"
     if unit == "ms":
         return f"{value:,.1f} ms" if value < 100 else f"{value:,.0f} ms"
-    if unit == "MB":
-        return f"{value:,.0f} MB"
+    if unit in ("MB", "MiB"):
+        return f"{value:,.0f} {unit}"
     if unit == "s":
         return f"{value:.1f} s"
     return f"{value:.3g} {unit}"
@@ -41,6 +41,12 @@ def _vs(x: float | None) -> str:
     return f"{x:.2f}x faster" if x >= 1 else f"{1 / x:.2f}x slower"
 
 
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+
+
 def _extra_text(row: dict[str, Any], section: dict[str, Any]) -> str:
     extra = row.get("extra") or {}
     bits = []
@@ -54,7 +60,16 @@ def _extra_text(row: dict[str, Any], section: dict[str, Any]) -> str:
         bits.append(f"client CPU {extra['client_cpu_us_per_request']:,.0f} us/request")
     if section["key"].startswith("memory") and "rss_growth" in extra:
         bits.append(f"RSS +{extra['rss_growth'] / 1e6:,.0f} MB")
-    repeated = section["key"].startswith(("decode", "encode", "import", "watch", "requests"))
+    if section["key"].startswith("informer_memory"):
+        if extra.get("go_heap_mib"):
+            bits.append(f"Go heap {_median(extra['go_heap_mib']):,.0f} MiB")
+        if extra.get("rss_peak_added_mib"):
+            bits.append(f"peak +{_median(extra['rss_peak_added_mib']):,.0f} MiB")
+    if section["key"].startswith("informer_sync") and "watch_list_used" in extra:
+        bits.append("streaming list" if extra["watch_list_used"] else "LIST")
+    repeated = section["key"].startswith(
+        ("decode", "encode", "import", "watch", "requests", "informer")
+    )
     if repeated and row.get("n") and row["n"] < 3:
         bits.append(f"n={row['n']}")
     if row.get("note"):
@@ -189,6 +204,7 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
                 _vs(vs) or "-",
                 None if vs is None else vs > 1,
             )
+    _informer_targets(results, add)
     gen = _find(results, "generate")
     if gen and gen["rows"]:
         full = gen["rows"][0]
@@ -199,6 +215,47 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
             None if value is None else value < 10,
         )
     return out
+
+
+def _informer_targets(results: dict[str, Any], add: Any) -> None:
+    """The informer issue's goals: sync time and resident memory within 2x of client-go's
+    (each kubeset informer against the client-go row of the same kind: with or without the
+    managedFields transform), and informer events/s at least lightkube's watch on the stream."""
+    sections = results.get("sections", [])
+    pairs = (
+        ("kubeset SharedInformer", "client-go shared informer (Go)"),
+        ("kubeset AsyncSharedInformer", "client-go shared informer (Go)"),
+        (
+            "kubeset SharedInformer, transform dropping managedFields",
+            "client-go, transform dropping managedFields",
+        ),
+    )
+    for prefix, what, unit in (
+        ("informer_sync", "time to sync", "s"),
+        ("informer_memory", "resident memory", "MiB"),
+    ):
+        sec = next((s for s in sections if s["key"].startswith(prefix)), None)
+        for subject, reference in pairs:
+            row, ref = _row(sec, subject), _row(sec, reference)
+            if not row or not ref or not row["value"] or not ref["value"]:
+                continue
+            ratio = row["value"] / ref["value"]
+            fmt = "{:.1f}" if unit == "s" else "{:,.0f}"
+            add(
+                f"informer {what} <= 2x client-go: {subject}",
+                f"{ratio:.2f}x ({fmt.format(row['value'])} vs {fmt.format(ref['value'])} {unit})",
+                ratio <= 2.0,
+            )
+    events = _find(results, "informer_events")
+    lk = _row(events, "lightkube Client.watch (no informer)")
+    for subject in ("kubeset SharedInformer", "kubeset AsyncSharedInformer"):
+        row = _row(events, subject)
+        if row and lk and row["value"] and lk["value"]:
+            add(
+                f"informer events/s >= lightkube's watch: {subject}",
+                f"{row['value']:,.0f} vs {lk['value']:,.0f} events/s",
+                row["value"] >= lk["value"],
+            )
 
 
 def chart(results: dict[str, Any], path: Path) -> None:

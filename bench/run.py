@@ -154,6 +154,7 @@ def main() -> int:
             ("watch", []),
             ("requests", []),
             ("generate", []),
+            ("informer", [str(workdir)]),
         ]
         for name, args in plan:
             if name not in settings.sections:

@@ -45,6 +45,8 @@ FLOOR_CONC = "httpx async + orjson (floor)"
 URLLIB3 = "urllib3 + orjson (transport only)"
 AIOHTTP = "aiohttp + orjson (transport only)"
 OFFICIAL_THREADS = "kubernetes (official), threads"
+#: Requests of the burst section, all started at once.
+BURST = 1000
 
 
 def _split(n: int, workers: int) -> list[int]:
@@ -148,31 +150,53 @@ class Subjects:
 
         asyncio.run(run())
 
-    def kubeset_conc(self, n: int, *, fast: bool = False) -> None:
+    def kubeset_conc(
+        self, n: int, *, fast: bool = False, http2: bool = False, workers: int | None = None
+    ) -> None:
         from kubeset_k8s import AsyncClientset
 
+        config = self.fast_config if fast else self.config
+        if http2:
+            config = config.copy(http2=True)
+        tasks = workers or self.workers
+
         async def run() -> None:
-            async with AsyncClientset.for_config(self.fast_config if fast else self.config) as cs:
+            async with AsyncClientset.for_config(config) as cs:
                 cms = cs.core_v1().config_maps(NS)
 
                 async def worker(k: int) -> None:
                     for _ in range(k):
                         await cms.get(NAME)
 
-                await asyncio.gather(*(worker(k) for k in _split(n, self.workers)))
+                await asyncio.gather(*(worker(k) for k in _split(n, tasks)))
 
         asyncio.run(run())
 
     def kubeset_fast_conc(self, n: int) -> None:
         self.kubeset_conc(n, fast=True)
 
-    def official_async_conc(self, n: int) -> None:
+    # 1,000 tasks at once, one GET each (issue: client CPU must not grow with the queue)
+    def kubeset_burst(self, n: int) -> None:
+        self.kubeset_conc(n, workers=n)
+
+    def kubeset_burst_http2(self, n: int) -> None:
+        self.kubeset_conc(n, http2=True, workers=n)
+
+    def kubeset_fast_burst(self, n: int) -> None:
+        self.kubeset_conc(n, fast=True, workers=n)
+
+    def official_async_burst(self, n: int) -> None:
+        self.official_async_conc(n, workers=n, pool=100)
+
+    def official_async_conc(self, n: int, *, workers: int | None = None, pool: int = 0) -> None:
         from kubernetes.aio import client, config
+
+        tasks = workers or self.workers
 
         async def run() -> None:
             cfg = client.Configuration()
             await config.load_kube_config(config_file=self.kubeconfig, client_configuration=cfg)
-            cfg.connection_pool_maxsize = self.workers
+            cfg.connection_pool_maxsize = pool or self.workers
             async with client.ApiClient(cfg) as api_client:
                 api = client.CoreV1Api(api_client)
 
@@ -180,7 +204,7 @@ class Subjects:
                     for _ in range(k):
                         await api.read_namespaced_config_map(NAME, NS)
 
-                await asyncio.gather(*(worker(k) for k in _split(n, self.workers)))
+                await asyncio.gather(*(worker(k) for k in _split(n, tasks)))
 
         asyncio.run(run())
 
@@ -261,8 +285,29 @@ def main() -> None:
             n,
             settings.request_repeats,
         )
+        burst = Section(
+            "requests_burst",
+            f"{BURST:,} GETs started at once ({BURST:,} asyncio tasks, one GET each)",
+            "requests/s",
+            "rate",
+            OFFICIAL_ASYNC,
+            note="client CPU per request is the figure to read: it must not grow with the number "
+            "of queued requests (kubeset admits requests into the connection pool no faster than "
+            "it can carry them); the official client with a pool of 100 connections",
+        )
+        _measure(
+            burst,
+            {
+                OFFICIAL_ASYNC: s.official_async_burst,
+                KUBESET_ASYNC: s.kubeset_burst,
+                KUBESET_ASYNC + ", HTTP/2": s.kubeset_burst_http2,
+                KUBESET_ASYNC_FAST: s.kubeset_fast_burst,
+            },
+            BURST,
+            settings.request_repeats,
+        )
         s.close()
-    write_json(out, [seq.to_json(), conc.to_json()])
+    write_json(out, [seq.to_json(), conc.to_json(), burst.to_json()])
 
 
 if __name__ == "__main__":

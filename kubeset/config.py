@@ -7,9 +7,12 @@ by client-go's flag fallbacks, or by trying both: see :mod:`kubeset.kubeconfig`
 :func:`~kubeset.kubeconfig.build_config_from_flags`, :func:`~kubeset.kubeconfig.load_config`).
 
 Defaults (documented, overridable): ``qps=50`` and ``burst=100`` for the client-side token bucket
-(set ``qps=0`` to disable rate limiting), ``timeout=30`` seconds per request (watches and log
-streams are not cut by it), ``max_retries=5`` for requests the server throttled or failed
-transiently, ``transport="httpx"`` (see :class:`Config`).
+(set ``qps=0`` to disable rate limiting), ``timeout=30`` seconds per attempt (to connect, and for
+each read: watches and log streams are not cut by it), ``call_timeout=60`` seconds for a whole
+call with its retries and backoff, ``watch_idle_timeout=120`` seconds of silence before a watch or
+log stream is given up, ``max_retries=5`` for requests the server throttled or failed
+transiently, ``max_connections=100`` and ``max_keepalive_connections=20`` per connection pool,
+``http2=False``, ``transport="httpx"`` (see :class:`Config`).
 """
 
 from __future__ import annotations
@@ -45,6 +48,10 @@ DEFAULT_QPS = 50.0
 DEFAULT_BURST = 100
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_MAX_RETRIES = 5
+DEFAULT_CALL_TIMEOUT = 60.0
+DEFAULT_WATCH_IDLE_TIMEOUT = 120.0
+DEFAULT_MAX_CONNECTIONS = 100
+DEFAULT_MAX_KEEPALIVE_CONNECTIONS = 20
 EXEC_API_VERSIONS = ("client.authentication.k8s.io/v1", "client.authentication.k8s.io/v1beta1")
 INTERACTIVE_MODES = ("Never", "IfAvailable", "Always")
 #: What carries the requests under httpx's client (:attr:`Config.transport`).
@@ -189,6 +196,44 @@ class Config:
     which cost less client CPU per request (``pip install 'kubeset[fast]'``, or the ``aiohttp`` or
     ``urllib3`` extra for one side). Both apply the same TLS settings, proxy and timeouts; a SOCKS
     ``proxy_url`` needs ``"httpx"``.
+
+    Time limits:
+
+    - ``timeout`` (30 s): per attempt, to connect, to send, to get a free connection, and for
+      each read of the response (not for the whole body: a watch is not cut by it).
+    - ``call_timeout`` (60 s; ``None``: no limit): the most a call (``get``, ``list``,
+      ``create`` …, or opening a watch or log stream) may take, from the first attempt to the
+      last, retries, their backoff and waiting for the rate limiter included. What is left of it
+      caps each attempt's timeouts; a call that runs out raises the last attempt's error (or
+      :class:`~kubeset.errors.RequestTimeout`). 60 s is the kube-apiserver's own default
+      ``--request-timeout``, after which it answers a short request with 504 anyway, and it leaves
+      room for one more attempt after an attempt that timed out.
+    - ``watch_idle_timeout`` (120 s; ``None``: wait for ever): the longest a watch or followed
+      log stream may stay silent (no byte) before it is given up with
+      :class:`~kubeset.errors.RequestTimeout`, so that a server or proxy that stopped relaying
+      cannot leave a controller waiting unawares. The API server sends a bookmark on a watch
+      about every minute when asked to (``allow_watch_bookmarks=True``): 120 s is two bookmark
+      intervals. A watch on a quiet resource without bookmarks, or a quiet followed log, ends
+      after it with that error: resume from ``Watch.resource_version`` (what client-go's
+      reflector does after its watches' 5-10 min server-side timeouts). A watch with
+      ``timeout_seconds`` is also given up when the server has not ended it 10 s after that.
+
+    Connections: requests and streams (watches, followed logs) use separate connection pools,
+    so that open watches never hold up requests: each pool opens at most ``max_connections``
+    connections and keeps at most ``max_keepalive_connections`` idle ones; with HTTP/1.1 each
+    connection carries one request or stream at a time, so at most ``max_connections`` streams
+    are open at once (raise it for more watches). ``http2=True`` speaks HTTP/2 when the server
+    offers it (ALPN, as the kube-apiserver does over TLS; needs the ``h2`` package:
+    ``pip install 'kubeset[http2]'``): each connection then carries up to 100 requests or
+    streams, many watches share a few connections, as with client-go, and the stream pools grow
+    to up to ``max_connections`` connections. It is off by default because httpcore (1.0.x) loses
+    a response that arrives on a connection the server is closing gracefully (HTTP/2 GOAWAY):
+    the kube-apiserver closes an HTTP/2 connection after every 401 (so a wrong token gives
+    :class:`~kubeset.errors.ConnectionFailed` rather than
+    :class:`~kubeset.errors.Unauthorized`), and with ``--goaway-chance`` after random
+    requests. TCP keepalive is on for every connection (a peer that vanished is noticed after
+    about a minute). The ``"fast"`` transports speak HTTP/1.1 only, with one pool of
+    ``max_connections`` connections.
     """
 
     host: str
@@ -217,8 +262,17 @@ class Config:
     auth_provider: AuthProviderConfig | None = None
     impersonate: Impersonation | None = None
     transport: TransportName = "httpx"
+    call_timeout: float | None = DEFAULT_CALL_TIMEOUT
+    watch_idle_timeout: float | None = DEFAULT_WATCH_IDLE_TIMEOUT
+    max_connections: int = DEFAULT_MAX_CONNECTIONS
+    max_keepalive_connections: int = DEFAULT_MAX_KEEPALIVE_CONNECTIONS
+    http2: bool = False
 
     def __post_init__(self) -> None:
+        if self.max_connections < 1:
+            raise ConfigError("max_connections must be at least 1")
+        if self.max_keepalive_connections < 0:
+            raise ConfigError("max_keepalive_connections must not be negative")
         if self.transport not in TRANSPORTS:
             raise ConfigError(
                 f"transport {self.transport!r} is not one of {', '.join(map(repr, TRANSPORTS))}"

@@ -7,11 +7,12 @@ a count of decodes in flight, so concurrent decodes in several threads pause and
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import gc
 import json
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any, Generic, TypeVar, cast
 
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -30,6 +31,7 @@ __all__ = [
     "decode_optional",
     "decode_optional_as",
     "event_decoder",
+    "gc_paused",
     "page_items",
     "resource_version_of",
 ]
@@ -64,17 +66,19 @@ _gc_holders = 0  # decodes running with the collector paused (in any thread)
 _gc_resume = False  # whether the first of them found the collector enabled
 
 
-def _validate_json(model: type[M], content: bytes) -> M:
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """Run the block with the cyclic garbage collector paused, then collect the young
+    generations once (see the comment above :data:`GC_PAUSE_MIN_BYTES`). Nests, and is shared by
+    threads: the collector resumes when the last block ends, and only if it was on."""
     global _gc_holders, _gc_resume
-    if len(content) < GC_PAUSE_MIN_BYTES:
-        return model.model_validate_json(content)
     with _gc_lock:
         if _gc_holders == 0:
             _gc_resume = gc.isenabled()
             gc.disable()
         _gc_holders += 1
     try:
-        return model.model_validate_json(content)
+        yield
     finally:
         with _gc_lock:
             _gc_holders -= 1
@@ -83,6 +87,13 @@ def _validate_json(model: type[M], content: bytes) -> M:
                 gc.enable()
         if resume:
             gc.collect(1)
+
+
+def _validate_json(model: type[M], content: bytes) -> M:
+    if len(content) < GC_PAUSE_MIN_BYTES:
+        return model.model_validate_json(content)
+    with gc_paused():
+        return model.model_validate_json(content)
 
 
 def decode(model: type[M], content: bytes, request: RequestInfo) -> M:

@@ -17,20 +17,25 @@ __all__ = [
     "ApiError",
     "BadRequest",
     "Conflict",
+    "ConnectionFailed",
     "DecodeError",
+    "FieldManagerConflict",
     "Forbidden",
     "Gone",
     "InternalError",
     "Invalid",
+    "InvalidRequest",
     "KubesetError",
     "MethodNotAllowed",
     "NotAcceptable",
     "NotFound",
     "RequestInfo",
+    "RequestTimeout",
     "ServerTimeout",
     "ServiceUnavailable",
     "Timeout",
     "TooManyRequests",
+    "TransportError",
     "Unauthorized",
     "UnsupportedMediaType",
     "error_from_response",
@@ -44,15 +49,20 @@ class KubesetError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class RequestInfo:
-    """The request an error belongs to: method, URL path (with query) and the response code."""
+    """The request an error belongs to: method, URL path (with query) and the response code
+    (``None`` when no response, or the error is not the response's: a watch ``ERROR`` event)."""
 
     method: str
     path: str
     status_code: int | None = None
+    context: str | None = None
+    """Where in the exchange the error arose, when not in the response as a whole (``"watch
+    ERROR event"``)."""
 
     def __str__(self) -> str:
         code = f" -> {self.status_code}" if self.status_code is not None else ""
-        return f"{self.method} {self.path}{code}"
+        context = f": {self.context}" if self.context else ""
+        return f"{self.method} {self.path}{code}{context}"
 
 
 class ApiError(KubesetError):
@@ -142,9 +152,23 @@ class AlreadyExists(ApiError):
 
 
 class Conflict(ApiError):
-    """409 Conflict: a stale resourceVersion, or a server-side apply field-manager conflict."""
+    """409 Conflict: a stale resourceVersion (an update lost a race), or a server-side apply
+    field-manager conflict (:class:`FieldManagerConflict`, a subclass)."""
 
     default_reason = "Conflict"
+
+
+class FieldManagerConflict(Conflict):
+    """409 Conflict of a server-side apply: fields the request sets are owned by another field
+    manager (a ``details.causes`` entry of type ``FieldManagerConflict``, sent as ``"reason"``;
+    each cause's ``field`` names a field and its ``message`` the manager). Apply with
+    ``force=True`` to take them over."""
+
+    @property
+    def conflicts(self) -> list[dict[str, Any]]:
+        """The conflicting fields (``details.causes``: ``reason``, ``field``, ``message``)."""
+        causes = self.details.get("causes")
+        return [c for c in causes if isinstance(c, dict)] if isinstance(causes, list) else []
 
 
 class Gone(ApiError):
@@ -202,13 +226,57 @@ class Timeout(ServerTimeout):
 
 
 class DecodeError(KubesetError):
-    """A response was not JSON, was truncated, or did not fit the expected model."""
+    """A response was not JSON, was truncated (the connection ended before the whole body
+    arrived), or did not fit the expected model."""
 
     def __init__(self, message: str, *, request: RequestInfo | None = None) -> None:
         self.message = message
         self.request = request
         prefix = f"{request}: " if request is not None else ""
         super().__init__(f"{prefix}{message}")
+
+
+class TransportError(KubesetError):
+    """No (complete) answer came from the server: the request could not be sent or its response
+    could not be read. Subclasses: :class:`ConnectionFailed`, :class:`RequestTimeout`,
+    :class:`InvalidRequest`.
+
+    ``request`` is the :class:`RequestInfo` (method and path, no status code), ``url`` the full
+    URL; the httpx exception, when there was one, is the ``__cause__``. Reads (GET) are retried
+    on these errors (within ``Config.call_timeout``) before they are raised.
+    """
+
+    request: RequestInfo | None
+
+    def __init__(self, message: str, *, request: RequestInfo | None = None, url: str = "") -> None:
+        text = message
+        if request is not None:
+            where = f"{request.method} {url}" if url else str(request)
+            text = f"{where}: {message}"
+        super().__init__(text)
+        # After the base initializer: the httpx exception a compatible subclass also derives
+        # from (transport_error_class) resets its own ``request`` there.
+        self.message = message
+        self.request = request
+        self.url = url
+
+
+class ConnectionFailed(TransportError):
+    """The connection could not be made or broke: refused, DNS, TLS handshake or certificate,
+    proxy, reset, or the server (or a proxy) closed it or answered with something not HTTP
+    before a response; for a stream (watch, followed log), the connection ended mid-stream."""
+
+
+class RequestTimeout(TransportError):
+    """A timeout: connecting, sending, waiting for the response or for a free connection
+    (``Config.timeout``, per attempt), the whole call with its retries
+    (``Config.call_timeout``), or a stream that stayed silent (``Config.watch_idle_timeout``, or
+    the watch outlived its ``timeout_seconds``)."""
+
+
+class InvalidRequest(TransportError):
+    """The request could not be sent as built: an invalid URL or an invalid header (the message
+    never shows header values, which may be credentials)."""
 
 
 _BY_REASON: dict[str, type[ApiError]] = {
@@ -249,6 +317,15 @@ _BY_CODE: dict[int, type[ApiError]] = {
 }
 
 
+def _is_field_manager_conflict(details: Any) -> bool:
+    causes = details.get("causes") if isinstance(details, dict) else None
+    return isinstance(causes, list) and any(
+        # A StatusCause's type is sent as "reason" (Go: ``Type CauseType `json:"reason"```).
+        isinstance(c, dict) and "FieldManagerConflict" in (c.get("reason"), c.get("type"))
+        for c in causes
+    )
+
+
 def error_from_status(
     status: dict[str, Any], *, code: int | None = None, request: RequestInfo | None = None
 ) -> ApiError:
@@ -257,6 +334,8 @@ def error_from_status(
     status_code = raw_code if isinstance(raw_code, int) and raw_code else code
     reason = str(status.get("reason") or "")
     cls = _BY_REASON.get(reason) or _BY_CODE.get(status_code or 0) or ApiError
+    if cls is Conflict and _is_field_manager_conflict(status.get("details")):
+        cls = FieldManagerConflict
     message = str(status.get("message") or reason or f"HTTP {status_code}")
     details = status.get("details")
     return cls(
@@ -273,7 +352,7 @@ def error_from_response(code: int, body: bytes, request: RequestInfo) -> ApiErro
     """The typed error for a failed response: from its ``Status`` body, else from the code."""
     try:
         parsed = json.loads(body) if body else None
-    except ValueError:
+    except (ValueError, RecursionError):
         parsed = None
     if isinstance(parsed, dict) and parsed.get("kind") == "Status":
         return error_from_status(parsed, code=code, request=request)
@@ -282,3 +361,25 @@ def error_from_response(code: int, body: bytes, request: RequestInfo) -> ApiErro
         text = text[:500] + "…"
     cls = _BY_CODE.get(code, ApiError)
     return cls(text or f"HTTP {code}", code=code, request=request)
+
+
+_COMPAT: dict[tuple[type[TransportError], type[BaseException]], type[TransportError]] = {}
+
+
+def transport_error_class(
+    cls: type[TransportError], original: type[BaseException] | None
+) -> type[TransportError]:
+    """``cls``, made also a subclass of the httpx exception class ``original`` (once per pair),
+    so that handlers written for httpx (``except httpx.ConnectError``) still catch what kubeset
+    now raises in its place."""
+    if original is None or not issubclass(original, Exception) or issubclass(cls, original):
+        return cls
+    typed = _COMPAT.get((cls, original))
+    if typed is None:
+        typed = type(
+            cls.__name__,
+            (cls, original),
+            {"__module__": cls.__module__, "__qualname__": cls.__qualname__},
+        )
+        _COMPAT[cls, original] = typed
+    return typed

@@ -3,7 +3,9 @@
 The bucket holds up to ``burst`` tokens and refills at ``qps`` tokens per second; each request takes
 one. :meth:`TokenBucket.reserve` only does arithmetic under a lock and returns how long the caller
 must wait, so the sync client sleeps with ``time.sleep`` and the async one with ``asyncio.sleep``
-from the same bucket.
+from the same bucket. A caller that gives up waiting (a cancelled task, a call out of time) hands
+its token back with :meth:`TokenBucket.refund`, so that requests that never went out do not delay
+the ones that follow.
 """
 
 from __future__ import annotations
@@ -40,3 +42,9 @@ class TokenBucket:
             if self._tokens >= 0:
                 return 0.0
             return -self._tokens / self.qps
+
+    def refund(self) -> None:
+        """Give back a token :meth:`reserve` took for a request that was not sent after all
+        (its wait was cancelled): the waits of later reservations shrink accordingly."""
+        with self._lock:
+            self._tokens = min(float(self.burst), self._tokens + 1.0)

@@ -242,7 +242,11 @@ def _schema_kind(schema: Any, resolve: Callable[[str], str | None]) -> Kind:
     if kind == "object" and isinstance(schema.get("additionalProperties"), dict):
         return ("map", *_schema_kind(schema["additionalProperties"], resolve))
     if isinstance(schema.get("anyOf"), list):
-        types_ = {b.get("type") for b in schema["anyOf"] if isinstance(b, dict)}
+        branches = [b for b in schema["anyOf"] if isinstance(b, dict)]
+        others = [b for b in branches if b.get("type") != "null"]
+        if len(others) == 1 and len(branches) == 2:  # a nullable value: its type, as Optional
+            return _schema_kind(others[0], resolve)
+        types_ = {b.get("type") for b in branches}
         if types_ == {"integer", "number"}:
             return ("number",)
         return ("union",)

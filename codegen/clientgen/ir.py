@@ -357,17 +357,17 @@ def build_ir(spec: LoadedSpec, package: str, naming: Naming = model_module) -> C
         if isinstance(item, dict)
         for op in item.values()
     )
-    where: list[str] = ["paths"]
+    at: list[str | int] = ["paths"]
     try:
         for path in sorted(spec.paths):
-            where[:] = ["paths", path]
+            at[:] = ["paths", path]
             item = spec.paths[path]
             match = _PATH.match(path)
             if not isinstance(item, dict):
                 continue
             common = item.get("parameters") or []
             for method in _METHODS:
-                where[2:] = [method]
+                at[2:] = [method]
                 op = item.get(method)
                 if not isinstance(op, dict):
                     continue
@@ -420,7 +420,7 @@ def build_ir(spec: LoadedSpec, package: str, naming: Naming = model_module) -> C
     except (TypeError, KeyError, AttributeError, ValueError) as exc:
         # A malformed operation (``consumes: null``, a parameter that is not an object …).
         reason = f"malformed operation ({type(exc).__name__}: {exc})"
-        raise SpecError(spec.source, json_path(where), reason) from None
+        raise SpecError(spec.source, json_path(at), reason) from None
     accessors = group_accessors(g for g, _, _ in found)
     by_gv: dict[tuple[str, str], list[Resource]] = {}
     for (group, version, plural), res in sorted(found.items()):

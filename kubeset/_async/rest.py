@@ -3,20 +3,27 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from types import EllipsisType
 from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from kubeset.config import Config, ConfigError
-from kubeset.errors import error_from_response
+from kubeset.errors import InvalidRequest, RequestTimeout, error_from_response
 from kubeset.httpclient import (
+    STREAM_EXTENSION,
+    AsyncLaneTransport,
+    AsyncStreamLines,
+    Phase,
     check_transport,
     make_http_client,
     make_limiter,
     parse_warnings,
     request_url,
+    transport_error,
     warn_if_insecure,
 )
 from kubeset.request import Request
@@ -41,8 +48,11 @@ class AsyncRESTClient:
     Applies the token-bucket rate limit, authentication (:mod:`kubeset.auth`: tokens, token
     files, exec plugins, OIDC, impersonation; a request refused with 401 is sent once more when
     refreshing gave new credentials), retries of throttled or failed reads (honouring
-    ``Retry-After``), hands ``Warning`` headers to ``config.warning_handler`` and turns error
-    responses into typed :class:`~kubeset.errors.ApiError` subclasses.
+    ``Retry-After``) within ``config.call_timeout``, hands ``Warning`` headers to
+    ``config.warning_handler`` and turns error responses into typed
+    :class:`~kubeset.errors.ApiError` subclasses and transport failures (connection, timeout,
+    invalid request) into :class:`~kubeset.errors.TransportError` subclasses; a response body cut
+    short is a :class:`~kubeset.errors.DecodeError`.
 
     Pass ``http_client`` to use your own ``httpx.AsyncClient`` (its base URL, TLS and transport are
     then yours, so it cannot take a client certificate from an exec plugin); otherwise one is made
@@ -153,11 +163,53 @@ class AsyncRESTClient:
             self._retired.remove(http)
         await http.aclose()
 
-    async def _throttle(self) -> None:
-        if self._limiter is not None:
-            delay = self._limiter.reserve()
-            if delay > 0:
-                await _sleep(delay)
+    def _url(self, http: httpx.AsyncClient, req: Request) -> str:
+        """``req``'s full URL, for error messages."""
+        try:
+            return str(request_url(http.base_url, req))
+        except httpx.InvalidURL:
+            return f"{str(http.base_url).rstrip('/')}{req.url_path}"
+
+    async def _throttle(self, deadline: float | None, req: Request) -> None:
+        """Wait for a token of the rate limiter; give it back when the wait is cut short
+        (cancelled, or longer than what is left of the call's time)."""
+        limiter = self._limiter
+        if limiter is None:
+            return
+        delay = limiter.reserve()
+        if delay <= 0:
+            return
+        if deadline is not None and time.monotonic() + delay >= deadline:
+            limiter.refund()
+            raise RequestTimeout(
+                f"the rate limiter (qps={self.config.qps:g}) would delay the request by "
+                f"{delay:.3g} s, beyond Config.call_timeout",
+                request=req.info(),
+                url=self._url(self.http, req),
+            )
+        try:
+            await _sleep(delay)
+        except BaseException:
+            limiter.refund()
+            raise
+
+    def _timeout(
+        self, http: httpx.AsyncClient, deadline: float | None, stream: bool
+    ) -> httpx.Timeout:
+        """This attempt's timeouts: ``config.timeout``, capped by what is left of the call's.
+
+        The read timeout of a stream is switched to the idle timeout once the response has
+        come (:meth:`stream`), which only httpx's own transport (:class:`AsyncLaneTransport`)
+        notices: for other transports a stream's reads wait up to the idle timeout from the
+        start.
+        """
+        per_attempt = self.config.timeout
+        if deadline is not None:
+            left = max(0.001, deadline - time.monotonic())
+            per_attempt = left if per_attempt is None else min(per_attempt, left)
+        if stream and not isinstance(getattr(http, "_transport", None), AsyncLaneTransport):
+            return httpx.Timeout(per_attempt, read=self.config.watch_idle_timeout)
+        return httpx.Timeout(per_attempt)
 
     def _build(
         self,
@@ -166,7 +218,7 @@ class AsyncRESTClient:
         creds: Credentials,
         *,
         stream: bool,
-        read_timeout: float | None,
+        timeout: httpx.Timeout,
     ) -> httpx.Request:
         # Per request, so that ``config.user_agent`` also holds for a caller's own ``http_client``.
         headers = [("User-Agent", self.config.user_agent), *self._authenticator.headers(creds)]
@@ -177,9 +229,8 @@ class AsyncRESTClient:
         extensions: dict[str, Any] = {}
         if self.config.tls_server_name:
             extensions["sni_hostname"] = self.config.tls_server_name
-        timeout: Any = httpx.USE_CLIENT_DEFAULT
         if stream:
-            timeout = httpx.Timeout(self.config.timeout, read=read_timeout)
+            extensions[STREAM_EXTENSION] = True
         return http.build_request(
             req.method,
             request_url(http.base_url, req),
@@ -196,28 +247,63 @@ class AsyncRESTClient:
             for message in parse_warnings(values):
                 handler(message)
 
+    def _retry_delay(
+        self, req: Request, response: httpx.Response | None, attempt: int, deadline: float | None
+    ) -> float | None:
+        """Seconds to wait before the next attempt, or ``None`` to give up: not retryable, out
+        of retries, or the wait would outlast the call's time."""
+        if response is None:
+            delay = retry_delay(req.method, None, None, attempt)
+        else:
+            delay = retry_delay(req.method, response.status_code, response.headers, attempt)
+        if delay is None or attempt >= self.config.max_retries:
+            return None
+        if deadline is not None and time.monotonic() + delay >= deadline:
+            return None
+        return delay
+
     async def _send(
-        self, req: Request, *, stream: bool = False, read_timeout: float | None = None
+        self, req: Request, *, stream: bool = False
     ) -> tuple[httpx.Response, httpx.AsyncClient]:
         """The response and the httpx client that got it; for a stream, the caller releases
-        that client (:meth:`_release`) when the stream is closed."""
+        that client (:meth:`_release`) when the stream is closed.
+
+        Every error is a :class:`~kubeset.errors.KubesetError`; the call, retries and their
+        backoff included, takes at most ``config.call_timeout`` seconds.
+        """
+        call_timeout = self.config.call_timeout
+        deadline = None if call_timeout is None else time.monotonic() + call_timeout
         attempt = 0
         reauthenticated = False
         while True:
-            await self._throttle()
+            await self._throttle(deadline, req)
             creds = await self._auth.credentials()
             http = await self._acquire(creds)
             handed_over = False
+            response: httpx.Response | None = None
+            phase: Phase = "send"
             try:
                 try:
-                    response = await http.send(
-                        self._build(http, req, creds, stream=stream, read_timeout=read_timeout),
+                    request = self._build(
+                        http,
+                        req,
+                        creds,
                         stream=stream,
+                        timeout=self._timeout(http, deadline, stream),
                     )
-                except httpx.TransportError:
-                    delay = retry_delay(req.method, None, None, attempt)
-                    if delay is None or attempt >= self.config.max_retries:
-                        raise
+                    response = await http.send(request, stream=True)
+                    phase = "body"
+                    if response.status_code >= 400 or not stream:
+                        await response.aread()
+                except (httpx.HTTPError, httpx.InvalidURL) as exc:
+                    if response is not None:
+                        await response.aclose()
+                    error = transport_error(exc, req.info(), self._url(http, req), phase)
+                    if isinstance(error, InvalidRequest):
+                        raise error from None  # the httpx error may show a header value
+                    delay = self._retry_delay(req, None, attempt, deadline)
+                    if delay is None:
+                        raise error from exc
                 else:
                     self._warn(response)
                     if response.status_code < 400:
@@ -234,14 +320,12 @@ class AsyncRESTClient:
                             reauthenticated = True
                             await response.aclose()
                             continue
-                    delay = retry_delay(req.method, response.status_code, response.headers, attempt)
-                    if delay is None or attempt >= self.config.max_retries:
-                        body = await response.aread()
-                        await response.aclose()
-                        raise error_from_response(
-                            response.status_code, body, req.info(response.status_code)
-                        )
                     await response.aclose()
+                    delay = self._retry_delay(req, response, attempt, deadline)
+                    if delay is None:
+                        raise error_from_response(
+                            response.status_code, response.content, req.info(response.status_code)
+                        )
             finally:
                 if not handed_over:
                     await self._release(http)
@@ -255,14 +339,20 @@ class AsyncRESTClient:
 
     @asynccontextmanager
     async def stream(
-        self, req: Request, *, read_timeout: float | None = None
+        self, req: Request, *, read_timeout: float | EllipsisType | None = ...
     ) -> AsyncIterator[httpx.Response]:
-        """Send ``req`` and yield the response unread, for watches and log streams.
+        """Send ``req`` and yield the response unread, for watches and log streams: read it
+        with :meth:`lines`, which bounds the wait for each line and types the errors.
 
-        ``read_timeout`` bounds the wait for each chunk (``None``: wait as long as the server
-        keeps the stream open).
+        ``read_timeout`` bounds each read of the body by httpx's transport (default:
+        ``config.watch_idle_timeout``; ``None``: wait as long as the server keeps the stream
+        open). Waiting for the response itself is bounded like any request's.
         """
-        response, http = await self._send(req, stream=True, read_timeout=read_timeout)
+        response, http = await self._send(req, stream=True)
+        timeouts = response.request.extensions.get("timeout")
+        if isinstance(timeouts, dict):
+            idle = self.config.watch_idle_timeout
+            timeouts["read"] = idle if isinstance(read_timeout, EllipsisType) else read_timeout
         try:
             yield response
         finally:
@@ -270,3 +360,17 @@ class AsyncRESTClient:
                 await response.aclose()
             finally:
                 await self._release(http)
+
+    def lines(
+        self, response: httpx.Response, req: Request, *, deadline: float | None = None
+    ) -> AsyncStreamLines:
+        """The lines of a streamed response, each awaited at most ``config.watch_idle_timeout``
+        seconds and none past ``deadline`` (``time.monotonic()``); errors are typed
+        (:class:`~kubeset.errors.RequestTimeout`, :class:`~kubeset.errors.ConnectionFailed`)."""
+        return AsyncStreamLines(
+            response,
+            req.info(),
+            str(response.request.url),
+            idle_timeout=self.config.watch_idle_timeout,
+            deadline=deadline,
+        )

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from kubeset._runner import Channel, Signal, Task
 from kubeset._sync.client import ResourceClient
-from kubeset.decode import continue_token, page_items, resource_version_of
+from kubeset.decode import continue_token, gc_paused, page_items, resource_version_of
 from kubeset.errors import ApiError, Gone, KubesetError
 from kubeset.store import (
     DeletedFinalStateUnknown,
@@ -159,7 +159,11 @@ class ListWatch(Generic[T]):
 
 
 class _Sink(Generic[T]):
-    """What a reflector feeds (the shared informer)."""
+    """What a reflector feeds (the shared informer). Every object goes through :meth:`prepare`
+    as soon as it arrives (so that a transform shrinking objects keeps a list's peak small)."""
+
+    def prepare(self, obj: Any) -> Any:
+        return obj
 
     def replace(self, objs: list[T], resource_version: str) -> None:
         raise NotImplementedError
@@ -197,14 +201,12 @@ class Reflector(Generic[T]):
         low = self.min_watch_timeout
         return int(low + random.random() * low)
 
-    def close_current(self) -> None:
-        """Close the watch in progress (used to stop a sync reflector from another thread)."""
+    def interrupt(self) -> None:
+        """Unblock the watch in progress from another thread (how a sync reflector is stopped:
+        its thread then closes the watch and sees the stop signal)."""
         current = self._current
         if current is not None:
-            try:
-                current.close()
-            except Exception:
-                _log.debug("closing the watch of %s failed", self.lw.name, exc_info=True)
+            current.interrupt()
 
     def run(self, stop: Signal) -> None:
         """List and watch until ``stop`` is set."""
@@ -230,6 +232,21 @@ class Reflector(Generic[T]):
         """One list, then watches until one says the version expired (``True``: relist) or
         ``stop`` is set."""
         self.relists += 1
+        # A (re)list builds the whole cache at once: hundreds of thousands of objects, which the
+        # cyclic collector would traverse again and again while they are being made (for 10,000
+        # pods, most of the time). As for large responses, it is paused meanwhile.
+        with gc_paused():
+            stream = self._initial(stop)
+            if stream is True:
+                return True
+        if stop.is_set():
+            self._close(stream[0] if stream else None)
+            return False
+        return self._watch(stop, stream)
+
+    def _initial(self, stop: Signal) -> Any:
+        """Fill the cache: a streaming list's ``(watch, events)`` to go on with, ``None`` after a
+        paged LIST, ``True`` when the version expired (list again)."""
         stream = None
         if self.use_watch_list:
             try:
@@ -242,16 +259,15 @@ class Reflector(Generic[T]):
                 _log.info("%s: no streaming list (%s); using paged LIST", self.lw.name, exc)
                 self.use_watch_list = False
             if stop.is_set():
-                self._close(stream)
-                return False
+                return stream
         if stream is None:
             try:
                 items, version = self.lw.list()
             except Gone:
                 return True
-            self.sink.replace(items, version)
+            self.sink.replace([self.sink.prepare(o) for o in items], version)
             self.last_sync_resource_version = version
-        return self._watch(stop, stream)
+        return stream
 
     def _watch_list(self, stop: Signal) -> Any:
         """A streaming list: the current objects as ADDED events, then the initial-events-end
@@ -283,7 +299,7 @@ class Reflector(Generic[T]):
                 elif event.type == "DELETED":
                     objs.pop(meta_namespace_key(event.object), None)
                 else:
-                    objs[meta_namespace_key(event.object)] = event.object
+                    objs[meta_namespace_key(event.object)] = self.sink.prepare(event.object)
         except BaseException:
             self._close(w)
             raise
@@ -335,9 +351,9 @@ class Reflector(Generic[T]):
     def _handle(self, event: Any) -> None:
         version = resource_version_of(event.object)
         if event.type in ("ADDED", "MODIFIED"):
-            self.sink.upsert(event.object)
+            self.sink.upsert(self.sink.prepare(event.object))
         elif event.type == "DELETED":
-            self.sink.remove(event.object)
+            self.sink.remove(self.sink.prepare(event.object))
         if version:
             self.last_sync_resource_version = version
 
@@ -370,14 +386,11 @@ class RetryWatcher(Generic[T]):
         self._current: Any = None
 
     def stop(self) -> None:
-        """End the iteration (the watch in progress is closed)."""
+        """End the iteration (from any thread: the watch in progress is interrupted)."""
         self._stop.set()
         current = self._current
-        if current is not None and hasattr(current, "close"):
-            try:
-                current.close()
-            except Exception:  # closing a stream in use may fail harmlessly
-                _log.debug("closing the watch of %s failed", self.lw.name, exc_info=True)
+        if current is not None:
+            current.interrupt()
 
     def __iter__(self) -> Any:
         return self._events()
@@ -464,11 +477,11 @@ class SharedInformer(_Sink[T], Generic[T]):
 
     # --- what the reflector feeds ----------------------------------------------------------
 
-    def _prepare(self, obj: Any) -> Any:
+    def prepare(self, obj: Any) -> Any:
         return self.transform(obj) if self.transform is not None else obj
 
     def replace(self, objs: list[T], resource_version: str) -> None:
-        fresh = {meta_namespace_key(o): self._prepare(o) for o in objs}
+        fresh = {meta_namespace_key(o): o for o in objs}
         for key in self.indexer.list_keys():
             if key not in fresh:
                 old = self.indexer.delete_key(key)
@@ -479,7 +492,7 @@ class SharedInformer(_Sink[T], Generic[T]):
         self._synced.set()
 
     def upsert(self, obj: T) -> None:
-        self._upsert(self._prepare(obj))
+        self._upsert(obj)
 
     def _upsert(self, obj: Any) -> None:
         old = self.indexer.put(obj)
@@ -490,7 +503,7 @@ class SharedInformer(_Sink[T], Generic[T]):
 
     def remove(self, obj: T) -> None:
         self.indexer.delete(obj)
-        self._notify("delete", self._prepare(obj))
+        self._notify("delete", obj)
 
     def _notify(self, kind: str, *objs: Any) -> None:
         if self._handlers:
@@ -589,7 +602,7 @@ class SharedInformer(_Sink[T], Generic[T]):
         is called once this returns. (A sync informer's watch thread, blocked reading a quiet
         stream, ends at its next event, or when the clientset is closed.)"""
         self._stop.set()
-        self.reflector.close_current()
+        self.reflector.interrupt()
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:

@@ -3,15 +3,19 @@
 
 from __future__ import annotations
 
+import contextlib
+import socket
+import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
+from dataclasses import replace
 from typing import Generic, TypeVar
 
 import httpx
 
 from kubeset._sync.rest import RESTClient
 from kubeset.decode import resource_version_of
-from kubeset.errors import RequestInfo
+from kubeset.errors import ApiError, RequestInfo
 from kubeset.request import Request
 from kubeset.resource import WatchEvent
 
@@ -21,18 +25,35 @@ T = TypeVar("T")
 
 Decoder = Callable[[str, RequestInfo], WatchEvent[T]]
 
+#: How long after its ``timeoutSeconds`` a watch the server has not ended is given up.
+TIMEOUT_MARGIN = 10.0
+
+
+def _timeout_seconds(request: Request) -> float | None:
+    for name, value in request.params:
+        if name == "timeoutSeconds":
+            try:
+                return float(value)
+            except ValueError:
+                return None
+    return None
+
 
 class LineStream:
-    """A streamed response read line by line; opened on first use, closed on exit or at the end."""
+    """A streamed response read line by line; opened on first use, closed on exit or at the end.
 
-    def __init__(
-        self, rest: RESTClient, request: Request, *, read_timeout: float | None = None
-    ) -> None:
+    Reading raises :class:`~kubeset.errors.RequestTimeout` when the stream stays silent for
+    ``Config.watch_idle_timeout`` seconds, or (a request with ``timeoutSeconds``) when the
+    server has not ended it :data:`TIMEOUT_MARGIN` seconds after that;
+    :class:`~kubeset.errors.ConnectionFailed` when the connection breaks.
+    """
+
+    def __init__(self, rest: RESTClient, request: Request) -> None:
         self._rest = rest
         self.request = request
-        self._read_timeout = read_timeout
         self._stack: ExitStack | None = None
         self._response: httpx.Response | None = None
+        self._deadline: float | None = None
         self.closed = False
 
     def __enter__(self) -> LineStream:
@@ -46,10 +67,11 @@ class LineStream:
         if self.closed:
             raise RuntimeError("this stream is closed")
         if self._response is None:
+            seconds = _timeout_seconds(self.request)
+            if seconds is not None:
+                self._deadline = time.monotonic() + seconds + TIMEOUT_MARGIN
             stack = ExitStack()
-            self._response = stack.enter_context(
-                self._rest.stream(self.request, read_timeout=self._read_timeout)
-            )
+            self._response = stack.enter_context(self._rest.stream(self.request))
             self._stack = stack
         return self._response
 
@@ -60,11 +82,26 @@ class LineStream:
         if stack is not None:
             stack.close()
 
+    def interrupt(self) -> None:
+        """Make a reader blocked on this stream in another thread return (with
+        :class:`~kubeset.errors.ConnectionFailed`), so that it closes the stream itself: the
+        socket of an HTTP/1.1 stream is shut down (closing the stream from another thread while
+        it is being read is not safe). Streams multiplexed on an HTTP/2 connection are left
+        alone: they end at their next event or idle timeout. Safe from any thread."""
+        response = self._response
+        if response is None or response.http_version != "HTTP/1.1":
+            return
+        network = response.extensions.get("network_stream")
+        sock = network.get_extra_info("socket") if network is not None else None
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
     def lines(self) -> Iterator[str]:
         """The response's non-empty lines, until the server ends the stream."""
         response = self._open()
         try:
-            for line in response.iter_lines():
+            for line in self._rest.lines(response, self.request, deadline=self._deadline):
                 if line:
                     yield line
         finally:
@@ -77,7 +114,8 @@ class Watch(Generic[T]):
     Nothing is sent until the first iteration (or ``with``). ``resource_version`` is the
     resourceVersion of the last event seen — pass it to a new watch to resume where this one
     stopped. An ``ERROR`` event is raised as a typed error; 410 Gone as
-    :class:`~kubeset.errors.Gone`, after which a fresh list is needed.
+    :class:`~kubeset.errors.Gone`, after which a fresh list is needed. A silent or broken
+    stream raises as :class:`LineStream` says.
     """
 
     def __init__(
@@ -103,14 +141,37 @@ class Watch(Generic[T]):
         """Stop watching and close the connection."""
         self._stream.close()
 
+    def interrupt(self) -> None:
+        """From another thread: make the reader of this watch return (see
+        :meth:`LineStream.interrupt`)."""
+        self._stream.interrupt()
+
     def __iter__(self) -> Iterator[WatchEvent[T]]:
         return self._events()
 
     def _events(self) -> Iterator[WatchEvent[T]]:
-        info = self._stream.request.info(200)
+        info = self._stream.request.info()
         for line in self._stream.lines():
-            event = self._decode(line, info)
+            try:
+                event = self._decode(line, info)
+            except ApiError as exc:  # an ERROR event: the error is its Status, not the response
+                raise _event_error(exc) from None
             version = resource_version_of(event.object)
             if version:
                 self.resource_version = version
             yield event
+
+
+def _event_error(exc: ApiError) -> ApiError:
+    """``exc`` (from a watch ERROR event's Status) with its request marked as such."""
+    request = exc.request
+    if request is not None:
+        request = replace(request, status_code=None, context="watch ERROR event")
+    return type(exc)(
+        exc.message,
+        code=exc.code,
+        reason=exc.reason,
+        details=exc.details,
+        status=exc.status,
+        request=request,
+    )

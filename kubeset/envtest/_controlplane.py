@@ -7,6 +7,7 @@ import base64
 import contextlib
 import json
 import os
+import random
 import re
 import secrets
 import shutil
@@ -102,11 +103,29 @@ class TokenUser:
     kubeconfig_path: Path
 
 
+#: Ports are chosen below Linux's ephemeral range (32768-60999 by default): while the API server
+#: is down (a restart), a client connecting to its port could otherwise be given that very port
+#: as its own source port and connect to itself (TCP simultaneous open), which blocks the restart.
+_PORT_RANGE = (20000, 32000)
+
+
 def _free_ports(count: int) -> list[int]:
-    """Distinct ports that are free on 127.0.0.1 right now (they may be taken later)."""
+    """Distinct ports that are free on 127.0.0.1 right now (they may be taken later), outside
+    the ephemeral range (see :data:`_PORT_RANGE`)."""
     sockets: list[socket.socket] = []
+    rng = random.SystemRandom()
     try:
-        for _ in range(count):
+        for _ in range(200 * count):
+            if len(sockets) == count:
+                break
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            try:
+                s.bind((LOOPBACK, rng.randrange(*_PORT_RANGE)))
+            except OSError:
+                s.close()
+                continue
+            sockets.append(s)
+        while len(sockets) < count:  # the range is crowded: any free port
             s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
             sockets.append(s)
             s.bind((LOOPBACK, 0))

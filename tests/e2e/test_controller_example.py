@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import importlib.util
 import threading
-import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 
@@ -16,6 +15,7 @@ from kubeset import Config, NotFound
 from kubeset_k8s import Clientset
 from kubeset_k8s.models.core_v1 import Namespace
 from kubeset_k8s.models.meta_v1 import ObjectMeta
+from tests.waiting import until
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "team_configmap_controller.py"
 
@@ -26,15 +26,6 @@ def _load() -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
-
-
-def _until(condition: Callable[[], bool], timeout: float = 20.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return condition()
 
 
 @pytest.fixture
@@ -68,17 +59,17 @@ def test_controller_keeps_team_config_maps(cs: Clientset) -> None:
     namespaces = cs.core_v1().namespaces()
     namespaces.create(Namespace(metadata=ObjectMeta(name=labelled, labels={"team": "blue"})))
     namespaces.create(Namespace(metadata=ObjectMeta(name=plain)))
-    assert _until(lambda: _team(cs, labelled) == "blue")
+    assert until(lambda: _team(cs, labelled) == "blue", timeout=20.0)
     assert _team(cs, plain) is None
 
     namespaces.patch(labelled, {"metadata": {"labels": {"team": "red"}}})
-    assert _until(lambda: _team(cs, labelled) == "red")
+    assert until(lambda: _team(cs, labelled) == "red", timeout=20.0)
 
     cs.core_v1().config_maps(labelled).delete("team-info")  # someone deletes it: it comes back
-    assert _until(lambda: _team(cs, labelled) == "red")
+    assert until(lambda: _team(cs, labelled) == "red", timeout=20.0)
 
     namespaces.patch(plain, {"metadata": {"labels": {"team": "green"}}})
-    assert _until(lambda: _team(cs, plain) == "green")
+    assert until(lambda: _team(cs, plain) == "green", timeout=20.0)
 
     namespaces.patch(labelled, {"metadata": {"labels": {"team": None}}})
-    assert _until(lambda: _team(cs, labelled) is None)
+    assert until(lambda: _team(cs, labelled) is None, timeout=20.0)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import threading
-import time
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -23,19 +21,11 @@ from kubeset_k8s import AsyncClientset, Clientset
 from kubeset_k8s.informers import AsyncSharedInformerFactory, SharedInformerFactory
 from kubeset_k8s.models.core_v1 import ConfigMap
 from kubeset_k8s.models.meta_v1 import ObjectMeta
+from tests.waiting import until
 
 
 def _cm(name: str, **labels: str) -> ConfigMap:
     return ConfigMap(metadata=ObjectMeta(name=name, labels=labels or None), data={"k": name})
-
-
-def _until(condition: Callable[[], bool], timeout: float = 10.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return condition()
 
 
 class Recorder:
@@ -83,11 +73,11 @@ def test_informer_follows_the_server(cs: Clientset, ns: str, watch_list: bool) -
         assert informer.wait_for_cache_sync(timeout=15)
         assert informer.reflector.use_watch_list is watch_list
         assert len(informer.indexer) == 7
-        assert _until(lambda: len(rec.events) == 7)
+        assert until(lambda: len(rec.events) == 7)
         cms.create(_cm("new", tier="a"))
         cms.patch("pre-0", {"data": {"k": "changed"}})
         cms.delete("pre-1")
-        assert _until(lambda: len(rec.events) == 10), rec.events
+        assert until(lambda: len(rec.events) == 10), rec.events
         assert rec.events[7:] == [("add", "new"), ("update", "pre-0"), ("delete", "pre-1")]
         lister = informer.lister()
         assert sorted(c.metadata.name for c in lister.namespace(ns).list("tier=a")) == [  # type: ignore[union-attr]
@@ -123,7 +113,7 @@ def test_relist_after_gone_delivers_tombstones(cs: Clientset, ns: str) -> None:
     informer.reflector.last_sync_resource_version = "1"  # long compacted: the watch answers 410
     informer.start()
     try:
-        assert _until(lambda: ("tombstone", "gone") in rec.events and ("add", "late") in rec.events)
+        assert until(lambda: ("tombstone", "gone") in rec.events and ("add", "late") in rec.events)
         tomb = rec.tombstones["gone"]
         assert tomb.key == f"{ns}/gone" and tomb.obj.data == {"k": "gone"}  # its last state
         assert informer.reflector.relists >= 1
@@ -148,9 +138,9 @@ def test_handler_errors_are_isolated_and_resync_redelivers(cs: Clientset, ns: st
     informer.start()
     try:
         assert informer.wait_for_cache_sync(timeout=15)
-        assert _until(lambda: len(updates) >= 2)  # resync: on_update(obj, obj) every 0.5 s
+        assert until(lambda: len(updates) >= 2)  # resync: on_update(obj, obj) every 0.5 s
         cms.create(_cm("two"))
-        assert _until(lambda: calls.count("broken") == 2)  # the informer went on after the bug
+        assert until(lambda: calls.count("broken") == 2)  # the informer went on after the bug
     finally:
         informer.stop(timeout=2)
 
@@ -171,7 +161,7 @@ def test_transform_and_late_handler(cs: Clientset, ns: str) -> None:
         assert cached is not None and cached.metadata.managed_fields is None  # type: ignore[union-attr]
         late: list[str] = []
         informer.add_event_handler(on_add=lambda o: late.append(o.metadata.name))
-        assert _until(lambda: late == ["a"])  # a late handler first sees what is cached
+        assert until(lambda: late == ["a"])  # a late handler first sees what is cached
     finally:
         informer.stop(timeout=2)
 
@@ -193,7 +183,7 @@ def test_generated_factory_and_listers(cs: Clientset, ns: str) -> None:
         assert lister.config_maps(ns).get("x").data == {"k": "x"}
         cms.create(_cm("y", app="db"))  # filtered out by the tweak
         cms.create(_cm("z", app="web"))
-        assert _until(lambda: len(lister.list()) == 2)
+        assert until(lambda: len(lister.list()) == 2)
         assert sorted(m.metadata.name for m in metadata.indexer.list()) in (["x"], ["x", "z"])  # type: ignore[union-attr]
         assert type(metadata.indexer.list()[0]).__name__ == "PartialObjectMetadata"
     finally:
@@ -214,6 +204,7 @@ def test_dynamic_informer(cs: Clientset, ns: str, config: Any) -> None:
             factory.shutdown(timeout=2)
 
 
+@pytest.mark.anyio
 async def test_async_informer_and_factory(acs: AsyncClientset, ns: str) -> None:
     cms = acs.core_v1().config_maps(ns)
     await cms.create(_cm("a1"))

@@ -531,7 +531,7 @@ def regression_test(name: str) -> Callable[[], None]:
 
 
 #: Regressions not fixed yet: their tests xfail (strict, so a fix makes them fail until removed).
-STILL_BROKEN: set[str] = {"status_deep"}
+STILL_BROKEN: set[str] = set()
 
 
 @pytest.mark.parametrize(

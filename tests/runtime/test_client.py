@@ -427,7 +427,7 @@ def test_watch_events_in_order(env: Env) -> None:
         "watch": "true",
         "allowWatchBookmarks": "true",
     }
-    assert req.extensions["timeout"]["read"] is None
+    assert req.extensions["timeout"]["read"] == 120.0  # Config.watch_idle_timeout
     assert len(env.server.requests) == 1
 
 
@@ -883,7 +883,7 @@ def test_stream_logs(env: Env) -> None:
     req = env.server.last
     assert req.url.path == "/api/v1/namespaces/default/pods/web/log"
     assert params(req) == {"sinceSeconds": "60", "limitBytes": "1000", "follow": "true"}
-    assert req.extensions["timeout"]["read"] is None
+    assert req.extensions["timeout"]["read"] == 120.0  # Config.watch_idle_timeout
 
 
 # --- shape of the generated API ------------------------------------------------------------------

@@ -205,3 +205,13 @@ def test_kube_cluster_fixture_without_cryptography(tmp_path: Path) -> None:
     assert ENVTEST_HINT in output
     assert "Traceback" not in output
     assert "not reached" not in output
+
+
+def test_http2_without_h2_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    import kubeset.httpclient as httpclient
+    from kubeset import Config
+    from kubeset.rest import RESTClient
+
+    monkeypatch.setattr(httpclient, "_has_h2", lambda: False)
+    with pytest.raises(ImportError, match=r"pip install 'kubeset\[http2\]'"):
+        RESTClient(Config(host="https://127.0.0.1:1", http2=True))

@@ -522,7 +522,7 @@ def test_async_stream_closed_after_block() -> None:
             return lines
 
     assert asyncio.run(main()) == ["a", "b"]
-    assert server.requests[0].extensions["timeout"]["read"] is None
+    assert server.requests[0].extensions["timeout"]["read"] == Config(host=HOST).watch_idle_timeout
 
 
 def test_sync_stream_error_is_typed() -> None:
