@@ -745,15 +745,17 @@ class ControlPlane:
                 "before becoming ready"
             )
 
-    def restart_apiserver(self, *, down: float = 0.0) -> None:
+    def restart_apiserver(self, *, down: float = 0.0, crash: bool = False) -> None:
         """Stop kube-apiserver and start it again on the same port and etcd (``down``: seconds to
-        stay stopped). Clients see their connections cut and, meanwhile, refused; watches must
-        resume from their last resourceVersion. etcd and every object stay as they were."""
+        stay stopped; ``crash``: SIGKILL instead of a graceful SIGTERM, which waits up to 5 s
+        for requests in flight). Clients see their connections cut and, meanwhile, refused;
+        watches must resume from their last resourceVersion. etcd and every object stay as they
+        were."""
         if self._apiserver is None or self._host is None:
             raise EnvtestError("the control plane is not running")
         binaries = find_binaries(self._binary_dir, self._etcd_path, self._apiserver_path)
         port = int(self._host.rsplit(":", 1)[1])
-        _terminate(self._apiserver, _STOP_TIMEOUT)
+        _terminate(self._apiserver, 0.0 if crash else 5.0)
         if down > 0:
             time.sleep(down)
         log = self.apiserver_log_path

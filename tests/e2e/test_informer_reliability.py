@@ -71,7 +71,7 @@ def _writer(cs: Clientset, stop: threading.Event, seed: int, counts: dict[str, i
             counts[op] = counts.get(op, 0) + 1
         except KubesetError:
             counts["refused"] = counts.get("refused", 0) + 1
-            time.sleep(0.2)  # the apiserver is restarting: do not spin
+            time.sleep(0.05)  # the apiserver is restarting: do not spin
 
 
 def test_informer_survives_restarts_compactions_and_cut_connections() -> None:
@@ -112,7 +112,7 @@ def test_informer_survives_restarts_compactions_and_cut_connections() -> None:
                         time.sleep(1.0)
                         cp.compact_etcd()
                         faults["compactions"] += 1
-                        cp.restart_apiserver(down=0.5 if round_ % 2 else 0.0)
+                        cp.restart_apiserver(down=0.5 if round_ % 2 else 0.0, crash=round_ % 3 == 0)
                         faults["restarts"] += 1
                     time.sleep(1.0)
                     stop.set()
