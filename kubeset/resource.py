@@ -6,6 +6,7 @@ accepted patch type comes from it.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -209,13 +210,21 @@ class LogOptions(TypedDict, total=False):
     limit_bytes: int | None
 
 
+@functools.cache
+def _keys(allowed: type) -> frozenset[str]:
+    keys: frozenset[str] = allowed.__optional_keys__ | allowed.__required_keys__  # type: ignore[attr-defined]
+    return keys
+
+
 def check_options(options: Mapping[str, Any], allowed: type, verb: str) -> None:
     """Raise ``TypeError`` for a keyword ``verb`` does not take, naming the closest one.
 
     ``allowed`` is one of the TypedDicts above: ``**options`` accepts any keyword at run time, so
     a misspelt option would otherwise be dropped without a word.
     """
-    known: frozenset[str] = allowed.__optional_keys__ | allowed.__required_keys__  # type: ignore[attr-defined]
+    known = _keys(allowed)
+    if options.keys() <= known:  # the hot path: every verb call checks its options
+        return
     unknown = sorted(set(options) - known)
     if unknown:
         import difflib
