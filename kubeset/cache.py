@@ -14,6 +14,11 @@ accessor per group-version and resource::
 
 Objects handed out by an indexer, a lister or to a handler are the cached objects, shared with
 every other reader: treat them as read-only (``obj.model_copy(deep=True)`` before changing one).
+
+A typed informer keeps *compact* objects (:mod:`kubeset.compact`): instances of the model that hold
+their JSON text and validate it on first touch, after which they are ordinary models. A cache of
+10,000 pods nobody reads costs their JSON text, not a gigabyte of models. ``transform=
+drop_managed_fields`` is applied to that text, before anything is validated.
 """
 
 from kubeset._async.informers import (
@@ -34,6 +39,7 @@ from kubeset._sync.informers import (
     SharedInformer,
     SharedInformerFactory,
 )
+from kubeset.compact import drop_managed_fields, is_compact, materialize
 from kubeset.store import (
     NAMESPACE_INDEX,
     DeletedFinalStateUnknown,
@@ -68,7 +74,10 @@ __all__ = [
     "RetryWatcher",
     "SharedInformer",
     "SharedInformerFactory",
+    "drop_managed_fields",
+    "is_compact",
     "labels_of",
+    "materialize",
     "meta_namespace_key",
     "namespace_index",
     "split_key",

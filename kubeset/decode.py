@@ -17,6 +17,7 @@ from typing import Any, Generic, TypeVar, cast
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from kubeset.compact import compact_meta
 from kubeset.errors import DecodeError, RequestInfo, error_from_status
 from kubeset.model import KubeModel
 from kubeset.resource import EventType, WatchEvent
@@ -243,8 +244,12 @@ def continue_token(page: Any) -> str | None:
 
 
 def resource_version_of(obj: Any) -> str | None:
-    """``metadata.resourceVersion`` of a model or a dict, or ``None``."""
-    if isinstance(obj, Mapping):
+    """``metadata.resourceVersion`` of a model, a compact object (not validated for it) or a dict,
+    or ``None``."""
+    compact = compact_meta(obj)
+    if compact is not None:
+        version = compact.resource_version
+    elif isinstance(obj, Mapping):
         metadata = obj.get("metadata")
         version = metadata.get("resourceVersion") if isinstance(metadata, Mapping) else None
     else:

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+from kubeset.compact import compact_meta
 from kubeset.errors import NotFound
 from kubeset.labels import parse_selector
 
@@ -41,7 +42,11 @@ IndexFunc = Callable[[Any], Iterable[str]]
 
 
 def _metadata(obj: Any) -> tuple[str | None, str | None, Mapping[str, Any] | None]:
-    """``(namespace, name, labels)`` of a model or a dict."""
+    """``(namespace, name, labels)`` of a model, a compact object (not validated for it) or a
+    dict."""
+    compact = compact_meta(obj)
+    if compact is not None:
+        return compact.namespace, compact.name, compact.labels
     if isinstance(obj, Mapping):
         meta = obj.get("metadata") or {}
         return meta.get("namespace"), meta.get("name"), meta.get("labels")

@@ -30,10 +30,23 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from pydantic import BaseModel
+
+from kubeset import compact
 from kubeset._async.client import AsyncResourceClient
+from kubeset._async.watch import AsyncWatch
 from kubeset._runner import AsyncChannel, AsyncSignal, AsyncTask
-from kubeset.decode import continue_token, gc_paused, page_items, resource_version_of
+from kubeset.decode import (
+    continue_token,
+    decode_as,
+    event_decoder,
+    gc_paused,
+    page_items,
+    resource_version_of,
+)
 from kubeset.errors import ApiError, Gone, KubesetError
+from kubeset.request import list_request
+from kubeset.resource import WatchOptions, check_options
 from kubeset.store import (
     DeletedFinalStateUnknown,
     Indexer,
@@ -110,7 +123,12 @@ def _list_version(page: Any) -> str:
 class AsyncListWatch(Generic[T]):
     """Lists and watches one resource through a resource client (typed or dynamic);
     ``metadata=True`` reads ``PartialObjectMetadata`` only. ``options`` (``label_selector``,
-    ``field_selector``) narrow both."""
+    ``field_selector``) narrow both.
+
+    A typed client's objects are read as compact objects (:mod:`kubeset.compact`): validated into
+    their model on first touch, so a cache of objects nobody reads stays small and fills fast;
+    ``compact=False`` validates each as it arrives.
+    """
 
     def __init__(
         self,
@@ -118,12 +136,18 @@ class AsyncListWatch(Generic[T]):
         *,
         metadata: bool = False,
         page_size: int = 500,
+        compact: bool = True,
         **options: Any,
     ) -> None:
         self.client: Any = client
         self.metadata = metadata
         self.page_size = page_size
         self.options = {k: v for k, v in options.items() if v is not None}
+        model = getattr(client, "_model", None)
+        typed = isinstance(model, type) and issubclass(model, BaseModel)
+        self.compact_model: type[BaseModel] | None = (
+            model if compact and typed and not metadata else None
+        )
 
     @property
     def name(self) -> str:
@@ -131,16 +155,16 @@ class AsyncListWatch(Generic[T]):
         where = f" in {self.client.namespace}" if getattr(self.client, "namespace", None) else ""
         return f"{info.api_version} {info.plural}{where}"
 
-    async def list(self) -> tuple[list[Any], str]:
+    async def list(self, *, drop_managed_fields: bool = False) -> tuple[list[Any], str]:
         """Every object, page by page from one snapshot, and the list's resourceVersion. An
-        expired ``continue`` token (410) starts again without paging."""
-        read = self.client.list_metadata if self.metadata else self.client.list
+        expired ``continue`` token (410) starts again without paging. ``drop_managed_fields``:
+        compact objects' managedFields are dropped before they are kept."""
         items: list[Any] = []
         token: str | None = None
         limit: int | None = self.page_size
         while True:
             try:
-                page = await read(limit=limit, continue_=token, **self.options)
+                page = await self._page(limit, token, drop_managed_fields)
             except Gone:
                 if token is None or limit is None:
                     raise
@@ -151,10 +175,35 @@ class AsyncListWatch(Generic[T]):
             if not token:
                 return items, _list_version(page)
 
-    def watch(self, **options: Any) -> Any:
-        """A watch (:class:`~kubeset._async.watch.AsyncWatch`) with ``options`` added."""
-        start = self.client.watch_metadata if self.metadata else self.client.watch
-        return start(**self.options, **options)
+    async def _page(self, limit: int | None, token: str | None, drop: bool) -> Any:
+        if self.compact_model is None:
+            read = self.client.list_metadata if self.metadata else self.client.list
+            return await read(limit=limit, continue_=token, **self.options)
+        client = self.client
+        req = list_request(
+            client._info, client.namespace, limit=limit, continue_=token, **self.options
+        )
+        response = await client._rest.request(req)
+        page = decode_as(dict, response.content, req.info(response.status_code))
+        model = self.compact_model
+        page["items"] = [compact.from_item(model, item, drop=drop) for item in page_items(page)]
+        return page
+
+    def watch(self, *, drop_managed_fields: bool = False, **options: Any) -> Any:
+        """A watch (:class:`~kubeset._async.watch.AsyncWatch`) with ``options`` added;
+        ``drop_managed_fields``: compact objects' managedFields are dropped from the text."""
+        if self.compact_model is None:
+            start = self.client.watch_metadata if self.metadata else self.client.watch
+            return start(**self.options, **options)
+        client = self.client
+        options = {**self.options, **options}
+        check_options(options, WatchOptions, "watch")
+        req = list_request(client._info, client.namespace, watch=True, **options)
+        model = self.compact_model
+        decode = compact.event_decoder(model, event_decoder(model), drop=drop_managed_fields)
+        return AsyncWatch(
+            client._rest, req, decode, resource_version=options.get("resource_version")
+        )
 
 
 class _Sink(Generic[T]):
@@ -192,6 +241,9 @@ class AsyncReflector(Generic[T]):
         self.min_watch_timeout = min_watch_timeout
         self.backoff = backoff or Backoff()
         self.last_sync_resource_version = ""
+        #: Whether managedFields are dropped from compact objects' text as they arrive (set by
+        #: an informer given :data:`~kubeset.cache.drop_managed_fields` as its transform).
+        self.drop_managed_fields = False
         self.relists = 0
         self.rewatches = 0
         self._current: Any = None
@@ -261,7 +313,7 @@ class AsyncReflector(Generic[T]):
                 return stream
         if stream is None:
             try:
-                items, version = await self.lw.list()
+                items, version = await self.lw.list(drop_managed_fields=self.drop_managed_fields)
             except Gone:
                 return True
             self.sink.replace([self.sink.prepare(o) for o in items], version)
@@ -274,6 +326,7 @@ class AsyncReflector(Generic[T]):
         ``(watch, its event iterator)``. ``None`` if the stream ended before the bookmark (the
         caller falls back to paging) or ``stop`` was set."""
         w = self.lw.watch(
+            drop_managed_fields=self.drop_managed_fields,
             send_initial_events=True,
             resource_version_match="NotOlderThan",
             resource_version=self.last_sync_resource_version or None,
@@ -320,6 +373,7 @@ class AsyncReflector(Generic[T]):
         while not stop.is_set():
             if w is None:
                 w = self.lw.watch(
+                    drop_managed_fields=self.drop_managed_fields,
                     resource_version=self.last_sync_resource_version or None,
                     allow_watch_bookmarks=True,
                     timeout_seconds=self._watch_timeout(),
@@ -467,6 +521,11 @@ class AsyncSharedInformer(_Sink[T], Generic[T]):
             min_watch_timeout=min_watch_timeout,
             backoff=backoff,
         )
+        # drop_managed_fields is applied to compact objects' text, before they are validated.
+        self._text_transform = compact.drops_managed_fields(transform) and (
+            lw.compact_model is not None
+        )
+        self.reflector.drop_managed_fields = self._text_transform
         self._handlers: list[EventHandler] = []
         self._notes: AsyncChannel[tuple[Any, ...]] = AsyncChannel()
         self._stop = AsyncSignal()
@@ -477,7 +536,9 @@ class AsyncSharedInformer(_Sink[T], Generic[T]):
     # --- what the reflector feeds ----------------------------------------------------------
 
     def prepare(self, obj: Any) -> Any:
-        return self.transform(obj) if self.transform is not None else obj
+        if self.transform is None or (self._text_transform and compact.is_compact(obj)):
+            return obj
+        return self.transform(obj)
 
     def replace(self, objs: list[T], resource_version: str) -> None:
         fresh = {meta_namespace_key(o): o for o in objs}

@@ -15,8 +15,11 @@ from kubeset.cache import (
     DeletedFinalStateUnknown,
     ListWatch,
     SharedInformer,
+    drop_managed_fields,
+    is_compact,
 )
 from kubeset.dynamic import DynamicClient
+from kubeset.model import to_dict
 from kubeset_k8s import AsyncClientset, Clientset
 from kubeset_k8s.informers import AsyncSharedInformerFactory, SharedInformerFactory
 from kubeset_k8s.models.core_v1 import ConfigMap
@@ -164,6 +167,49 @@ def test_transform_and_late_handler(cs: Clientset, ns: str) -> None:
         assert until(lambda: late == ["a"])  # a late handler first sees what is cached
     finally:
         informer.stop(timeout=2)
+
+
+@pytest.mark.parametrize("watch_list", [True, False], ids=["streaming-list", "paged-list"])
+def test_cached_objects_are_compact_and_lossless(cs: Clientset, ns: str, watch_list: bool) -> None:
+    """The cache holds compact objects (validated on first touch) that equal what a GET returns,
+    field for field; drop_managed_fields takes managedFields off the text and nothing else."""
+    cms = cs.core_v1().config_maps(ns)
+    for i in range(3):
+        cms.create(_cm(f"c-{i}", app="x"))
+    plain = SharedInformer(ListWatch(cms, page_size=2), use_watch_list=watch_list)
+    dropped = SharedInformer(
+        ListWatch(cms, page_size=2), use_watch_list=watch_list, transform=drop_managed_fields
+    )
+    plain.start()
+    dropped.start()
+    try:
+        assert plain.wait_for_cache_sync(timeout=15) and dropped.wait_for_cache_sync(timeout=15)
+        cms.patch("c-1", {"data": {"k": "v2"}})  # a watch event, besides the list
+        for informer in (plain, dropped):
+            assert until(
+                lambda i=informer: (
+                    (c := i.indexer.get_by_key(f"{ns}/c-1")) is not None
+                    and c.metadata.resource_version == cms.get("c-1").metadata.resource_version
+                )
+            )
+        for i in range(3):
+            key = f"{ns}/c-{i}"
+            a, b = plain.indexer.get_by_key(key), dropped.indexer.get_by_key(key)
+            assert isinstance(a, ConfigMap) and isinstance(b, ConfigMap)
+            if i != 1:  # not touched yet: still compact; keys, labels and selectors need no model
+                assert is_compact(a) and is_compact(b)
+            live = to_dict(cms.get(f"c-{i}"))
+            live.pop("kind"), live.pop("apiVersion")  # list items and events may omit them
+            got = {k: v for k, v in to_dict(a).items() if k not in ("kind", "apiVersion")}
+            assert got == live
+            assert live["metadata"]["managedFields"]
+            live["metadata"].pop("managedFields")
+            got = {k: v for k, v in to_dict(b).items() if k not in ("kind", "apiVersion")}
+            assert got == live
+        assert len(plain.lister().namespace(ns).list("app=x")) == 3
+    finally:
+        plain.stop(timeout=2)
+        dropped.stop(timeout=2)
 
 
 def test_generated_factory_and_listers(cs: Clientset, ns: str) -> None:
