@@ -12,16 +12,20 @@ Sync: each subject runs in a fresh process (imports and client construction firs
 collector and ``malloc_trim``, then the baseline RSS), starts its informer and waits until it
 holds every pod; the figures are the seconds from start to synced and the RSS added once synced
 (after the collector and ``malloc_trim`` again; Go: ``runtime.GC`` and ``debug.FreeOSMemory``).
-Subjects: client-go's ``SharedInformerFactory`` pods informer (v0.36.3, streaming watch-list, JSON)
-with and without a transform dropping managedFields (``bench/go/informer``); kubeset's
-``SharedInformer`` (sync, with and without the transform) and ``AsyncSharedInformer``; the official
+Subjects: client-go's ``SharedInformerFactory`` pods informer (v0.36.3, streaming watch-list) as
+it comes — its built-in clients read protobuf — with and without a transform dropping
+managedFields, and made to read JSON (``bench/go/informer -json``), as every Python client does;
+kubeset's ``SharedInformer`` (sync, with and without ``drop_managed_fields``) and
+``AsyncSharedInformer``; the official
 client's ``kubernetes.informer.SharedInformer`` (LIST + watch, it has no transform); the plain-dict
 floor (httpx ``GET /api/v1/pods`` + ``orjson.loads``). Floor of both tables: client-go.
 
 Events: ``replay_server.py --informer`` streams M ``MODIFIED`` events over 127.0.0.1 HTTP, each
 with a fresh resourceVersion, cycling through 500 realistic pods (an empty list first, so the
 informers sync at once). Each subject (fresh process) counts the events its handlers receive
-(decoded, stored, dispatched) until M or ``BENCH_WATCH_BUDGET`` seconds; lightkube's
+(decoded, stored, dispatched) until M or ``BENCH_WATCH_BUDGET`` seconds — kubeset's informer keeps
+compact objects, validated on first touch, so one more row has its handler read a field of each
+object (validating every one); lightkube's
 ``Client.watch`` (no informer) and ``orjson.loads`` per line (the floor) read the same stream.
 
 Usage: ``python bench/sec_informer.py WORKDIR OUT.json``; ``--child sync|events SUBJECT ...``
@@ -55,17 +59,20 @@ MIB = 1024 * 1024
 
 CLIENT_GO = "client-go shared informer (Go)"
 CLIENT_GO_T = "client-go, transform dropping managedFields"
+CLIENT_GO_JSON = "client-go reading JSON"
 KS = "kubeset SharedInformer"
 KS_T = "kubeset SharedInformer, transform dropping managedFields"
 KS_ASYNC = "kubeset AsyncSharedInformer"
+KS_READ = "kubeset SharedInformer, handler reads each object"
 DICTS = "httpx GET + orjson.loads (plain dicts)"
 OFFICIAL_INF = "kubernetes (official) SharedInformer"
 LINES = "orjson.loads per line"
 KS_WATCH = "kubeset pods('').watch() (no informer)"
 LIGHTKUBE_WATCH = f"{LIGHTKUBE} Client.watch (no informer)"
 
-SYNC_SUBJECTS = [CLIENT_GO, CLIENT_GO_T, KS, KS_T, KS_ASYNC, DICTS, OFFICIAL_INF]
-EVENT_SUBJECTS = [CLIENT_GO, KS, KS_ASYNC, KS_WATCH, LIGHTKUBE_WATCH, OFFICIAL_INF, LINES]
+GO_SUBJECTS = {CLIENT_GO: [], CLIENT_GO_T: ["-transform"], CLIENT_GO_JSON: ["-json"]}
+SYNC_SUBJECTS = [CLIENT_GO, CLIENT_GO_T, CLIENT_GO_JSON, KS, KS_T, KS_ASYNC, DICTS, OFFICIAL_INF]
+EVENT_SUBJECTS = [CLIENT_GO, KS, KS_READ, KS_ASYNC, KS_WATCH, LIGHTKUBE_WATCH, OFFICIAL_INF, LINES]
 TEAMS = ["payments", "search", "checkout", "identity", "ledger", "notify", "catalog", "edge"]
 
 
@@ -91,19 +98,14 @@ def _settle() -> None:
         ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
-def _drop_managed_fields(obj: Any) -> Any:
-    obj.metadata.managed_fields = None
-    return obj
-
-
 def _kubeset_sync(target: dict[str, Any], n: int, transform: bool) -> Callable[[], Any]:
     from kubeset import load_kubeconfig
-    from kubeset.cache import ListWatch, SharedInformer
+    from kubeset.cache import ListWatch, SharedInformer, drop_managed_fields
     from kubeset_k8s import Clientset
 
     cs = Clientset.for_config(load_kubeconfig(target["kubeconfig"], qps=0))
     informer = SharedInformer(
-        ListWatch(cs.core_v1().pods("")), transform=_drop_managed_fields if transform else None
+        ListWatch(cs.core_v1().pods("")), transform=drop_managed_fields if transform else None
     )
 
     def run() -> tuple[Any, dict[str, Any]]:
@@ -254,14 +256,23 @@ class Counter:
 
 def events_child(subject: str, host: str, m: int, budget: float) -> None:
     count = Counter(m, budget)
-    if subject == KS:
+    if subject in (KS, KS_READ):
         from kubeset import Config
         from kubeset.cache import ListWatch, SharedInformer
         from kubeset_k8s import Clientset
 
         cs = Clientset.for_config(Config(host=host, qps=0))
         informer = SharedInformer(ListWatch(cs.core_v1().pods("")))
-        informer.add_event_handler(on_add=count, on_update=count)
+        if subject == KS_READ:  # reading a field validates the whole object into its model
+
+            def read(*objs: Any) -> None:
+                if objs[-1].status.phase is None:
+                    raise RuntimeError("a pod without status.phase")
+                count()
+
+            informer.add_event_handler(on_add=read, on_update=read)
+        else:
+            informer.add_event_handler(on_add=count, on_update=count)
         count.begin()
         informer.start()
         n, seconds = count.wait()
@@ -503,7 +514,7 @@ def measure_sync(
     for name in SYNC_SUBJECTS:
         times.row(name)
         memory.row(name)
-        if name in (CLIENT_GO, CLIENT_GO_T) and binary is None:
+        if name in GO_SUBJECTS and binary is None:
             times.row(name).skipped = memory.row(name).skipped = why_no_go
     with ControlPlane() as cp:
         info = seed(cp, n, binary, workdir)
@@ -519,9 +530,9 @@ def measure_sync(
         active = [s for s in SYNC_SUBJECTS if not times.row(s).skipped]
         for order in _rounds(active, repeats):
             for name in order:
-                if name in (CLIENT_GO, CLIENT_GO_T):
-                    args = ["-kubeconfig", target["kubeconfig"]]
-                    r = _go(binary, [*args, *(["-transform"] if name == CLIENT_GO_T else [])], 900)  # type: ignore[arg-type]
+                if name in GO_SUBJECTS:
+                    args = ["-kubeconfig", target["kubeconfig"], *GO_SUBJECTS[name]]
+                    r = _go(binary, args, 900)  # type: ignore[arg-type]
                 else:
                     r = _child(["sync", name, str(target_path), str(n)], 1200)
                 if r.get("objects") != n:
@@ -535,6 +546,8 @@ def measure_sync(
                             extra.setdefault(key, []).append(r[key])
                     if "watch_list_used" in r:
                         extra["watch_list_used"] = r["watch_list_used"]
+                    if "encoding" in r:
+                        extra["encoding"] = r["encoding"]
                 log(
                     f"  informer_sync          {name:<56} {r['seconds']:6.2f} s "
                     f"{r['rss_added_mib']:7.0f} MiB"

@@ -98,6 +98,7 @@ func main() {
 	seed := flag.String("seed", "", "seed mode: a file of JSON lines, a pod to create then its status")
 	concurrency := flag.Int("concurrency", 16, "requests in flight in -seed mode")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile here")
+	jsonOnly := flag.Bool("json", false, "read JSON (client-go's built-in clients default to protobuf)")
 	flag.Parse()
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)
@@ -119,6 +120,11 @@ func main() {
 		}
 	}
 	cfg.QPS, cfg.Burst = -1, 0 // no client-side rate limit, as the Python subjects
+	if *jsonOnly {
+		// An explicit content type overrides the protobuf the generated clients prefer.
+		cfg.ContentType = "application/json"
+		cfg.AcceptContentTypes = "application/json"
+	}
 	rl := &requestLog{}
 	cfg.Wrap(func(rt http.RoundTripper) http.RoundTripper { rl.next = rt; return rl })
 	cs, err := kubernetes.NewForConfig(cfg)
@@ -163,6 +169,7 @@ func main() {
 	synced := time.Since(start).Seconds()
 	out := map[string]interface{}{
 		"watch_list_feature": clientfeatures.FeatureGates().Enabled(clientfeatures.WatchListClient),
+		"encoding":           map[bool]string{true: "json", false: "protobuf"}[*jsonOnly],
 		"watch_list_used":    rl.watchList.Load(),
 		"list_requests":      rl.lists.Load(),
 		"go_version":         runtime.Version(),
