@@ -17,6 +17,7 @@ from pathlib import Path
 from clientgen.base_package import BaseIndex
 from clientgen.ir import Clientset, build_ir, model_definitions, rename_models
 from clientgen.models import generate_models, plan_models
+from clientgen.patchmeta import PATCH_META_FILE, external_definitions, patch_meta, render_patch_meta
 from clientgen.render import Renderer, header, informed
 from clientgen.spec import LoadedSpec, SpecError
 
@@ -160,6 +161,10 @@ def render_package(
     example = "core_v1" if "core_v1" in classes else sorted(classes)[0]
     (pkg / "__init__.py").write_text(renderer.package_init(ir, head, example))
     (pkg / "py.typed").write_text("")
+    external = external_definitions(plan.names, plan.external)
+    meta = patch_meta(ir, skip=external.__contains__)
+    base_name = base.package if base is not None else None
+    (pkg / PATCH_META_FILE).write_text(render_patch_meta(meta, base_name), encoding="utf-8")
     progress(f"clients: {len(ir.group_versions)} modules")
     _ruff(["check", "--fix", "--select", "I", "--quiet"], pkg)
     _ruff(["format", "--quiet"], pkg)

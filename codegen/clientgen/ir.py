@@ -8,12 +8,14 @@ Frozen and sorted, so the same spec always gives the same IR.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from clientgen.naming import camel_plural, group_accessors, model_module, snake_case
+from clientgen.patchmeta import patch_type_meta
 from clientgen.spec import LoadedSpec, SpecError, json_path, resolve_ref
+from kubeset.patchmeta import TypeMeta
 
 __all__ = [
     "Clientset",
@@ -199,6 +201,8 @@ class Clientset:
     sha256: str
     group_versions: tuple[GroupVersion, ...]
     skipped: tuple[str, ...] = field(default=())
+    patch_meta: Mapping[str, TypeMeta] = field(default_factory=dict, compare=False, repr=False)
+    """The patch metadata of every named type of the spec (:mod:`clientgen.patchmeta`)."""
 
     @property
     def resource_count(self) -> int:
@@ -478,4 +482,13 @@ def build_ir(spec: LoadedSpec, package: str, naming: Naming = model_module) -> C
             for (group, version), resources in ordered
         ]
     )
-    return Clientset(package, spec.source, spec.title, spec.sha256, gvs, tuple(skipped))
+    served = {r.model.definition for gv in gvs for r in gv.resources}
+    return Clientset(
+        package,
+        spec.source,
+        spec.title,
+        spec.sha256,
+        gvs,
+        tuple(skipped),
+        patch_type_meta(spec.definitions, served),
+    )
