@@ -13,7 +13,7 @@ SOURCE = $(if $(GROUPS),--from-cluster $(foreach g,$(GROUPS),--group $(g)),$(if 
 CHECK_PACKAGE = $(if $(and $(or $(GROUPS),$(CRDS)),$(filter kubeset_k8s,$(PACKAGE))),$(error set PACKAGE=<name> with GROUPS or CRDS: kubeset_k8s is the built-in API's package))
 
 .DEFAULT_GOAL := help
-.PHONY: help install generate verify lint typecheck test unit e2e envtest cluster openapi demo unasync bench wheel-test faults
+.PHONY: help install generate verify lint typecheck test unit e2e conformance envtest cluster openapi demo unasync bench wheel-test faults
 
 help: ## list the targets
 	@awk -F ':.*## ' '/^[a-z0-9-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -44,6 +44,9 @@ unit: install ## the tests that need no apiserver
 
 e2e: install envtest ## the end-to-end tests only
 	$(PY) -m pytest -m e2e
+
+conformance: install envtest ## the conformance suite on envtest and on kubeset.fake (counts per backend)
+	$(PY) -m pytest tests/conformance
 
 envtest: ## build bin/kube-apiserver and bin/etcd from Go modules (seconds when the Go cache is warm)
 	bash envtest/build.sh
