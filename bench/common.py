@@ -81,6 +81,7 @@ class Settings:
         "requests",
         "generate",
         "informer",
+        "fake",
     )
 
     @classmethod

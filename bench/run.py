@@ -155,6 +155,7 @@ def main() -> int:
             ("requests", []),
             ("generate", []),
             ("informer", [str(workdir)]),
+            ("fake", []),
         ]
         for name, args in plan:
             if name not in settings.sections:
