@@ -62,9 +62,17 @@ class AsyncSignal:
     async def wait(self, timeout: float | None = None) -> bool:
         """Wait until set or ``timeout`` passes; whether it is set."""
         self._loop = asyncio.get_running_loop()
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._event.wait(), timeout)
+        await _wait(self._event, timeout)
         return self._event.is_set()
+
+
+async def _wait(event: asyncio.Event, timeout: float | None) -> None:
+    """Wait for ``event`` at most ``timeout`` seconds. ``asyncio.timeout``, not
+    ``asyncio.wait_for``: on Python 3.11 ``wait_for`` can swallow a cancellation that arrives
+    as the event is set, and a loop around it then never ends (``asyncio.run`` hangs at exit)."""
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(timeout):
+            await event.wait()
 
 
 class Channel(Generic[T]):
@@ -103,8 +111,7 @@ class AsyncChannel(Generic[T]):
     async def get(self, timeout: float | None = None) -> T | None:
         if not self._items:
             self._ready.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._ready.wait(), timeout)
+            await _wait(self._ready, timeout)
         return self._items.popleft() if self._items else None
 
     def __len__(self) -> int:
