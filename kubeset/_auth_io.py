@@ -220,11 +220,11 @@ def persist_tokens(effect: PersistTokens) -> None:
     Like kubectl, this rewrites the file (comments are not kept), atomically and with its mode
     unchanged. A failure is logged (without the tokens) and the new tokens stay in memory.
     """
-    import yaml  # only when tokens are refreshed: not worth paying at import
+    from kubeset import kyaml  # only when tokens are refreshed: not worth paying at import
 
     path = Path(effect.path)
     try:
-        data = yaml.safe_load(path.read_text())
+        data = kyaml.load(path.read_text(), source=str(path))
         users = data.get("users") if isinstance(data, dict) else None
         entry = next(
             (u for u in users or [] if isinstance(u, dict) and u.get("name") == effect.user), None
@@ -237,14 +237,14 @@ def persist_tokens(effect: PersistTokens) -> None:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
         try:
             with os.fdopen(fd, "w") as fh:
-                yaml.safe_dump(data, fh, sort_keys=False)
+                fh.write(kyaml.dump(data))
             os.chmod(tmp, mode)
             os.replace(tmp, path)
         except BaseException:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
             raise
-    except (OSError, yaml.YAMLError, LookupError, AttributeError, TypeError) as exc:
+    except (OSError, kyaml.ManifestError, LookupError, AttributeError, TypeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
         if isinstance(exc, LookupError):
             reason = str(exc)

@@ -26,6 +26,7 @@ __all__ = [
     "Invalid",
     "InvalidRequest",
     "KubesetError",
+    "ManifestError",
     "MethodNotAllowed",
     "NotAcceptable",
     "NotFound",
@@ -234,6 +235,31 @@ class DecodeError(KubesetError):
         self.request = request
         prefix = f"{request}: " if request is not None else ""
         super().__init__(f"{prefix}{message}")
+
+
+class ManifestError(KubesetError, ValueError):
+    """YAML that Kubernetes would not read (a manifest, a CRD, a kubeconfig): a syntax error,
+    or a value JSON cannot hold. ``source`` names where the text came from, ``line`` and
+    ``column`` (1-based, or ``None``) where the problem is, ``problem`` says what it is."""
+
+    def __init__(
+        self,
+        problem: str,
+        *,
+        source: str = "<string>",
+        line: int | None = None,
+        column: int | None = None,
+    ) -> None:
+        self.problem = problem
+        self.source = source
+        self.line = line
+        self.column = column
+        where = source
+        if line is not None:
+            where += f" line {line}"
+            if column is not None:
+                where += f" column {column}"
+        super().__init__(f"{where}: {problem}")
 
 
 class TransportError(KubesetError):

@@ -62,6 +62,7 @@ from kubeset.config import (
     Impersonation,
     redact_url,
 )
+from kubeset.errors import ManifestError
 
 __all__ = [
     "build_config_from_flags",
@@ -173,16 +174,15 @@ class _Kubeconfig:
         return table[name]
 
 
-def _yaml_error(path: Path, exc: Exception) -> ConfigError:
+def _yaml_error(path: Path, exc: ManifestError) -> ConfigError:
     """A message naming the file and line, never quoting the file (it may hold secrets)."""
-    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-    problem = getattr(exc, "problem", None) or getattr(exc, "context", None) or "syntax error"
-    if mark is not None:
+    if exc.line is not None:
+        column = f", column {exc.column}" if exc.column is not None else ""
         return ConfigError(
-            f"{path}:{mark.line + 1}: kubeconfig is not valid YAML: {problem} "
-            f"(line {mark.line + 1}, column {mark.column + 1})"
+            f"{path}:{exc.line}: kubeconfig is not valid YAML: {exc.problem} "
+            f"(line {exc.line}{column})"
         )
-    return ConfigError(f"{path}: kubeconfig is not valid YAML: {problem}")
+    return ConfigError(f"{path}: kubeconfig is not valid YAML: {exc.problem}")
 
 
 def _read_file(path: Path) -> dict[str, Any] | None:
@@ -194,14 +194,13 @@ def _read_file(path: Path) -> dict[str, Any] | None:
     except (OSError, UnicodeDecodeError) as exc:
         reason = _os_reason(exc) if isinstance(exc, OSError) else "not UTF-8 text"
         raise ConfigError(f"cannot read kubeconfig {path}: {reason}") from None
-    import yaml  # here, not at import time: most programs read one kubeconfig, once
+    # Here, not at import time: most programs read one kubeconfig, once.
+    from kubeset import kyaml
 
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
+        data = kyaml.load(text, source=str(path))
+    except ManifestError as exc:
         raise _yaml_error(path, exc) from None
-    except RecursionError:
-        raise ConfigError(f"{path}: not a kubeconfig: nested too deeply to read") from None
     if data is None:
         return {}
     if not isinstance(data, dict):

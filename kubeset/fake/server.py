@@ -1741,13 +1741,11 @@ async def _await(result: Awaitable[Any]) -> Any:
 
 
 def _yaml(body: bytes) -> Any:
+    from kubeset import kyaml
+
     try:
-        import yaml
-    except ImportError:
-        raise bad_request("the body of the request was not valid JSON") from None
-    try:
-        return yaml.safe_load(body)
-    except yaml.YAMLError as exc:
+        return kyaml.load(body, source="the request body")
+    except kyaml.ManifestError as exc:
         raise bad_request(f"error decoding YAML: {exc}") from None
 
 

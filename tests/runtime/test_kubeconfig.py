@@ -837,7 +837,7 @@ class TestBuildConfigFromFlagsRules:
 
     def test_master_override_drops_tls_server_name(self, tmp_path: Path) -> None:
         path = _write(
-            tmp_path / "k", simple(cluster={"server": "https://c", "tls-server-name": "n"})
+            tmp_path / "k", simple(cluster={"server": "https://c", "tls-server-name": "name"})
         )
         cfg = build_config_from_flags("https://m", str(path))
         assert (cfg.host, cfg.tls_server_name) == ("https://m", None)
