@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from kubeset.registry import scan_package
 from kubeset.resource import PatchType, ResourceInfo
 
 __all__ = ["Registry", "Resource", "version_priority"]
@@ -118,17 +117,8 @@ class Registry:
         """Register the resources of the generated package ``package`` (idempotent)."""
         if package in self.packages:
             return
-        typed = importlib.import_module(f"{package}.typed")
-        for module_info in sorted(pkgutil.iter_modules(typed.__path__), key=lambda m: m.name):
-            module = importlib.import_module(f"{package}.typed.{module_info.name}")
-            for name, value in sorted(vars(module).items()):
-                if not isinstance(value, type) or name.startswith("Async"):
-                    continue
-                info = value.__dict__.get("_info")
-                if not isinstance(info, ResourceInfo):
-                    continue
-                model = getattr(value, "_model", None)
-                self.add(Resource(info, package, model if isinstance(model, type) else None))
+        for found in scan_package(package):
+            self.add(Resource(found.info, package, found.model))
         self.packages.append(package)
 
     def add(self, res: Resource) -> None:
