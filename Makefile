@@ -5,12 +5,19 @@ PY := $(VENV)/bin/python
 SPEC ?= openapi/swagger.json
 PACKAGE ?= kubeset_k8s
 OUT ?= generated
-# `make generate GROUPS="cert-manager.io acme.cert-manager.io" PACKAGE=certmanager` reads those groups
-# from the cluster of $KUBECONFIG; `make generate CRDS=path/to/crds PACKAGE=certmanager` reads manifests.
+# `make generate FROM_CLUSTER=1 PACKAGE=mycluster` renders everything the cluster of $KUBECONFIG
+# serves (built-in groups, CRDs, aggregated APIs) as one self-contained package (CONTEXT=… picks
+# another kubeconfig context); `make generate GROUPS="cert-manager.io acme.cert-manager.io"
+# PACKAGE=certmanager` reads only those groups (a package built on kubeset_k8s);
+# `make generate CRDS=path/to/crds PACKAGE=certmanager` reads manifests. SPEC may also be a
+# directory of OpenAPI v3 documents (SPEC=openapi/v3) or a URL on the kubeconfig's cluster.
+FROM_CLUSTER ?=
 GROUPS ?=
 CRDS ?=
-SOURCE = $(if $(GROUPS),--from-cluster $(foreach g,$(GROUPS),--group $(g)),$(if $(CRDS),--crd $(CRDS),--spec $(SPEC)))
-CHECK_PACKAGE = $(if $(and $(or $(GROUPS),$(CRDS)),$(filter kubeset_k8s,$(PACKAGE))),$(error set PACKAGE=<name> with GROUPS or CRDS: kubeset_k8s is the built-in API's package))
+CONTEXT ?=
+CLUSTER = $(strip --from-cluster $(foreach g,$(GROUPS),--group $(g)) $(if $(CONTEXT),--context $(CONTEXT)))
+SOURCE = $(if $(or $(FROM_CLUSTER),$(GROUPS)),$(CLUSTER),$(if $(CRDS),--crd $(CRDS),--spec $(SPEC)$(if $(CONTEXT), --context $(CONTEXT))))
+CHECK_PACKAGE = $(if $(and $(or $(FROM_CLUSTER),$(GROUPS),$(CRDS)),$(filter kubeset_k8s,$(PACKAGE))),$(error set PACKAGE=<name> with FROM_CLUSTER, GROUPS or CRDS: kubeset_k8s is the built-in API's package))
 
 .DEFAULT_GOAL := help
 .PHONY: help install generate verify lint typecheck test unit e2e conformance envtest cluster openapi demo unasync bench wheel-test faults
@@ -24,7 +31,7 @@ install: $(VENV)/.installed ## create .venv and install kubeset with the generat
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV) && $(PY) -m pip install -q --upgrade pip && $(PY) -m pip install -q -e '.[dev]' && $(PY) -c "import pathlib, sysconfig; pathlib.Path(sysconfig.get_path('purelib'), 'kubeset-generated.pth').write_text(str(pathlib.Path('$(OUT)').resolve()) + '\n')" && touch $@
 
-generate: install ## render $(OUT)/$(PACKAGE) (default generated/kubeset_k8s from openapi/swagger.json; GROUPS=… or CRDS=… with PACKAGE=…)
+generate: install ## render $(OUT)/$(PACKAGE) (default generated/kubeset_k8s from openapi/swagger.json; SPEC=dir-or-URL; FROM_CLUSTER=1, GROUPS=… or CRDS=… with PACKAGE=…)
 	$(CHECK_PACKAGE)$(PY) -m clientgen generate $(SOURCE) --package $(PACKAGE) --out $(OUT)
 
 verify: install ## regenerate into a temp dir and fail on any difference (also the sync runtime)

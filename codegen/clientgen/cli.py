@@ -1,14 +1,24 @@
 """``clientgen``: generate a typed clientset package.
 
-From a whole cluster's OpenAPI v2 spec (a self-contained package, like ``kubeset_k8s``)::
+Everything a cluster serves, as one self-contained package (like ``kubeset_k8s``): from the cluster
+of the kubeconfig (``/openapi/v3``, else ``/openapi/v2``), from a saved spec (an OpenAPI v2 file,
+or a directory of OpenAPI v3 documents as ``make openapi`` writes ``openapi/v3``), or from a URL on
+the kubeconfig's cluster::
 
+    clientgen generate --from-cluster --package mycluster --out generated
     clientgen generate --spec openapi/swagger.json --package kubeset_k8s --out generated
+    clientgen generate --spec openapi/v3 --package kubeset_k8s --out generated
+    clientgen generate --spec https://my-cluster:6443/openapi/v3 --package mycluster --out generated
 
-From CRD manifests, or from some API groups of a live cluster (``/openapi/v3``, else
-``/openapi/v2``); such packages re-export the built-in models they use from ``kubeset_k8s``::
+From CRD manifests, or from some API groups of a live cluster; such packages re-export the
+built-in models they use from ``kubeset_k8s``::
 
     clientgen generate --crd crds/ --package certmanager --out generated
     clientgen generate --from-cluster --group cert-manager.io --package certmanager --out generated
+
+Every request to a cluster (``--from-cluster``, ``--spec URL``) goes through kubeset's REST client
+with the kubeconfig's credentials, CA, proxy and TLS settings (``--kubeconfig``, ``--context``). A
+``--spec`` URL must be on the server the kubeconfig names: credentials are not sent elsewhere.
 
 ``clientgen verify`` takes the same options and compares instead of writing.
 """
@@ -81,7 +91,12 @@ def main(argv: list[str] | None = None) -> int:
     ):
         cmd = sub.add_parser(name, help=text)
         source = cmd.add_mutually_exclusive_group(required=True)
-        source.add_argument("--spec", help="OpenAPI v2 spec: a file path or http(s) URL")
+        source.add_argument(
+            "--spec",
+            help="a saved spec: an OpenAPI v2 file, or a directory of OpenAPI v3 documents "
+            "(openapi/v3 as `make openapi` writes it); or an https URL on the kubeconfig's "
+            "cluster (…/openapi/v2, …/openapi/v3)",
+        )
         source.add_argument(
             "--crd",
             nargs="+",
@@ -91,18 +106,27 @@ def main(argv: list[str] | None = None) -> int:
         source.add_argument(
             "--from-cluster",
             action="store_true",
-            help="read the --group(s) from the cluster of --kubeconfig/--context",
+            help="read the cluster of --kubeconfig/--context: everything it serves, as one "
+            "self-contained package, or only the --group(s)",
         )
-        cmd.add_argument("--group", action="append", default=[], help="API group (repeatable)")
         cmd.add_argument(
-            "--kubeconfig", help="kubeconfig for --from-cluster (default: $KUBECONFIG)"
+            "--group",
+            action="append",
+            default=[],
+            help="with --from-cluster: only this API group (repeatable); the package reuses "
+            "--base-package's models",
         )
-        cmd.add_argument("--context", help="kubeconfig context for --from-cluster")
+        cmd.add_argument(
+            "--kubeconfig",
+            help="kubeconfig for --from-cluster and --spec URL "
+            "(default: $KUBECONFIG, else ~/.kube/config)",
+        )
+        cmd.add_argument("--context", help="kubeconfig context for --from-cluster and --spec URL")
         cmd.add_argument(
             "--base-package",
             default="kubeset_k8s",
-            help="package whose built-in models --crd/--from-cluster packages reuse "
-            "(default: kubeset_k8s)",
+            help="package whose built-in models --crd and --from-cluster --group packages "
+            "reuse (default: kubeset_k8s)",
         )
         cmd.add_argument("--package", required=True, help="Python package name, e.g. kubeset_k8s")
         cmd.add_argument("--out", required=True, type=Path, help="directory the package goes in")
@@ -112,6 +136,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.group and not args.from_cluster:
             raise ValueError("--group goes with --from-cluster")
+        remote = args.from_cluster or (args.spec or "").startswith(("http://", "https://"))
+        if (args.kubeconfig or args.context) and not remote:
+            raise ValueError("--kubeconfig and --context go with --from-cluster or a --spec URL")
         spec, base, origins = _source(args)
         options: dict[str, Any] = {"base": base, "origins": origins}
         if args.command == "verify":
@@ -147,7 +174,7 @@ def _source(args: argparse.Namespace) -> tuple[LoadedSpec, BaseIndex | None, dic
     """The spec the options name, the base index (for CRD and cluster packages) and where each
     definition came from."""
     if args.spec:
-        return load_spec(args.spec), None, {}
+        return load_spec(args.spec, kubeconfig=args.kubeconfig, context=args.context), None, {}
     if args.crd:
         documents = load_crd_documents(args.crd)
         spec = crd_spec(documents)
@@ -159,9 +186,9 @@ def _source(args: argparse.Namespace) -> tuple[LoadedSpec, BaseIndex | None, dic
                 name = definition_name(group, str(version.get("name")), kind)
                 origins[name] = f"{doc['spec']['names']['plural']}.{group} ({where})"
         return spec, BaseIndex(args.base_package), origins
-    if not args.group:
-        raise ValueError("--from-cluster needs at least one --group")
     spec = spec_from_cluster(args.group, kubeconfig=args.kubeconfig, context=args.context)
+    if not args.group:
+        return spec, None, {}  # the whole cluster: self-contained, like kubeset_k8s
     return spec, BaseIndex(args.base_package), {}
 
 

@@ -1,5 +1,6 @@
-"""Where a spec comes from besides a swagger file: a live cluster's ``/openapi/v3`` (or
-``/openapi/v2``) for some API groups, or CustomResourceDefinition manifests.
+"""Where a spec comes from besides a swagger file: a live cluster (``/openapi/v3``, else
+``/openapi/v2``; all of it or some API groups; always through the kubeconfig's credentials, CA
+and proxy), a directory of saved OpenAPI v3 documents, or CustomResourceDefinition manifests.
 
 Every source is turned into the same shape — a swagger-2.0-like document with ``paths`` and
 ``definitions`` — so that one IR and one model pipeline serve them all. A CRD manifest is turned
@@ -13,19 +14,28 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import os
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import yaml
+import httpx
 
 from clientgen.spec import LoadedSpec, SpecError, parse_spec
+from kubeset import kyaml
+from kubeset.errors import ManifestError
+
+if TYPE_CHECKING:
+    from kubeset import Config
 
 __all__ = [
+    "cluster_config",
     "crd_spec",
     "definition_name",
     "load_crd_documents",
     "spec_from_cluster",
+    "spec_from_url",
+    "spec_from_v3_directory",
     "v3_to_v2",
 ]
 
@@ -70,17 +80,31 @@ def _rewrite_refs(node: Any) -> Any:
     return node
 
 
-def _v2_operation(op: Mapping[str, Any]) -> dict[str, Any]:
+_PARAMETER_REF = "#/components/parameters/"
+_PARAMETER_KEYS = ("in", "name", "required", "description")
+
+
+def _v2_parameters(params: Any, shared: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """v2 parameters of a v3 parameter list: ``$ref``s to ``components.parameters`` resolved,
+    the schema dropped (only the name and place of a parameter matter to the clients)."""
+    out = []
+    for param in params or []:
+        if not isinstance(param, dict):
+            continue
+        ref = param.get("$ref")
+        if isinstance(ref, str) and ref.startswith(_PARAMETER_REF):
+            param = shared.get(ref[len(_PARAMETER_REF) :]) or {}
+        out.append({k: v for k, v in param.items() if k in _PARAMETER_KEYS})
+    return out
+
+
+def _v2_operation(op: Mapping[str, Any], shared: Mapping[str, Any]) -> dict[str, Any]:
     out = {
         k: v
         for k, v in op.items()
         if k.startswith("x-kubernetes-") or k in ("operationId", "description")
     }
-    params = [
-        {k: v for k, v in p.items() if k in ("in", "name", "required", "description")}
-        for p in op.get("parameters") or []
-        if isinstance(p, dict)
-    ]
+    params = _v2_parameters(op.get("parameters"), shared)
     body = op.get("requestBody")
     if isinstance(body, dict):
         content = body.get("content") or {}
@@ -109,33 +133,34 @@ def _v2_operation(op: Mapping[str, Any]) -> dict[str, Any]:
     return converted
 
 
-def v3_to_v2(documents: Iterable[Mapping[str, Any]], title: str) -> dict[str, Any]:
-    """Merge OpenAPI v3 group-version documents into one swagger-2.0-like document."""
+def v3_to_v2(
+    documents: Iterable[Mapping[str, Any]], title: str, version: str = ""
+) -> dict[str, Any]:
+    """Merge OpenAPI v3 group-version documents into one swagger-2.0-like document, titled
+    ``title`` (``info.version`` ``version``).
+
+    The clients depend only on what both versions state alike (paths, verbs, kinds, content
+    types, parameter names), so a server's v3 documents give the same clients as its v2 spec;
+    the schemas are kept as v3 states them (``default``, ``nullable``, ``oneOf`` … that v2 drops).
+    """
     definitions: dict[str, Any] = {}
     paths: dict[str, Any] = {}
     for document in documents:
-        schemas = (document.get("components") or {}).get("schemas") or {}
-        for name, schema in schemas.items():
+        components = document.get("components") or {}
+        shared = components.get("parameters") or {}
+        for name, schema in (components.get("schemas") or {}).items():
             definitions.setdefault(name, _rewrite_refs(schema))
         for path, item in (document.get("paths") or {}).items():
             converted: dict[str, Any] = {}
             for key, value in item.items():
                 if key in _METHODS and isinstance(value, dict):
-                    converted[key] = _v2_operation(value)
+                    converted[key] = _v2_operation(value, shared)
                 elif key == "parameters":
-                    converted[key] = [
-                        {
-                            k: v
-                            for k, v in p.items()
-                            if k in ("in", "name", "required", "description")
-                        }
-                        for p in value
-                        if isinstance(p, dict)
-                    ]
+                    converted[key] = _v2_parameters(value, shared)
             paths[path] = converted
     return {
         "swagger": "2.0",
-        "info": {"title": title, "version": ""},
+        "info": {"title": title, "version": version},
         "paths": dict(sorted(paths.items())),
         "definitions": dict(sorted(definitions.items())),
     }
@@ -198,15 +223,10 @@ def _documents(path: Path) -> Iterator[tuple[dict[str, Any], str]]:
     except (OSError, UnicodeDecodeError) as exc:
         raise SpecError(str(path), "$", f"cannot read: {exc}") from None
     try:
-        docs = list(yaml.safe_load_all(text))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f" (line {mark.line + 1})" if mark is not None else ""
-        raise SpecError(
-            str(path), "$", f"not valid YAML{line}: {getattr(exc, 'problem', exc)}"
-        ) from None
-    except RecursionError:
-        raise SpecError(str(path), "$", "nested too deeply to read") from None
+        docs = kyaml.load_all(text, source=str(path))
+    except ManifestError as exc:
+        line = f" (line {exc.line})" if exc.line is not None else ""
+        raise SpecError(str(path), "$", f"not valid YAML{line}: {exc.problem}") from None
     for index, doc in enumerate(docs):
         where = f"{path} (document {index + 1})" if len(docs) > 1 else str(path)
         if doc is None:
@@ -420,65 +440,256 @@ def crd_spec(documents: list[tuple[dict[str, Any], str]]) -> LoadedSpec:
 
 # ----------------------------------------------------------------------------- a live cluster
 
+#: Rate limits while reading a cluster's OpenAPI documents (one request per group-version), as
+#: kubectl's discovery client raises them; a kubeconfig without rate limiting keeps none.
+_FETCH_QPS = 50.0
+_FETCH_BURST = 300
+
+
+def _kubeconfig_name(kubeconfig: str | None, context: str | None) -> str:
+    """The kubeconfig a cluster's settings come from, for messages."""
+    if kubeconfig:
+        where = kubeconfig
+    elif os.environ.get("KUBECONFIG"):
+        where = f"$KUBECONFIG ({os.environ['KUBECONFIG']})"
+    else:
+        where = "~/.kube/config"
+    return f"{where}, context {context}" if context else f"{where}, current context"
+
+
+def cluster_config(kubeconfig: str | None = None, context: str | None = None) -> Config:
+    """The :class:`~kubeset.Config` clientgen reads a cluster with: the kubeconfig's server,
+    credentials, CA, proxy and TLS settings (``kubeconfig``: a file, else ``$KUBECONFIG``, else
+    ``~/.kube/config``; ``context``: instead of the current context)."""
+    from kubeset import ConfigError, load_kubeconfig
+
+    try:
+        config = load_kubeconfig(kubeconfig, context=context)
+    except ConfigError as exc:
+        raise SpecError(_kubeconfig_name(kubeconfig, context), "$", str(exc)) from None
+    if config.qps <= 0:
+        return config
+    return config.copy(qps=max(config.qps, _FETCH_QPS), burst=max(config.burst, _FETCH_BURST))
+
+
+class _Cluster:
+    """GETs of OpenAPI documents through kubeset's REST client; every failure a
+    :class:`SpecError` naming the URL."""
+
+    def __init__(self, config: Config) -> None:
+        from kubeset._sync.rest import RESTClient
+
+        self.host = config.host
+        self._rest = RESTClient(config)
+
+    def __enter__(self) -> _Cluster:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._rest.close()
+
+    def get(self, path: str, params: tuple[tuple[str, str], ...] = ()) -> bytes | None:
+        """The body of ``GET path``, ``None`` when the server answers 404."""
+        from kubeset import KubesetError, NotFound
+        from kubeset.request import Request
+
+        try:
+            return self._rest.request(Request("GET", path, params)).content
+        except NotFound:
+            return None
+        except KubesetError as exc:
+            raise SpecError(f"{self.host}{path}", "$", f"cannot fetch: {exc}") from None
+
+    def get_json(self, path: str, params: tuple[tuple[str, str], ...] = ()) -> Any:
+        """``GET path`` parsed as JSON; a 404 is an error."""
+        raw = self.get(path, params)
+        if raw is None:
+            raise SpecError(f"{self.host}{path}", "$", "the server answers 404 Not Found")
+        return _json(raw, f"{self.host}{path}")
+
+
+def _json(raw: bytes, source: str) -> Any:
+    try:
+        return json.loads(raw)
+    except RecursionError:
+        raise SpecError(source, "$", "the document is nested too deeply to read") from None
+    except ValueError as exc:
+        raise SpecError(source, "$", f"not JSON: {exc}") from None
+
+
+def _check_v3(document: Any, source: str) -> dict[str, Any]:
+    """``document`` if it is an OpenAPI v3 document, else an error naming ``source``."""
+    if not isinstance(document, dict):
+        raise SpecError(source, "$", "the document is not an object")
+    version = document.get("openapi")
+    if not isinstance(version, str) or not version.startswith("3."):
+        raise SpecError(source, "$.openapi", "not an OpenAPI v3 document (openapi: 3.x missing)")
+    for key in ("paths", "components"):
+        if not isinstance(document.get(key, {}), dict):
+            raise SpecError(source, f"$.{key}", "must be an object")
+    if not isinstance((document.get("components") or {}).get("schemas", {}), dict):
+        raise SpecError(source, "$.components.schemas", "must be an object")
+    return document
+
+
+def _info(documents: Mapping[str, Mapping[str, Any]]) -> tuple[str, str]:
+    """``info.title`` and ``info.version`` of a server's documents (those of ``api/v1``, where
+    the server has it, which its ``/openapi/v2`` states too)."""
+    keys = sorted(documents, key=lambda k: (k != "api/v1", k))
+    for key in keys:
+        info = documents[key].get("info")
+        if isinstance(info, dict) and isinstance(info.get("title"), str):
+            return info["title"], str(info.get("version") or "")
+    return "Kubernetes", ""
+
+
+def _v3_spec(documents: Mapping[str, dict[str, Any]], source: str) -> LoadedSpec:
+    """One spec from a server's v3 documents (``{"apis/apps/v1": document, …}``)."""
+    title, version = _info(documents)
+    merged = v3_to_v2([documents[k] for k in sorted(documents)], title, version)
+    return _loaded(merged, source)
+
+
+def _index_documents(
+    cluster: _Cluster, index_path: str, index: Any, groups: list[str]
+) -> dict[str, dict[str, Any]]:
+    """The documents an ``/openapi/v3`` index lists: every one, or those of ``groups``."""
+    where = f"{cluster.host}{index_path}"
+    entries = index.get("paths") if isinstance(index, dict) else None
+    if not isinstance(entries, dict):
+        raise SpecError(where, "$.paths", "missing: not an OpenAPI v3 index")
+    if groups:
+        missing = sorted(set(groups) - {_group_of(k) for k in entries})
+        if missing:
+            raise SpecError(where, "$.paths", f"the server serves no group {', '.join(missing)}")
+    documents = {}
+    for key, entry in sorted(entries.items()):
+        if groups and _group_of(key) not in groups:
+            continue
+        url = entry.get("serverRelativeURL") if isinstance(entry, dict) else None
+        # Without the ?hash= of the index: a hash gone stale (CRDs just changed) is answered
+        # with a redirect, the bare path with the current document.
+        path = str(url or f"{index_path.rstrip('/')}/{key}").partition("?")[0]
+        documents[key] = _check_v3(cluster.get_json(path), f"{cluster.host}{path}")
+    return documents
+
 
 def spec_from_cluster(
-    groups: list[str], *, kubeconfig: str | None = None, context: str | None = None
+    groups: Iterable[str] = (), *, kubeconfig: str | None = None, context: str | None = None
 ) -> LoadedSpec:
-    """The spec of some API groups of the cluster a kubeconfig points at: their group-version
-    documents from ``/openapi/v3``, or the matching part of ``/openapi/v2`` on servers without
-    v3."""
-    from kubeset import ApiError, NotFound, load_kubeconfig
-    from kubeset._sync.rest import RESTClient
-    from kubeset.request import Request
-
-    config = load_kubeconfig(kubeconfig, context=context)
+    """The spec of the cluster a kubeconfig points at, read through kubeset's REST client (the
+    kubeconfig's credentials, CA and proxy): every group-version document of ``/openapi/v3`` —
+    built-in groups, CRDs and aggregated APIs — or, with ``groups``, those groups' documents;
+    on servers without v3, ``/openapi/v2`` (the part of it serving ``groups``)."""
     wanted = sorted(set(groups))
-    title = _title(wanted)
-    with RESTClient(config) as rest:
-        try:
-            index = _fetch_json(rest, Request("GET", "/openapi/v3"), config.host)
-        except NotFound:
-            index = None
-        except ApiError as exc:
-            raise SpecError(f"{config.host}/openapi/v3", "$", str(exc)) from None
-        if index is not None:
-            documents = []
-            for key, entry in sorted((index.get("paths") or {}).items()):
-                group = _group_of(key)
-                if group is None or group not in wanted:
-                    continue
-                # Without the ?hash= of the index: a hash gone stale (CRDs just changed) is
-                # answered with a redirect, the bare path with the current document.
-                url = str(entry.get("serverRelativeURL") or f"/openapi/v3/{key}")
-                request = Request("GET", url.partition("?")[0])
-                documents.append(_fetch_json(rest, request, config.host))
-            missing = sorted(set(wanted) - {_group_of(k) for k in (index.get("paths") or {})})
-            if missing:
+    config = cluster_config(kubeconfig, context)
+    with _Cluster(config) as cluster:
+        raw_index = cluster.get("/openapi/v3")
+        if raw_index is not None:
+            index = _json(raw_index, f"{config.host}/openapi/v3")
+            documents = _index_documents(cluster, "/openapi/v3", index, wanted)
+            source = f"{config.host}/openapi/v3"
+            if not wanted:
+                return _v3_spec(documents, source)
+            merged = v3_to_v2([documents[k] for k in sorted(documents)], _title(wanted))
+            return _loaded(merged, source)
+        source = f"{config.host}/openapi/v2"
+        if not wanted:
+            raw = cluster.get("/openapi/v2")
+            if raw is None:
                 raise SpecError(
-                    f"{config.host}/openapi/v3",
-                    "$.paths",
-                    f"the server serves no group {', '.join(missing)}",
+                    source, "$", "the server serves neither /openapi/v3 nor /openapi/v2"
                 )
-            return _loaded(v3_to_v2(documents, title), f"{config.host}/openapi/v3")
-        full = _fetch_json(rest, Request("GET", "/openapi/v2"), config.host)
-    return _loaded(_filter_v2(full, wanted, title), f"{config.host}/openapi/v2")
+            return parse_spec(raw, source)
+        full = cluster.get_json("/openapi/v2")
+    return _loaded(_filter_v2(full, wanted, _title(wanted)), source)
+
+
+def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
+    default = {"https": 443, "http": 80}.get(url.scheme)
+    return url.scheme, url.host.lower(), url.port or default
+
+
+def spec_from_url(
+    url: str, *, kubeconfig: str | None = None, context: str | None = None
+) -> LoadedSpec:
+    """The spec at ``url`` on the cluster a kubeconfig points at, fetched with its credentials,
+    CA and proxy: ``…/openapi/v2``, ``…/openapi/v3`` (the whole cluster, every document of the
+    index) or one ``…/openapi/v3/<group-version>`` document.
+
+    ``url`` must be on the kubeconfig's server (same scheme, host, port and path prefix): the
+    credentials are never sent elsewhere, and a URL on another server is an error saying which
+    server the kubeconfig names, so that ``--context`` picks the right one.
+    """
+    from kubeset.config import redact_url
+
+    config = cluster_config(kubeconfig, context)
+    shown = redact_url(url)
+    try:
+        target, server = httpx.URL(url), httpx.URL(config.host)
+    except httpx.InvalidURL as exc:
+        raise SpecError(shown, "$", f"not a valid URL: {exc}") from None
+    prefix = server.path.rstrip("/")
+    inside = target.path == prefix or target.path.startswith(prefix + "/")
+    if _origin(target) != _origin(server) or not inside:
+        raise SpecError(
+            shown,
+            "$",
+            f"not on the cluster of {_kubeconfig_name(kubeconfig, context)}, whose server is "
+            f"{config.host}: the kubeconfig's credentials go to its server only. Pass the "
+            "--context (or --kubeconfig) of the cluster serving this URL, or save the spec "
+            "and pass the file",
+        )
+    path = target.path[len(prefix) :] or "/"
+    params = tuple(target.params.multi_items())
+    with _Cluster(config) as cluster:
+        raw = cluster.get(path, params)
+        if raw is None:
+            raise SpecError(shown, "$", "the server answers 404 Not Found")
+        if path.rstrip("/") == "/openapi/v3":
+            index = _json(raw, shown)
+            return _v3_spec(_index_documents(cluster, path.rstrip("/"), index, []), shown)
+    document = _json(raw, shown)
+    if isinstance(document, dict) and "openapi" in document and "swagger" not in document:
+        key = path.strip("/").removeprefix("openapi/v3/")
+        return _v3_spec({key: _check_v3(document, shown)}, shown)
+    return parse_spec(raw, shown)
+
+
+# ------------------------------------------------------------------- saved OpenAPI v3 documents
+
+_V3_SUFFIX = "_openapi.json"
+
+
+def spec_from_v3_directory(location: str) -> LoadedSpec:
+    """The spec of a server's OpenAPI v3 documents saved in a directory, as ``make openapi``
+    (``python -m kubeset.envtest openapi``) writes them: ``<path>_openapi.json`` files
+    (``apis__apps__v1_openapi.json``), in ``location`` or in its ``v3/`` subdirectory."""
+    root = Path(location)
+    directory = root
+    if not any(root.glob("*" + _V3_SUFFIX)) and (root / "v3").is_dir():
+        directory = root / "v3"
+    files = sorted(p for p in directory.glob("*" + _V3_SUFFIX) if p.is_file())
+    if not files:
+        raise SpecError(
+            location,
+            "$",
+            f"no OpenAPI v3 documents (*{_V3_SUFFIX}) here or in {location}/v3: a directory "
+            "given to --spec holds a server's /openapi/v3 documents, as `make openapi` saves them",
+        )
+    documents = {}
+    for file in files:
+        try:
+            raw = file.read_bytes()
+        except OSError as exc:
+            raise SpecError(str(file), "$", f"cannot read: {exc.strerror or exc}") from None
+        key = file.name.removesuffix(_V3_SUFFIX).replace("__", "/")
+        documents[key] = _check_v3(_json(raw, str(file)), str(file))
+    return _v3_spec(documents, str(directory))
 
 
 def _title(groups: Iterable[str]) -> str:
     return ", ".join(sorted({g or "core" for g in groups}))
-
-
-def _fetch_json(rest: Any, request: Any, host: str) -> Any:
-    response = rest.request(request)
-    try:
-        return json.loads(response.content)
-    except ValueError as exc:
-        kind = response.headers.get("content-type", "?")
-        raise SpecError(
-            f"{host}{request.url_path}",
-            "$",
-            f"the response ({response.status_code}, {kind}) is not JSON: {exc}",
-        ) from None
 
 
 def _group_of(key: str) -> str | None:
@@ -495,8 +706,10 @@ def _filter_v2(full: Mapping[str, Any], groups: list[str], title: str) -> dict[s
     prefixes = tuple("/api/v1/" if g == "" else f"/apis/{g}/" for g in groups)
     paths = {p: item for p, item in (full.get("paths") or {}).items() if p.startswith(prefixes)}
     definitions = full.get("definitions") or {}
+    parameters = full.get("parameters") or {}
     keep: set[str] = set()
-    stack: list[Any] = [paths]
+    # Shared parameters (``#/parameters/body-…``) hold schemas too: follow them.
+    stack: list[Any] = [paths, parameters]
     while stack:
         node = stack.pop()
         if isinstance(node, dict):
@@ -514,5 +727,5 @@ def _filter_v2(full: Mapping[str, Any], groups: list[str], title: str) -> dict[s
         "info": {"title": title, "version": ""},
         "paths": paths,
         "definitions": {k: definitions[k] for k in sorted(keep)},
-        "parameters": full.get("parameters") or {},
+        "parameters": parameters,
     }

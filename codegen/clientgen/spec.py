@@ -106,22 +106,21 @@ def parse_spec(raw: bytes, source: str) -> LoadedSpec:
     except RecursionError:
         raise SpecError(source, "$", "the document is nested too deeply to read") from None
     except ValueError as exc:
-        try:
-            import yaml
+        from kubeset import kyaml
 
-            data = yaml.safe_load(raw)
-        except yaml.YAMLError:
+        try:
+            data = kyaml.load(raw, source=source)
+        except kyaml.ManifestError:
             raise SpecError(source, "$", f"not JSON or YAML: {exc}") from None
-        except RecursionError:
-            raise SpecError(source, "$", "the document is nested too deeply to read") from None
     if not isinstance(data, dict):
         raise SpecError(source, "$", "the document is not an object")
     if "openapi" in data and "swagger" not in data:
         raise SpecError(
             source,
             "$.openapi",
-            f"this is OpenAPI {data['openapi']}; --spec takes OpenAPI v2 (swagger 2.0), "
-            "as served at /openapi/v2",
+            f"this is OpenAPI {data['openapi']}; a spec file is OpenAPI v2 (swagger 2.0), as "
+            "served at /openapi/v2; OpenAPI v3 documents are read from a directory of them "
+            "(as `make openapi` saves openapi/v3) or from a cluster's /openapi/v3",
         )
     if data.get("swagger") != "2.0":
         raise SpecError(source, "$.swagger", 'not an OpenAPI v2 document (swagger: "2.0" missing)')
@@ -142,18 +141,27 @@ def parse_spec(raw: bytes, source: str) -> LoadedSpec:
     return LoadedSpec(source=source, data=data, sha256=hashlib.sha256(raw).hexdigest())
 
 
-def load_spec(location: str) -> LoadedSpec:
-    """Load a spec from a file path or an http(s) URL."""
-    if location.startswith(("http://", "https://")):
-        import httpx
+def load_spec(
+    location: str, *, kubeconfig: str | None = None, context: str | None = None
+) -> LoadedSpec:
+    """Load a spec, as ``clientgen --spec`` names it:
 
-        try:
-            response = httpx.get(location, timeout=60.0, follow_redirects=True)
-            response.raise_for_status()
-        except httpx.HTTPError as exc:
-            raise SpecError(location, "$", f"cannot fetch: {exc}") from None
-        return parse_spec(response.content, location)
+    - a file: an OpenAPI v2 (swagger 2.0) spec;
+    - a directory: a server's OpenAPI v3 documents as ``make openapi`` saves them
+      (``openapi/v3/*_openapi.json``, or the directory holding ``v3/``);
+    - an http(s) URL on the cluster of the kubeconfig (``kubeconfig``, else ``$KUBECONFIG``, else
+      ``~/.kube/config``; ``context`` instead of its current one), fetched with its
+      credentials, CA and proxy: ``/openapi/v2``, ``/openapi/v3`` (every document it lists) or
+      one v3 document. A URL on any other server is an error: see
+      :func:`clientgen.sources.spec_from_url`.
+    """
+    from clientgen import sources  # sources builds on this module
+
+    if location.startswith(("http://", "https://")):
+        return sources.spec_from_url(location, kubeconfig=kubeconfig, context=context)
     path = Path(location)
+    if path.is_dir():
+        return sources.spec_from_v3_directory(location)
     try:
         raw = path.read_bytes()
     except OSError as exc:
