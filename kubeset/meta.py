@@ -158,7 +158,9 @@ class ListMeta(KubeModel):
     resource_version: str | None = Field(
         None, validation_alias="resourceVersion", serialization_alias="resourceVersion"
     )
-    continue_: str | None = Field(None, validation_alias="continue", serialization_alias="continue")
+    continue_: str | None = Field(
+        default=None, validation_alias="continue", serialization_alias="continue"
+    )
     remaining_item_count: int | None = Field(
         None, validation_alias="remainingItemCount", serialization_alias="remainingItemCount"
     )

@@ -1,11 +1,14 @@
 """Pydantic v2 models through datamodel-code-generator, with the fixups of
 :mod:`clientgen.schema` applied first.
 
-After generation, ``alias=`` becomes ``validation_alias`` + ``serialization_alias``, so
-constructors take the snake_case names (``Pod(api_version=...)``) under plain mypy while the wire
-keeps ``apiVersion``; ``wiretypes.py`` re-exports :mod:`kubeset.types`; and for a package built on
-a base package (``kubeset_k8s``), each base model module it uses is a small module re-exporting
-those classes from the base package instead of a copy.
+After generation, ``alias=`` becomes ``validation_alias`` + ``serialization_alias`` and a
+field's default is passed as ``default=``: type checkers without a plugin (mypy and pyright, both
+through pydantic's ``dataclass_transform``) take only ``alias=`` as renaming a constructor
+parameter and only ``default=`` as making it optional, so constructors take the snake_case names
+(``Pod(api_version=...)``), each optional, while the wire keeps ``apiVersion``.
+``wiretypes.py`` re-exports :mod:`kubeset.types`; and for a package built on a base package
+(``kubeset_k8s``), each base model module it uses is a small module re-exporting those classes
+from the base package instead of a copy.
 """
 
 from __future__ import annotations
@@ -189,6 +192,17 @@ def _rewrite_aliases(source: str) -> str:
     )
 
 
+# A field's ``= Field(`` whose first argument is positional (the default), not ``name=...``.
+_POSITIONAL_DEFAULT = re.compile(r"(?<=\S) = Field\((\s*)(?!\w+=|\))")
+
+
+def _keyword_defaults(source: str) -> str:
+    """``Field(None, ...)`` → ``Field(default=None, ...)``: ``dataclass_transform`` (what mypy
+    and pyright use for pydantic models without a plugin) sees a default only when it is passed
+    by keyword, so a positional one leaves the parameter required."""
+    return _POSITIONAL_DEFAULT.sub(lambda m: f" = Field({m.group(1)}default=", source)
+
+
 _IMPORT = re.compile(r"^from (\.+)([\w.]*) import (.+)$", re.MULTILINE)
 
 
@@ -308,7 +322,7 @@ def generate_models(plan: ModelPlan, out_dir: Path, header: str) -> dict[str, li
                         f"__all__ = [{name!r}]\n"
                     )
                 else:
-                    text = _lazy_imports(_rewrite_aliases(source))
+                    text = _lazy_imports(_keyword_defaults(_rewrite_aliases(source)))
                 (target / path.name).write_text(header + text)
             if module == TYPES_MODULE:
                 doc = "The wire types the models use, from kubeset.types."

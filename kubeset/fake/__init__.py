@@ -16,8 +16,8 @@ The server behaves like kube-apiserver v1.36 for the verbs, errors, resourceVers
 paging, selectors, deletion and patches; what it does differently is listed in the
 documentation of this package.
 
-``fake_clientset(Clientset, *objects)`` is the one-line form; the server is the clientset's
-``fake`` attribute.
+``fake_clientset(Clientset, *objects)`` is the one-line form; ``server_of(cs)`` gives its server
+(typed; also the clientset's ``fake`` attribute).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from pydantic import BaseModel
 
 from kubeset.fake.server import Action, FakeServer, Reactor
 
-__all__ = ["Action", "FakeServer", "Reactor", "fake_clientset"]
+__all__ = ["Action", "FakeServer", "Reactor", "fake_clientset", "server_of"]
 
 C = TypeVar("C")
 
@@ -59,3 +59,11 @@ def fake_clientset(
         clientset = server.clientset(cls)
     clientset.fake = server  # type: ignore[attr-defined]
     return clientset
+
+
+def server_of(clientset: object) -> FakeServer:
+    """The :class:`FakeServer` behind a clientset made by :func:`fake_clientset`."""
+    server = getattr(clientset, "fake", None)
+    if not isinstance(server, FakeServer):
+        raise TypeError(f"{type(clientset).__name__} was not made by kubeset.fake.fake_clientset")
+    return server

@@ -24,7 +24,7 @@ class AuditAnnotation(KubeModel):
     Required.
     """
     value_expression: str | None = Field(
-        None, validation_alias="valueExpression", serialization_alias="valueExpression"
+        default=None, validation_alias="valueExpression", serialization_alias="valueExpression"
     )
     """
     valueExpression represents the expression which is evaluated by CEL to produce an audit annotation value. The expression must evaluate to either a string or null value. If the expression evaluates to a string, the audit annotation is included with the string value. If the expression evaluates to null or empty string the audit annotation will be omitted. The valueExpression may be no longer than 5kb in length. If the result of the valueExpression is more than 10kb in length, it will be truncated to 10kb.

@@ -11,7 +11,9 @@ class ExpressionWarning(KubeModel):
     ExpressionWarning is a warning information that targets a specific expression.
     """
 
-    field_ref: str | None = Field(None, validation_alias="fieldRef", serialization_alias="fieldRef")
+    field_ref: str | None = Field(
+        default=None, validation_alias="fieldRef", serialization_alias="fieldRef"
+    )
     """
     fieldRef is the path to the field that refers to the expression. For example, the reference to the expression of the first item of validations is "spec.validations[0].expression"
 

@@ -12,13 +12,13 @@ class RuleWithOperations(KubeModel):
     """
 
     api_groups: list[str] | None = Field(
-        None, validation_alias="apiGroups", serialization_alias="apiGroups"
+        default=None, validation_alias="apiGroups", serialization_alias="apiGroups"
     )
     """
     apiGroups is the API groups the resources belong to. '*' is all groups. If '*' is present, the length of the slice must be one. Required.
     """
     api_versions: list[str] | None = Field(
-        None, validation_alias="apiVersions", serialization_alias="apiVersions"
+        default=None, validation_alias="apiVersions", serialization_alias="apiVersions"
     )
     """
     apiVersions is the API versions the resources belong to. '*' is all versions. If '*' is present, the length of the slice must be one. Required.

@@ -19,7 +19,9 @@ class TypeChecking(KubeModel):
     """
 
     expression_warnings: list[expression_warning.ExpressionWarning] | None = Field(
-        None, validation_alias="expressionWarnings", serialization_alias="expressionWarnings"
+        default=None,
+        validation_alias="expressionWarnings",
+        serialization_alias="expressionWarnings",
     )
     """
     expressionWarnings contains the type checking warnings for each expression.

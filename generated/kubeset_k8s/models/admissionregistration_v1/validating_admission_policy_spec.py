@@ -27,13 +27,13 @@ class ValidatingAdmissionPolicySpec(KubeModel):
     """
 
     audit_annotations: list[audit_annotation.AuditAnnotation] | None = Field(
-        None, validation_alias="auditAnnotations", serialization_alias="auditAnnotations"
+        default=None, validation_alias="auditAnnotations", serialization_alias="auditAnnotations"
     )
     """
     auditAnnotations contains CEL expressions which are used to produce audit annotations for the audit event of the API request. validations and auditAnnotations may not both be empty; a least one of validations or auditAnnotations is required.
     """
     failure_policy: str | None = Field(
-        None, validation_alias="failurePolicy", serialization_alias="failurePolicy"
+        default=None, validation_alias="failurePolicy", serialization_alias="failurePolicy"
     )
     """
     failurePolicy defines how to handle failures for the admission policy. Failures can occur from CEL expression parse errors, type check errors, runtime errors and invalid or mis-configured policy definitions or bindings.
@@ -53,7 +53,7 @@ class ValidatingAdmissionPolicySpec(KubeModel):
     Known values: "Fail", "Ignore".
     """
     match_conditions: list[match_condition.MatchCondition] | None = Field(
-        None, validation_alias="matchConditions", serialization_alias="matchConditions"
+        default=None, validation_alias="matchConditions", serialization_alias="matchConditions"
     )
     """
     matchConditions is a list of conditions that must be met for a request to be validated. Match conditions filter requests that have already been matched by the rules, namespaceSelector, and objectSelector. An empty list of matchConditions matches all requests. There are a maximum of 64 match conditions allowed.
@@ -68,13 +68,13 @@ class ValidatingAdmissionPolicySpec(KubeModel):
          - If failurePolicy=Ignore, the policy is skipped
     """
     match_constraints: match_resources.MatchResources | None = Field(
-        None, validation_alias="matchConstraints", serialization_alias="matchConstraints"
+        default=None, validation_alias="matchConstraints", serialization_alias="matchConstraints"
     )
     """
     matchConstraints specifies what resources this policy is designed to validate. The AdmissionPolicy cares about a request if it matches _all_ Constraints. However, in order to prevent clusters from being put into an unstable state that cannot be recovered from via the API ValidatingAdmissionPolicy cannot match ValidatingAdmissionPolicy and ValidatingAdmissionPolicyBinding. Required.
     """
     param_kind: param_kind_1.ParamKind | None = Field(
-        None, validation_alias="paramKind", serialization_alias="paramKind"
+        default=None, validation_alias="paramKind", serialization_alias="paramKind"
     )
     """
     paramKind specifies the kind of resources used to parameterize this policy. If absent, there are no parameters for this policy and the param CEL variable will not be provided to validation expressions. If ParamKind refers to a non-existent kind, this policy definition is mis-configured and the FailurePolicy is applied. If paramKind is specified but paramRef is unset in ValidatingAdmissionPolicyBinding, the params variable will be null.

@@ -24,13 +24,15 @@ class ValidatingAdmissionPolicyStatus(KubeModel):
     conditions represent the latest available observations of a policy's current state.
     """
     observed_generation: int | None = Field(
-        None, validation_alias="observedGeneration", serialization_alias="observedGeneration"
+        default=None,
+        validation_alias="observedGeneration",
+        serialization_alias="observedGeneration",
     )
     """
     observedGeneration is the generation observed by the controller.
     """
     type_checking: type_checking_1.TypeChecking | None = Field(
-        None, validation_alias="typeChecking", serialization_alias="typeChecking"
+        default=None, validation_alias="typeChecking", serialization_alias="typeChecking"
     )
     """
     typeChecking contains the results of type checking for each expression. Presence of this field indicates the completion of the type checking.

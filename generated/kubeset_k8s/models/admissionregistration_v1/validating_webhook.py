@@ -25,7 +25,7 @@ class ValidatingWebhook(KubeModel):
     """
 
     admission_review_versions: list[str] | None = Field(
-        None,
+        default=None,
         validation_alias="admissionReviewVersions",
         serialization_alias="admissionReviewVersions",
     )
@@ -35,7 +35,7 @@ class ValidatingWebhook(KubeModel):
     Required.
     """
     client_config: webhook_client_config.WebhookClientConfig | None = Field(
-        None, validation_alias="clientConfig", serialization_alias="clientConfig"
+        default=None, validation_alias="clientConfig", serialization_alias="clientConfig"
     )
     """
     clientConfig defines how to communicate with the hook. Required
@@ -43,7 +43,7 @@ class ValidatingWebhook(KubeModel):
     Required.
     """
     failure_policy: str | None = Field(
-        None, validation_alias="failurePolicy", serialization_alias="failurePolicy"
+        default=None, validation_alias="failurePolicy", serialization_alias="failurePolicy"
     )
     """
     failurePolicy defines how unrecognized errors from the admission endpoint are handled - allowed values are Ignore or Fail. Defaults to Fail.
@@ -55,7 +55,7 @@ class ValidatingWebhook(KubeModel):
     Known values: "Fail", "Ignore".
     """
     match_conditions: list[match_condition.MatchCondition] | None = Field(
-        None, validation_alias="matchConditions", serialization_alias="matchConditions"
+        default=None, validation_alias="matchConditions", serialization_alias="matchConditions"
     )
     """
     matchConditions is a list of conditions that must be met for a request to be sent to this webhook. Match conditions filter requests that have already been matched by the rules, namespaceSelector, and objectSelector. An empty list of matchConditions matches all requests. There are a maximum of 64 match conditions allowed.
@@ -68,7 +68,7 @@ class ValidatingWebhook(KubeModel):
          - If failurePolicy=Ignore, the error is ignored and the webhook is skipped
     """
     match_policy: str | None = Field(
-        None, validation_alias="matchPolicy", serialization_alias="matchPolicy"
+        default=None, validation_alias="matchPolicy", serialization_alias="matchPolicy"
     )
     """
     matchPolicy defines how the "rules" list is used to match incoming requests. Allowed values are "Exact" or "Equivalent".
@@ -92,7 +92,7 @@ class ValidatingWebhook(KubeModel):
     Required.
     """
     namespace_selector: label_selector.LabelSelector | None = Field(
-        None, validation_alias="namespaceSelector", serialization_alias="namespaceSelector"
+        default=None, validation_alias="namespaceSelector", serialization_alias="namespaceSelector"
     )
     """
     namespaceSelector decides whether to run the webhook on an object based on whether the namespace for that object matches the selector. If the object itself is a namespace, the matching is performed on object.metadata.labels. If the object is another cluster scoped resource, it never skips the webhook.
@@ -128,7 +128,7 @@ class ValidatingWebhook(KubeModel):
     Default to the empty LabelSelector, which matches everything.
     """
     object_selector: label_selector.LabelSelector | None = Field(
-        None, validation_alias="objectSelector", serialization_alias="objectSelector"
+        default=None, validation_alias="objectSelector", serialization_alias="objectSelector"
     )
     """
     objectSelector decides whether to run the webhook based on if the object has matching labels. objectSelector is evaluated against both the oldObject and newObject that would be sent to the webhook, and is considered to match if either object matches the selector. A null object (oldObject in the case of create, or newObject in the case of delete) or an object that cannot have labels (like a DeploymentRollback or a PodProxyOptions object) is not considered to match. Use the object selector only if the webhook is opt-in, because end users may skip the admission webhook by setting the labels. Default to the empty LabelSelector, which matches everything.
@@ -138,7 +138,7 @@ class ValidatingWebhook(KubeModel):
     rules describes what operations on what resources/subresources the webhook cares about. The webhook cares about an operation if it matches _any_ Rule. However, in order to prevent ValidatingAdmissionWebhooks and MutatingAdmissionWebhooks from putting the cluster in a state which cannot be recovered from without completely disabling the plugin, ValidatingAdmissionWebhooks and MutatingAdmissionWebhooks are never called on admission requests for ValidatingWebhookConfiguration and MutatingWebhookConfiguration objects.
     """
     side_effects: str | None = Field(
-        None, validation_alias="sideEffects", serialization_alias="sideEffects"
+        default=None, validation_alias="sideEffects", serialization_alias="sideEffects"
     )
     """
     sideEffects states whether this webhook has side effects. Acceptable values are: None, NoneOnDryRun (webhooks created via v1beta1 may also specify Some or Unknown). Webhooks with side effects MUST implement a reconciliation system, since a request may be rejected by a future step in the admission chain and the side effects therefore need to be undone. Requests with the dryRun attribute will be auto-rejected if they match a webhook with sideEffects == Unknown or Some.
@@ -153,7 +153,7 @@ class ValidatingWebhook(KubeModel):
     Known values: "None", "NoneOnDryRun", "Some", "Unknown".
     """
     timeout_seconds: int | None = Field(
-        None, validation_alias="timeoutSeconds", serialization_alias="timeoutSeconds"
+        default=None, validation_alias="timeoutSeconds", serialization_alias="timeoutSeconds"
     )
     """
     timeoutSeconds specifies the timeout for this webhook. After the timeout passes, the webhook call will be ignored or the API call will fail based on the failure policy. The timeout value must be between 1 and 30 seconds. Default to 10 seconds.

@@ -18,7 +18,9 @@ class WebhookClientConfig(KubeModel):
     WebhookClientConfig contains the information to make a TLS connection with the webhook
     """
 
-    ca_bundle: str | None = Field(None, validation_alias="caBundle", serialization_alias="caBundle")
+    ca_bundle: str | None = Field(
+        default=None, validation_alias="caBundle", serialization_alias="caBundle"
+    )
     """
     caBundle is a PEM encoded CA bundle which will be used to validate the webhook's server certificate. If unspecified, system trust roots on the apiserver are used.
 

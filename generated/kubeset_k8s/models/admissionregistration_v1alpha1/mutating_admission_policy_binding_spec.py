@@ -20,19 +20,19 @@ class MutatingAdmissionPolicyBindingSpec(KubeModel):
     """
 
     match_resources: match_resources_1.MatchResources | None = Field(
-        None, validation_alias="matchResources", serialization_alias="matchResources"
+        default=None, validation_alias="matchResources", serialization_alias="matchResources"
     )
     """
     matchResources limits what resources match this binding and may be mutated by it. Note that if matchResources matches a resource, the resource must also match a policy's matchConstraints and matchConditions before the resource may be mutated. When matchResources is unset, it does not constrain resource matching, and only the policy's matchConstraints and matchConditions must match for the resource to be mutated. Additionally, matchResources.resourceRules are optional and do not constraint matching when unset. Note that this is differs from MutatingAdmissionPolicy matchConstraints, where resourceRules are required. The CREATE, UPDATE and CONNECT operations are allowed.  The DELETE operation may not be matched. '*' matches CREATE, UPDATE and CONNECT.
     """
     param_ref: param_ref_1.ParamRef | None = Field(
-        None, validation_alias="paramRef", serialization_alias="paramRef"
+        default=None, validation_alias="paramRef", serialization_alias="paramRef"
     )
     """
     paramRef specifies the parameter resource used to configure the admission control policy. It should point to a resource of the type specified in spec.ParamKind of the bound MutatingAdmissionPolicy. If the policy specifies a ParamKind and the resource referred to by ParamRef does not exist, this binding is considered mis-configured and the FailurePolicy of the MutatingAdmissionPolicy applied. If the policy does not specify a ParamKind then this field is ignored, and the rules are evaluated without a param.
     """
     policy_name: str | None = Field(
-        None, validation_alias="policyName", serialization_alias="policyName"
+        default=None, validation_alias="policyName", serialization_alias="policyName"
     )
     """
     policyName references a MutatingAdmissionPolicy name which the MutatingAdmissionPolicyBinding binds to. If the referenced resource does not exist, this binding is considered invalid and will be ignored Required.

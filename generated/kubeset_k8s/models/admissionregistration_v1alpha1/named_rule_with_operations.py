@@ -12,13 +12,13 @@ class NamedRuleWithOperations(KubeModel):
     """
 
     api_groups: list[str] | None = Field(
-        None, validation_alias="apiGroups", serialization_alias="apiGroups"
+        default=None, validation_alias="apiGroups", serialization_alias="apiGroups"
     )
     """
     apiGroups is the API groups the resources belong to. '*' is all groups. If '*' is present, the length of the slice must be one. Required.
     """
     api_versions: list[str] | None = Field(
-        None, validation_alias="apiVersions", serialization_alias="apiVersions"
+        default=None, validation_alias="apiVersions", serialization_alias="apiVersions"
     )
     """
     apiVersions is the API versions the resources belong to. '*' is all versions. If '*' is present, the length of the slice must be one. Required.
@@ -28,7 +28,7 @@ class NamedRuleWithOperations(KubeModel):
     operations is the operations the admission hook cares about - CREATE, UPDATE, DELETE, CONNECT or * for all of those operations and any future admission operations that are added. If '*' is present, the length of the slice must be one. Required.
     """
     resource_names: list[str] | None = Field(
-        None, validation_alias="resourceNames", serialization_alias="resourceNames"
+        default=None, validation_alias="resourceNames", serialization_alias="resourceNames"
     )
     """
     resourceNames is an optional white list of names that the rule applies to.  An empty set means that everything is allowed.

@@ -35,7 +35,7 @@ class ParamRef(KubeModel):
     - If `paramKind` is namespace-scoped, the namespace of the object being evaluated for admission will be used when this field is left unset. Take care that if this is left empty the binding must not match any cluster-scoped resources, which will result in an error.
     """
     parameter_not_found_action: str | None = Field(
-        None,
+        default=None,
         validation_alias="parameterNotFoundAction",
         serialization_alias="parameterNotFoundAction",
     )

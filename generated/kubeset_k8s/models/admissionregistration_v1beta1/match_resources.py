@@ -23,13 +23,15 @@ class MatchResources(KubeModel):
     """
 
     exclude_resource_rules: list[named_rule_with_operations.NamedRuleWithOperations] | None = Field(
-        None, validation_alias="excludeResourceRules", serialization_alias="excludeResourceRules"
+        default=None,
+        validation_alias="excludeResourceRules",
+        serialization_alias="excludeResourceRules",
     )
     """
     excludeResourceRules describes what operations on what resources/subresources the ValidatingAdmissionPolicy should not care about. The exclude rules take precedence over include rules (if a resource matches both, it is excluded)
     """
     match_policy: str | None = Field(
-        None, validation_alias="matchPolicy", serialization_alias="matchPolicy"
+        default=None, validation_alias="matchPolicy", serialization_alias="matchPolicy"
     )
     """
     matchPolicy defines how the "MatchResources" list is used to match incoming requests. Allowed values are "Exact" or "Equivalent".
@@ -41,7 +43,7 @@ class MatchResources(KubeModel):
     Defaults to "Equivalent"
     """
     namespace_selector: label_selector.LabelSelector | None = Field(
-        None, validation_alias="namespaceSelector", serialization_alias="namespaceSelector"
+        default=None, validation_alias="namespaceSelector", serialization_alias="namespaceSelector"
     )
     """
     namespaceSelector decides whether to run the admission control policy on an object based on whether the namespace for that object matches the selector. If the object itself is a namespace, the matching is performed on object.metadata.labels. If the object is another cluster scoped resource, it never skips the policy.
@@ -77,13 +79,13 @@ class MatchResources(KubeModel):
     Default to the empty LabelSelector, which matches everything.
     """
     object_selector: label_selector.LabelSelector | None = Field(
-        None, validation_alias="objectSelector", serialization_alias="objectSelector"
+        default=None, validation_alias="objectSelector", serialization_alias="objectSelector"
     )
     """
     objectSelector decides whether to run the validation based on if the object has matching labels. objectSelector is evaluated against both the oldObject and newObject that would be sent to the cel validation, and is considered to match if either object matches the selector. A null object (oldObject in the case of create, or newObject in the case of delete) or an object that cannot have labels (like a DeploymentRollback or a PodProxyOptions object) is not considered to match. Use the object selector only if the webhook is opt-in, because end users may skip the admission webhook by setting the labels. Default to the empty LabelSelector, which matches everything.
     """
     resource_rules: list[named_rule_with_operations.NamedRuleWithOperations] | None = Field(
-        None, validation_alias="resourceRules", serialization_alias="resourceRules"
+        default=None, validation_alias="resourceRules", serialization_alias="resourceRules"
     )
     """
     resourceRules describes what operations on what resources/subresources the ValidatingAdmissionPolicy matches. The policy cares about an operation if it matches _any_ Rule.

@@ -26,7 +26,7 @@ class MutatingAdmissionPolicySpec(KubeModel):
     """
 
     failure_policy: str | None = Field(
-        None, validation_alias="failurePolicy", serialization_alias="failurePolicy"
+        default=None, validation_alias="failurePolicy", serialization_alias="failurePolicy"
     )
     """
     failurePolicy defines how to handle failures for the admission policy. Failures can occur from CEL expression parse errors, type check errors, runtime errors and invalid or mis-configured policy definitions or bindings.
@@ -38,7 +38,7 @@ class MutatingAdmissionPolicySpec(KubeModel):
     Allowed values are Ignore or Fail. Defaults to Fail.
     """
     match_conditions: list[match_condition.MatchCondition] | None = Field(
-        None, validation_alias="matchConditions", serialization_alias="matchConditions"
+        default=None, validation_alias="matchConditions", serialization_alias="matchConditions"
     )
     """
     matchConditions is a list of conditions that must be met for a request to be validated. Match conditions filter requests that have already been matched by the matchConstraints. An empty list of matchConditions matches all requests. There are a maximum of 64 match conditions allowed.
@@ -53,7 +53,7 @@ class MutatingAdmissionPolicySpec(KubeModel):
          - If failurePolicy=Ignore, the policy is skipped
     """
     match_constraints: match_resources.MatchResources | None = Field(
-        None, validation_alias="matchConstraints", serialization_alias="matchConstraints"
+        default=None, validation_alias="matchConstraints", serialization_alias="matchConstraints"
     )
     """
     matchConstraints specifies what resources this policy is designed to validate. The MutatingAdmissionPolicy cares about a request if it matches _all_ Constraints. However, in order to prevent clusters from being put into an unstable state that cannot be recovered from via the API MutatingAdmissionPolicy cannot match MutatingAdmissionPolicy and MutatingAdmissionPolicyBinding. The CREATE, UPDATE and CONNECT operations are allowed.  The DELETE operation may not be matched. '*' matches CREATE, UPDATE and CONNECT. Required.
@@ -63,13 +63,15 @@ class MutatingAdmissionPolicySpec(KubeModel):
     mutations contain operations to perform on matching objects. mutations may not be empty; a minimum of one mutation is required. mutations are evaluated in order, and are reinvoked according to the reinvocationPolicy. The mutations of a policy are invoked for each binding of this policy and reinvocation of mutations occurs on a per binding basis.
     """
     param_kind: param_kind_1.ParamKind | None = Field(
-        None, validation_alias="paramKind", serialization_alias="paramKind"
+        default=None, validation_alias="paramKind", serialization_alias="paramKind"
     )
     """
     paramKind specifies the kind of resources used to parameterize this policy. If absent, there are no parameters for this policy and the param CEL variable will not be provided to validation expressions. If paramKind refers to a non-existent kind, this policy definition is mis-configured and the FailurePolicy is applied. If paramKind is specified but paramRef is unset in MutatingAdmissionPolicyBinding, the params variable will be null.
     """
     reinvocation_policy: str | None = Field(
-        None, validation_alias="reinvocationPolicy", serialization_alias="reinvocationPolicy"
+        default=None,
+        validation_alias="reinvocationPolicy",
+        serialization_alias="reinvocationPolicy",
     )
     """
     reinvocationPolicy indicates whether mutations may be called multiple times per MutatingAdmissionPolicyBinding as part of a single admission evaluation. Allowed values are "Never" and "IfNeeded".

@@ -20,19 +20,21 @@ class Mutation(KubeModel):
     """
 
     apply_configuration: apply_configuration_1.ApplyConfiguration | None = Field(
-        None, validation_alias="applyConfiguration", serialization_alias="applyConfiguration"
+        default=None,
+        validation_alias="applyConfiguration",
+        serialization_alias="applyConfiguration",
     )
     """
     applyConfiguration defines the desired configuration values of an object. The configuration is applied to the admission object using [structured merge diff](https://github.com/kubernetes-sigs/structured-merge-diff). A CEL expression is used to create apply configuration.
     """
     json_patch: json_patch_1.JSONPatch | None = Field(
-        None, validation_alias="jsonPatch", serialization_alias="jsonPatch"
+        default=None, validation_alias="jsonPatch", serialization_alias="jsonPatch"
     )
     """
     jsonPatch defines a [JSON patch](https://jsonpatch.com/) operation to perform a mutation to the object. A CEL expression is used to create the JSON patch.
     """
     patch_type: str | None = Field(
-        None, validation_alias="patchType", serialization_alias="patchType"
+        default=None, validation_alias="patchType", serialization_alias="patchType"
     )
     """
     patchType indicates the patch strategy used. Allowed values are "ApplyConfiguration" and "JSONPatch". Required.

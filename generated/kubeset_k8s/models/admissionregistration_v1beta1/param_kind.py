@@ -12,7 +12,7 @@ class ParamKind(KubeModel):
     """
 
     api_version: str | None = Field(
-        None, validation_alias="apiVersion", serialization_alias="apiVersion"
+        default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     """
     apiVersion is the API group version the resources belong to. In format of "group/version". Required.

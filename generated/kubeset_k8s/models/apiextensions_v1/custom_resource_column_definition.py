@@ -19,7 +19,9 @@ class CustomResourceColumnDefinition(KubeModel):
     """
     format is an optional OpenAPI type definition for this column. The 'name' format is applied to the primary identifier column to assist in clients identifying column is the resource name. See https://github.com/OAI/OpenAPI-Specification/blob/master/versions/2.0.md#data-types for details.
     """
-    json_path: str | None = Field(None, validation_alias="jsonPath", serialization_alias="jsonPath")
+    json_path: str | None = Field(
+        default=None, validation_alias="jsonPath", serialization_alias="jsonPath"
+    )
     """
     jsonPath is a simple JSON path (i.e. with array notation) which is evaluated against each custom resource to produce the value for this column.
 

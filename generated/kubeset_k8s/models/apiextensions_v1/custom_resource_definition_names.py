@@ -21,7 +21,9 @@ class CustomResourceDefinitionNames(KubeModel):
 
     Required.
     """
-    list_kind: str | None = Field(None, validation_alias="listKind", serialization_alias="listKind")
+    list_kind: str | None = Field(
+        default=None, validation_alias="listKind", serialization_alias="listKind"
+    )
     """
     listKind is the serialized kind of the list for this resource. Defaults to "`kind`List".
     """
@@ -32,7 +34,7 @@ class CustomResourceDefinitionNames(KubeModel):
     Required.
     """
     short_names: list[str] | None = Field(
-        None, validation_alias="shortNames", serialization_alias="shortNames"
+        default=None, validation_alias="shortNames", serialization_alias="shortNames"
     )
     """
     shortNames are short names for the resource, exposed in API discovery documents, and used by clients to support invocations like `kubectl get <shortname>`. It must be all lowercase.

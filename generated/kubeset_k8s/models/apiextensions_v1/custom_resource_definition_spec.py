@@ -43,7 +43,9 @@ class CustomResourceDefinitionSpec(KubeModel):
     Required.
     """
     preserve_unknown_fields: bool | None = Field(
-        None, validation_alias="preserveUnknownFields", serialization_alias="preserveUnknownFields"
+        default=None,
+        validation_alias="preserveUnknownFields",
+        serialization_alias="preserveUnknownFields",
     )
     """
     preserveUnknownFields indicates that object fields which are not specified in the OpenAPI schema should be preserved when persisting to storage. apiVersion, kind, metadata and known fields inside metadata are always preserved. This field is deprecated in favor of setting `x-preserve-unknown-fields` to true in `spec.versions[*].schema.openAPIV3Schema`. See https://kubernetes.io/docs/tasks/extend-kubernetes/custom-resources/custom-resource-definitions/#field-pruning for details.

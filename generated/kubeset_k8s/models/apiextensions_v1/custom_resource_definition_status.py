@@ -22,7 +22,7 @@ class CustomResourceDefinitionStatus(KubeModel):
     """
 
     accepted_names: custom_resource_definition_names.CustomResourceDefinitionNames | None = Field(
-        None, validation_alias="acceptedNames", serialization_alias="acceptedNames"
+        default=None, validation_alias="acceptedNames", serialization_alias="acceptedNames"
     )
     """
     acceptedNames are the names that are actually being used to serve discovery. They may be different than the names in spec.
@@ -34,13 +34,15 @@ class CustomResourceDefinitionStatus(KubeModel):
     conditions indicate state for particular aspects of a CustomResourceDefinition
     """
     observed_generation: int | None = Field(
-        None, validation_alias="observedGeneration", serialization_alias="observedGeneration"
+        default=None,
+        validation_alias="observedGeneration",
+        serialization_alias="observedGeneration",
     )
     """
     The generation observed by the CRD controller.
     """
     stored_versions: list[str] | None = Field(
-        None, validation_alias="storedVersions", serialization_alias="storedVersions"
+        default=None, validation_alias="storedVersions", serialization_alias="storedVersions"
     )
     """
     storedVersions lists all versions of CustomResources that were ever persisted. Tracking these versions allows a migration path for stored versions in etcd. The field is mutable so a migration controller can finish a migration to another version (ensuring no old objects are left in storage), and then remove the rest of the versions from this list. Versions may not be removed from `spec.versions` while they exist in this list.

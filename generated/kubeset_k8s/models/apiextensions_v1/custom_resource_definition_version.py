@@ -31,7 +31,7 @@ class CustomResourceDefinitionVersion(KubeModel):
     additional_printer_columns: (
         list[custom_resource_column_definition.CustomResourceColumnDefinition] | None
     ) = Field(
-        None,
+        default=None,
         validation_alias="additionalPrinterColumns",
         serialization_alias="additionalPrinterColumns",
     )
@@ -43,7 +43,9 @@ class CustomResourceDefinitionVersion(KubeModel):
     deprecated indicates this version of the custom resource API is deprecated. When set to true, API requests to this version receive a warning header in the server response. Defaults to false.
     """
     deprecation_warning: str | None = Field(
-        None, validation_alias="deprecationWarning", serialization_alias="deprecationWarning"
+        default=None,
+        validation_alias="deprecationWarning",
+        serialization_alias="deprecationWarning",
     )
     """
     deprecationWarning overrides the default warning returned to API clients. May only be set when `deprecated` is true. The default warning indicates this version is deprecated and recommends use of the newest served version of equal or greater stability, if one exists.
@@ -55,13 +57,13 @@ class CustomResourceDefinitionVersion(KubeModel):
     Required.
     """
     schema_: custom_resource_validation.CustomResourceValidation | None = Field(
-        None, validation_alias="schema", serialization_alias="schema"
+        default=None, validation_alias="schema", serialization_alias="schema"
     )
     """
     schema describes the schema used for validation, pruning, and defaulting of this version of the custom resource.
     """
     selectable_fields: list[selectable_field.SelectableField] | None = Field(
-        None, validation_alias="selectableFields", serialization_alias="selectableFields"
+        default=None, validation_alias="selectableFields", serialization_alias="selectableFields"
     )
     """
     selectableFields specifies paths to fields that may be used as field selectors. A maximum of 8 selectable fields are allowed. See https://kubernetes.io/docs/concepts/overview/working-with-objects/field-selectors

@@ -19,7 +19,7 @@ class CustomResourceValidation(KubeModel):
     """
 
     open_apiv3_schema: json_schema_props.JSONSchemaProps | None = Field(
-        None, validation_alias="openAPIV3Schema", serialization_alias="openAPIV3Schema"
+        default=None, validation_alias="openAPIV3Schema", serialization_alias="openAPIV3Schema"
     )
     """
     openAPIV3Schema is the OpenAPI v3 schema to use for validation and pruning.

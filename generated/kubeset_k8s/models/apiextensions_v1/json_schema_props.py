@@ -23,21 +23,23 @@ class JSONSchemaProps(KubeModel):
     JSONSchemaProps is a JSON-Schema following Specification Draft 4 (http://json-schema.org/).
     """
 
-    field_ref: str | None = Field(None, validation_alias="$ref", serialization_alias="$ref")
+    field_ref: str | None = Field(default=None, validation_alias="$ref", serialization_alias="$ref")
     field_schema: str | None = Field(
-        None, validation_alias="$schema", serialization_alias="$schema"
+        default=None, validation_alias="$schema", serialization_alias="$schema"
     )
     additional_items: json.JSON | None = Field(
-        None, validation_alias="additionalItems", serialization_alias="additionalItems"
+        default=None, validation_alias="additionalItems", serialization_alias="additionalItems"
     )
     additional_properties: json.JSON | None = Field(
-        None, validation_alias="additionalProperties", serialization_alias="additionalProperties"
+        default=None,
+        validation_alias="additionalProperties",
+        serialization_alias="additionalProperties",
     )
     all_of: list[JSONSchemaProps] | None = Field(
-        None, validation_alias="allOf", serialization_alias="allOf"
+        default=None, validation_alias="allOf", serialization_alias="allOf"
     )
     any_of: list[JSONSchemaProps] | None = Field(
-        None, validation_alias="anyOf", serialization_alias="anyOf"
+        default=None, validation_alias="anyOf", serialization_alias="anyOf"
     )
     default: json.JSON | None = None
     """
@@ -49,13 +51,13 @@ class JSONSchemaProps(KubeModel):
     enum: list[json.JSON] | None = None
     example: json.JSON | None = None
     exclusive_maximum: bool | None = Field(
-        None, validation_alias="exclusiveMaximum", serialization_alias="exclusiveMaximum"
+        default=None, validation_alias="exclusiveMaximum", serialization_alias="exclusiveMaximum"
     )
     exclusive_minimum: bool | None = Field(
-        None, validation_alias="exclusiveMinimum", serialization_alias="exclusiveMinimum"
+        default=None, validation_alias="exclusiveMinimum", serialization_alias="exclusiveMinimum"
     )
     external_docs: external_documentation.ExternalDocumentation | None = Field(
-        None, validation_alias="externalDocs", serialization_alias="externalDocs"
+        default=None, validation_alias="externalDocs", serialization_alias="externalDocs"
     )
     format: str | None = None
     """
@@ -65,43 +67,49 @@ class JSONSchemaProps(KubeModel):
     """
     id: str | None = None
     items: json.JSON | None = None
-    max_items: int | None = Field(None, validation_alias="maxItems", serialization_alias="maxItems")
+    max_items: int | None = Field(
+        default=None, validation_alias="maxItems", serialization_alias="maxItems"
+    )
     max_length: int | None = Field(
-        None, validation_alias="maxLength", serialization_alias="maxLength"
+        default=None, validation_alias="maxLength", serialization_alias="maxLength"
     )
     max_properties: int | None = Field(
-        None, validation_alias="maxProperties", serialization_alias="maxProperties"
+        default=None, validation_alias="maxProperties", serialization_alias="maxProperties"
     )
     maximum: int | float | None = None
-    min_items: int | None = Field(None, validation_alias="minItems", serialization_alias="minItems")
+    min_items: int | None = Field(
+        default=None, validation_alias="minItems", serialization_alias="minItems"
+    )
     min_length: int | None = Field(
-        None, validation_alias="minLength", serialization_alias="minLength"
+        default=None, validation_alias="minLength", serialization_alias="minLength"
     )
     min_properties: int | None = Field(
-        None, validation_alias="minProperties", serialization_alias="minProperties"
+        default=None, validation_alias="minProperties", serialization_alias="minProperties"
     )
     minimum: int | float | None = None
     multiple_of: int | float | None = Field(
-        None, validation_alias="multipleOf", serialization_alias="multipleOf"
+        default=None, validation_alias="multipleOf", serialization_alias="multipleOf"
     )
-    not_: JSONSchemaProps | None = Field(None, validation_alias="not", serialization_alias="not")
+    not_: JSONSchemaProps | None = Field(
+        default=None, validation_alias="not", serialization_alias="not"
+    )
     nullable: bool | None = None
     one_of: list[JSONSchemaProps] | None = Field(
-        None, validation_alias="oneOf", serialization_alias="oneOf"
+        default=None, validation_alias="oneOf", serialization_alias="oneOf"
     )
     pattern: str | None = None
     pattern_properties: dict[str, JSONSchemaProps | None] | None = Field(
-        None, validation_alias="patternProperties", serialization_alias="patternProperties"
+        default=None, validation_alias="patternProperties", serialization_alias="patternProperties"
     )
     properties: dict[str, JSONSchemaProps | None] | None = None
     required: list[str] | None = None
     title: str | None = None
     type: str | None = None
     unique_items: bool | None = Field(
-        None, validation_alias="uniqueItems", serialization_alias="uniqueItems"
+        default=None, validation_alias="uniqueItems", serialization_alias="uniqueItems"
     )
     x_kubernetes_embedded_resource: bool | None = Field(
-        None,
+        default=None,
         validation_alias="x-kubernetes-embedded-resource",
         serialization_alias="x-kubernetes-embedded-resource",
     )
@@ -109,7 +117,7 @@ class JSONSchemaProps(KubeModel):
     x-kubernetes-embedded-resource defines that the value is an embedded Kubernetes runtime.Object, with TypeMeta and ObjectMeta. The type must be object. It is allowed to further restrict the embedded object. kind, apiVersion and metadata are validated automatically. x-kubernetes-preserve-unknown-fields is allowed to be true, but does not have to be if the object is fully specified (up to kind, apiVersion, metadata).
     """
     x_kubernetes_int_or_string: bool | None = Field(
-        None,
+        default=None,
         validation_alias="x-kubernetes-int-or-string",
         serialization_alias="x-kubernetes-int-or-string",
     )
@@ -126,7 +134,7 @@ class JSONSchemaProps(KubeModel):
        - ... zero or more
     """
     x_kubernetes_list_map_keys: list[str] | None = Field(
-        None,
+        default=None,
         validation_alias="x-kubernetes-list-map-keys",
         serialization_alias="x-kubernetes-list-map-keys",
     )
@@ -138,7 +146,7 @@ class JSONSchemaProps(KubeModel):
     The properties specified must either be required or have a default value, to ensure those properties are present for all list items.
     """
     x_kubernetes_list_type: str | None = Field(
-        None,
+        default=None,
         validation_alias="x-kubernetes-list-type",
         serialization_alias="x-kubernetes-list-type",
     )
@@ -159,7 +167,9 @@ class JSONSchemaProps(KubeModel):
     Defaults to atomic for arrays.
     """
     x_kubernetes_map_type: str | None = Field(
-        None, validation_alias="x-kubernetes-map-type", serialization_alias="x-kubernetes-map-type"
+        default=None,
+        validation_alias="x-kubernetes-map-type",
+        serialization_alias="x-kubernetes-map-type",
     )
     """
     x-kubernetes-map-type annotates an object to further describe its topology. This extension must only be used when type is object and may have 2 possible values:
@@ -172,7 +182,7 @@ class JSONSchemaProps(KubeModel):
          Atomic maps will be entirely replaced when updated.
     """
     x_kubernetes_preserve_unknown_fields: bool | None = Field(
-        None,
+        default=None,
         validation_alias="x-kubernetes-preserve-unknown-fields",
         serialization_alias="x-kubernetes-preserve-unknown-fields",
     )
@@ -180,7 +190,7 @@ class JSONSchemaProps(KubeModel):
     x-kubernetes-preserve-unknown-fields stops the API server decoding step from pruning fields which are not specified in the validation schema. This affects fields recursively, but switches back to normal pruning behaviour if nested properties or additionalProperties are specified in the schema. This can either be true or undefined. False is forbidden.
     """
     x_kubernetes_validations: list[validation_rule.ValidationRule] | None = Field(
-        None,
+        default=None,
         validation_alias="x-kubernetes-validations",
         serialization_alias="x-kubernetes-validations",
     )

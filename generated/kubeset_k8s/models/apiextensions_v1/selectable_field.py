@@ -11,7 +11,9 @@ class SelectableField(KubeModel):
     SelectableField specifies the JSON path of a field that may be used with field selectors.
     """
 
-    json_path: str | None = Field(None, validation_alias="jsonPath", serialization_alias="jsonPath")
+    json_path: str | None = Field(
+        default=None, validation_alias="jsonPath", serialization_alias="jsonPath"
+    )
     """
     jsonPath is a simple JSON path which is evaluated against each custom resource to produce a field selector value. Only JSON paths without the array notation are allowed. Must point to a field of type string, boolean or integer. Types with enum values and strings with formats are allowed. If jsonPath refers to absent field in a resource, the jsonPath evaluates to an empty string. Must not point to metdata fields. Required.
 

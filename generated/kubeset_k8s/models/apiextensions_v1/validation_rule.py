@@ -12,7 +12,7 @@ class ValidationRule(KubeModel):
     """
 
     field_path: str | None = Field(
-        None, validation_alias="fieldPath", serialization_alias="fieldPath"
+        default=None, validation_alias="fieldPath", serialization_alias="fieldPath"
     )
     """
     fieldPath represents the field path returned when the validation fails. It must be a relative JSON path (i.e. with array notation) scoped to the location of this x-kubernetes-validations extension in the schema and refer to an existing field. e.g. when validation checks if a specific attribute `foo` under a map `testMap`, the fieldPath could be set to `.testMap.foo` If the validation checks two lists must have unique attributes, the fieldPath could be set to either of the list: e.g. `.testList` It does not support list numeric index. It supports child operation to refer to an existing field currently. Refer to [JSONPath support in Kubernetes](https://kubernetes.io/docs/reference/kubectl/jsonpath/) for more info. Numeric index of array is not supported. For field name which contains special characters, use `['specialName']` to refer the field name. e.g. for attribute `foo.34$` appears in a list `testList`, the fieldPath could be set to `.testList['foo.34$']`
@@ -22,13 +22,13 @@ class ValidationRule(KubeModel):
     Message represents the message displayed when validation fails. The message is required if the Rule contains line breaks. The message must not contain line breaks. If unset, the message is "failed rule: {Rule}". e.g. "must be a URL with the host matching spec.host"
     """
     message_expression: str | None = Field(
-        None, validation_alias="messageExpression", serialization_alias="messageExpression"
+        default=None, validation_alias="messageExpression", serialization_alias="messageExpression"
     )
     """
     MessageExpression declares a CEL expression that evaluates to the validation failure message that is returned when this rule fails. Since messageExpression is used as a failure message, it must evaluate to a string. If both message and messageExpression are present on a rule, then messageExpression will be used if validation fails. If messageExpression results in a runtime error, the runtime error is logged, and the validation failure message is produced as if the messageExpression field were unset. If messageExpression evaluates to an empty string, a string with only spaces, or a string that contains line breaks, then the validation failure message will also be produced as if the messageExpression field were unset, and the fact that messageExpression produced an empty string/string with only spaces/string with line breaks will be logged. messageExpression has access to all the same variables as the rule; the only difference is the return type. Example: "x must be less than max ("+string(self.max)+")"
     """
     optional_old_self: bool | None = Field(
-        None, validation_alias="optionalOldSelf", serialization_alias="optionalOldSelf"
+        default=None, validation_alias="optionalOldSelf", serialization_alias="optionalOldSelf"
     )
     """
     optionalOldSelf is used to opt a transition rule into evaluation even when the object is first created, or if the old object is missing the value.

@@ -19,13 +19,13 @@ class WebhookConversion(KubeModel):
     """
 
     client_config: webhook_client_config.WebhookClientConfig | None = Field(
-        None, validation_alias="clientConfig", serialization_alias="clientConfig"
+        default=None, validation_alias="clientConfig", serialization_alias="clientConfig"
     )
     """
     clientConfig is the instructions for how to call the webhook if strategy is `Webhook`.
     """
     conversion_review_versions: list[str] | None = Field(
-        None,
+        default=None,
         validation_alias="conversionReviewVersions",
         serialization_alias="conversionReviewVersions",
     )

@@ -12,7 +12,7 @@ class ServerStorageVersion(KubeModel):
     """
 
     api_server_id: str | None = Field(
-        None, validation_alias="apiServerID", serialization_alias="apiServerID"
+        default=None, validation_alias="apiServerID", serialization_alias="apiServerID"
     )
     """
     apiServerID is the ID of the reporting API server.
@@ -20,7 +20,7 @@ class ServerStorageVersion(KubeModel):
     Required.
     """
     decodable_versions: list[str] | None = Field(
-        None, validation_alias="decodableVersions", serialization_alias="decodableVersions"
+        default=None, validation_alias="decodableVersions", serialization_alias="decodableVersions"
     )
     """
     decodableVersions are the encoding versions the API server can handle to decode. The API server can decode objects encoded in these versions. The encodingVersion must be included in the decodableVersions.
@@ -28,7 +28,7 @@ class ServerStorageVersion(KubeModel):
     Required.
     """
     encoding_version: str | None = Field(
-        None, validation_alias="encodingVersion", serialization_alias="encodingVersion"
+        default=None, validation_alias="encodingVersion", serialization_alias="encodingVersion"
     )
     """
     encodingVersion the API server encodes the object to when persisting it in the backend (e.g., etcd).
@@ -36,7 +36,7 @@ class ServerStorageVersion(KubeModel):
     Required.
     """
     served_versions: list[str] | None = Field(
-        None, validation_alias="servedVersions", serialization_alias="servedVersions"
+        default=None, validation_alias="servedVersions", serialization_alias="servedVersions"
     )
     """
     servedVersions lists all versions the API server can serve. DecodableVersions must include all ServedVersions.

@@ -14,7 +14,9 @@ class StorageVersionCondition(KubeModel):
     """
 
     last_transition_time: time.Time | None = Field(
-        None, validation_alias="lastTransitionTime", serialization_alias="lastTransitionTime"
+        default=None,
+        validation_alias="lastTransitionTime",
+        serialization_alias="lastTransitionTime",
     )
     """
     lastTransitionTime is the last time the condition transitioned from one status to another.
@@ -26,7 +28,9 @@ class StorageVersionCondition(KubeModel):
     Required.
     """
     observed_generation: int | None = Field(
-        None, validation_alias="observedGeneration", serialization_alias="observedGeneration"
+        default=None,
+        validation_alias="observedGeneration",
+        serialization_alias="observedGeneration",
     )
     """
     observedGeneration represents the .metadata.generation that the condition was set based upon, if field is set.

@@ -22,7 +22,9 @@ class StorageVersionStatus(KubeModel):
     """
 
     common_encoding_version: str | None = Field(
-        None, validation_alias="commonEncodingVersion", serialization_alias="commonEncodingVersion"
+        default=None,
+        validation_alias="commonEncodingVersion",
+        serialization_alias="commonEncodingVersion",
     )
     """
     commonEncodingVersion is set to an encoding storage version if all API server instances share that same version. If they don't share one storage version, this field is left empty. API servers should finish updating its storageVersionStatus entry before serving write operations, so that this field will be in sync with the reality.
@@ -32,7 +34,7 @@ class StorageVersionStatus(KubeModel):
     conditions lists the latest available observations of the storageVersion's state.
     """
     storage_versions: list[server_storage_version.ServerStorageVersion] | None = Field(
-        None, validation_alias="storageVersions", serialization_alias="storageVersions"
+        default=None, validation_alias="storageVersions", serialization_alias="storageVersions"
     )
     """
     storageVersions lists the reported versions per API server instance.

@@ -25,13 +25,15 @@ class DaemonSetSpec(KubeModel):
     """
 
     min_ready_seconds: int | None = Field(
-        None, validation_alias="minReadySeconds", serialization_alias="minReadySeconds"
+        default=None, validation_alias="minReadySeconds", serialization_alias="minReadySeconds"
     )
     """
     The minimum number of seconds for which a newly created DaemonSet pod should be ready without any of its container crashing, for it to be considered available. Defaults to 0 (pod will be considered available as soon as it is ready).
     """
     revision_history_limit: int | None = Field(
-        None, validation_alias="revisionHistoryLimit", serialization_alias="revisionHistoryLimit"
+        default=None,
+        validation_alias="revisionHistoryLimit",
+        serialization_alias="revisionHistoryLimit",
     )
     """
     The number of old history to retain to allow rollback. This is a pointer to distinguish between explicit zero and not specified. Defaults to 10.
@@ -49,7 +51,7 @@ class DaemonSetSpec(KubeModel):
     Required.
     """
     update_strategy: daemon_set_update_strategy.DaemonSetUpdateStrategy | None = Field(
-        None, validation_alias="updateStrategy", serialization_alias="updateStrategy"
+        default=None, validation_alias="updateStrategy", serialization_alias="updateStrategy"
     )
     """
     An update strategy to replace existing DaemonSet pods with new pods.

@@ -19,7 +19,7 @@ class DaemonSetStatus(KubeModel):
     """
 
     collision_count: int | None = Field(
-        None, validation_alias="collisionCount", serialization_alias="collisionCount"
+        default=None, validation_alias="collisionCount", serialization_alias="collisionCount"
     )
     """
     Count of hash collisions for the DaemonSet. The DaemonSet controller uses this field as a collision avoidance mechanism when it needs to create the name for the newest ControllerRevision.
@@ -29,7 +29,7 @@ class DaemonSetStatus(KubeModel):
     Represents the latest available observations of a DaemonSet's current state.
     """
     current_number_scheduled: int | None = Field(
-        None,
+        default=None,
         validation_alias="currentNumberScheduled",
         serialization_alias="currentNumberScheduled",
     )
@@ -39,7 +39,7 @@ class DaemonSetStatus(KubeModel):
     Required.
     """
     desired_number_scheduled: int | None = Field(
-        None,
+        default=None,
         validation_alias="desiredNumberScheduled",
         serialization_alias="desiredNumberScheduled",
     )
@@ -49,13 +49,15 @@ class DaemonSetStatus(KubeModel):
     Required.
     """
     number_available: int | None = Field(
-        None, validation_alias="numberAvailable", serialization_alias="numberAvailable"
+        default=None, validation_alias="numberAvailable", serialization_alias="numberAvailable"
     )
     """
     The number of nodes that should be running the daemon pod and have one or more of the daemon pod running and available (ready for at least spec.minReadySeconds)
     """
     number_misscheduled: int | None = Field(
-        None, validation_alias="numberMisscheduled", serialization_alias="numberMisscheduled"
+        default=None,
+        validation_alias="numberMisscheduled",
+        serialization_alias="numberMisscheduled",
     )
     """
     The number of nodes that are running the daemon pod, but are not supposed to run the daemon pod. More info: https://kubernetes.io/docs/concepts/workloads/controllers/daemonset/
@@ -63,7 +65,7 @@ class DaemonSetStatus(KubeModel):
     Required.
     """
     number_ready: int | None = Field(
-        None, validation_alias="numberReady", serialization_alias="numberReady"
+        default=None, validation_alias="numberReady", serialization_alias="numberReady"
     )
     """
     numberReady is the number of nodes that should be running the daemon pod and have one or more of the daemon pod running with a Ready Condition.
@@ -71,19 +73,21 @@ class DaemonSetStatus(KubeModel):
     Required.
     """
     number_unavailable: int | None = Field(
-        None, validation_alias="numberUnavailable", serialization_alias="numberUnavailable"
+        default=None, validation_alias="numberUnavailable", serialization_alias="numberUnavailable"
     )
     """
     The number of nodes that should be running the daemon pod and have none of the daemon pod running and available (ready for at least spec.minReadySeconds)
     """
     observed_generation: int | None = Field(
-        None, validation_alias="observedGeneration", serialization_alias="observedGeneration"
+        default=None,
+        validation_alias="observedGeneration",
+        serialization_alias="observedGeneration",
     )
     """
     The most recent generation observed by the daemon set controller.
     """
     updated_number_scheduled: int | None = Field(
-        None,
+        default=None,
         validation_alias="updatedNumberScheduled",
         serialization_alias="updatedNumberScheduled",
     )

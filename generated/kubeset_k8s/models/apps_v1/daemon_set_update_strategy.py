@@ -19,7 +19,7 @@ class DaemonSetUpdateStrategy(KubeModel):
     """
 
     rolling_update: rolling_update_daemon_set.RollingUpdateDaemonSet | None = Field(
-        None, validation_alias="rollingUpdate", serialization_alias="rollingUpdate"
+        default=None, validation_alias="rollingUpdate", serialization_alias="rollingUpdate"
     )
     """
     Rolling update config params. Present only if type = "RollingUpdate".

@@ -14,13 +14,15 @@ class DeploymentCondition(KubeModel):
     """
 
     last_transition_time: time.Time | None = Field(
-        None, validation_alias="lastTransitionTime", serialization_alias="lastTransitionTime"
+        default=None,
+        validation_alias="lastTransitionTime",
+        serialization_alias="lastTransitionTime",
     )
     """
     Last time the condition transitioned from one status to another.
     """
     last_update_time: time.Time | None = Field(
-        None, validation_alias="lastUpdateTime", serialization_alias="lastUpdateTime"
+        default=None, validation_alias="lastUpdateTime", serialization_alias="lastUpdateTime"
     )
     """
     The last time this condition was updated.

@@ -25,7 +25,7 @@ class DeploymentSpec(KubeModel):
     """
 
     min_ready_seconds: int | None = Field(
-        None, validation_alias="minReadySeconds", serialization_alias="minReadySeconds"
+        default=None, validation_alias="minReadySeconds", serialization_alias="minReadySeconds"
     )
     """
     Minimum number of seconds for which a newly created pod should be ready without any of its container crashing, for it to be considered available. Defaults to 0 (pod will be considered available as soon as it is ready)
@@ -35,7 +35,7 @@ class DeploymentSpec(KubeModel):
     Indicates that the deployment is paused.
     """
     progress_deadline_seconds: int | None = Field(
-        None,
+        default=None,
         validation_alias="progressDeadlineSeconds",
         serialization_alias="progressDeadlineSeconds",
     )
@@ -47,7 +47,9 @@ class DeploymentSpec(KubeModel):
     Number of desired pods. This is a pointer to distinguish between explicit zero and not specified. Defaults to 1.
     """
     revision_history_limit: int | None = Field(
-        None, validation_alias="revisionHistoryLimit", serialization_alias="revisionHistoryLimit"
+        default=None,
+        validation_alias="revisionHistoryLimit",
+        serialization_alias="revisionHistoryLimit",
     )
     """
     The number of old ReplicaSets to retain to allow rollback. This is a pointer to distinguish between explicit zero and not specified. Defaults to 10.

@@ -19,13 +19,13 @@ class DeploymentStatus(KubeModel):
     """
 
     available_replicas: int | None = Field(
-        None, validation_alias="availableReplicas", serialization_alias="availableReplicas"
+        default=None, validation_alias="availableReplicas", serialization_alias="availableReplicas"
     )
     """
     Total number of available non-terminating pods (ready for at least minReadySeconds) targeted by this deployment.
     """
     collision_count: int | None = Field(
-        None, validation_alias="collisionCount", serialization_alias="collisionCount"
+        default=None, validation_alias="collisionCount", serialization_alias="collisionCount"
     )
     """
     Count of hash collisions for the Deployment. The Deployment controller uses this field as a collision avoidance mechanism when it needs to create the name for the newest ReplicaSet.
@@ -35,13 +35,15 @@ class DeploymentStatus(KubeModel):
     Represents the latest available observations of a deployment's current state.
     """
     observed_generation: int | None = Field(
-        None, validation_alias="observedGeneration", serialization_alias="observedGeneration"
+        default=None,
+        validation_alias="observedGeneration",
+        serialization_alias="observedGeneration",
     )
     """
     The generation observed by the deployment controller.
     """
     ready_replicas: int | None = Field(
-        None, validation_alias="readyReplicas", serialization_alias="readyReplicas"
+        default=None, validation_alias="readyReplicas", serialization_alias="readyReplicas"
     )
     """
     Total number of non-terminating pods targeted by this Deployment with a Ready Condition.
@@ -51,7 +53,9 @@ class DeploymentStatus(KubeModel):
     Total number of non-terminating pods targeted by this deployment (their labels match the selector).
     """
     terminating_replicas: int | None = Field(
-        None, validation_alias="terminatingReplicas", serialization_alias="terminatingReplicas"
+        default=None,
+        validation_alias="terminatingReplicas",
+        serialization_alias="terminatingReplicas",
     )
     """
     Total number of terminating pods targeted by this deployment. Terminating pods have a non-null .metadata.deletionTimestamp and have not yet reached the Failed or Succeeded .status.phase.
@@ -59,13 +63,15 @@ class DeploymentStatus(KubeModel):
     This is a beta field and requires enabling DeploymentReplicaSetTerminatingReplicas feature (enabled by default).
     """
     unavailable_replicas: int | None = Field(
-        None, validation_alias="unavailableReplicas", serialization_alias="unavailableReplicas"
+        default=None,
+        validation_alias="unavailableReplicas",
+        serialization_alias="unavailableReplicas",
     )
     """
     Total number of unavailable pods targeted by this deployment. This is the total number of pods that are still required for the deployment to have 100% available capacity. They may either be pods that are running but not yet available or pods that still have not been created.
     """
     updated_replicas: int | None = Field(
-        None, validation_alias="updatedReplicas", serialization_alias="updatedReplicas"
+        default=None, validation_alias="updatedReplicas", serialization_alias="updatedReplicas"
     )
     """
     Total number of non-terminating pods targeted by this deployment that have the desired template spec.

@@ -19,7 +19,7 @@ class DeploymentStrategy(KubeModel):
     """
 
     rolling_update: rolling_update_deployment.RollingUpdateDeployment | None = Field(
-        None, validation_alias="rollingUpdate", serialization_alias="rollingUpdate"
+        default=None, validation_alias="rollingUpdate", serialization_alias="rollingUpdate"
     )
     """
     Rolling update config params. Present only if DeploymentStrategyType = RollingUpdate.

@@ -23,7 +23,7 @@ class ReplicaSetSpec(KubeModel):
     """
 
     min_ready_seconds: int | None = Field(
-        None, validation_alias="minReadySeconds", serialization_alias="minReadySeconds"
+        default=None, validation_alias="minReadySeconds", serialization_alias="minReadySeconds"
     )
     """
     Minimum number of seconds for which a newly created pod should be ready without any of its container crashing, for it to be considered available. Defaults to 0 (pod will be considered available as soon as it is ready)

@@ -19,7 +19,7 @@ class ReplicaSetStatus(KubeModel):
     """
 
     available_replicas: int | None = Field(
-        None, validation_alias="availableReplicas", serialization_alias="availableReplicas"
+        default=None, validation_alias="availableReplicas", serialization_alias="availableReplicas"
     )
     """
     The number of available non-terminating pods (ready for at least minReadySeconds) for this replica set.
@@ -29,19 +29,23 @@ class ReplicaSetStatus(KubeModel):
     Represents the latest available observations of a replica set's current state.
     """
     fully_labeled_replicas: int | None = Field(
-        None, validation_alias="fullyLabeledReplicas", serialization_alias="fullyLabeledReplicas"
+        default=None,
+        validation_alias="fullyLabeledReplicas",
+        serialization_alias="fullyLabeledReplicas",
     )
     """
     The number of non-terminating pods that have labels matching the labels of the pod template of the replicaset.
     """
     observed_generation: int | None = Field(
-        None, validation_alias="observedGeneration", serialization_alias="observedGeneration"
+        default=None,
+        validation_alias="observedGeneration",
+        serialization_alias="observedGeneration",
     )
     """
     ObservedGeneration reflects the generation of the most recently observed ReplicaSet.
     """
     ready_replicas: int | None = Field(
-        None, validation_alias="readyReplicas", serialization_alias="readyReplicas"
+        default=None, validation_alias="readyReplicas", serialization_alias="readyReplicas"
     )
     """
     The number of non-terminating pods targeted by this ReplicaSet with a Ready Condition.
@@ -53,7 +57,9 @@ class ReplicaSetStatus(KubeModel):
     Required.
     """
     terminating_replicas: int | None = Field(
-        None, validation_alias="terminatingReplicas", serialization_alias="terminatingReplicas"
+        default=None,
+        validation_alias="terminatingReplicas",
+        serialization_alias="terminatingReplicas",
     )
     """
     The number of terminating pods for this replica set. Terminating pods have a non-null .metadata.deletionTimestamp and have not yet reached the Failed or Succeeded .status.phase.

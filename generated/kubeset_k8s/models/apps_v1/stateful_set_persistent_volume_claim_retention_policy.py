@@ -12,13 +12,13 @@ class StatefulSetPersistentVolumeClaimRetentionPolicy(KubeModel):
     """
 
     when_deleted: str | None = Field(
-        None, validation_alias="whenDeleted", serialization_alias="whenDeleted"
+        default=None, validation_alias="whenDeleted", serialization_alias="whenDeleted"
     )
     """
     WhenDeleted specifies what happens to PVCs created from StatefulSet VolumeClaimTemplates when the StatefulSet is deleted. The default policy of `Retain` causes PVCs to not be affected by StatefulSet deletion. The `Delete` policy causes those PVCs to be deleted.
     """
     when_scaled: str | None = Field(
-        None, validation_alias="whenScaled", serialization_alias="whenScaled"
+        default=None, validation_alias="whenScaled", serialization_alias="whenScaled"
     )
     """
     WhenScaled specifies what happens to PVCs created from StatefulSet VolumeClaimTemplates when the StatefulSet is scaled down. The default policy of `Retain` causes PVCs to not be affected by a scaledown. The `Delete` policy causes the associated PVCs for any excess pods above the replica count to be deleted.

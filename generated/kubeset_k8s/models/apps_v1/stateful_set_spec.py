@@ -32,7 +32,7 @@ class StatefulSetSpec(KubeModel):
     """
 
     min_ready_seconds: int | None = Field(
-        None, validation_alias="minReadySeconds", serialization_alias="minReadySeconds"
+        default=None, validation_alias="minReadySeconds", serialization_alias="minReadySeconds"
     )
     """
     Minimum number of seconds for which a newly created pod should be ready without any of its container crashing for it to be considered available. Defaults to 0 (pod will be considered available as soon as it is ready)
@@ -45,7 +45,7 @@ class StatefulSetSpec(KubeModel):
         stateful_set_persistent_volume_claim_retention_policy.StatefulSetPersistentVolumeClaimRetentionPolicy
         | None
     ) = Field(
-        None,
+        default=None,
         validation_alias="persistentVolumeClaimRetentionPolicy",
         serialization_alias="persistentVolumeClaimRetentionPolicy",
     )
@@ -53,7 +53,9 @@ class StatefulSetSpec(KubeModel):
     persistentVolumeClaimRetentionPolicy describes the lifecycle of persistent volume claims created from volumeClaimTemplates. By default, all persistent volume claims are created as needed and retained until manually deleted. This policy allows the lifecycle to be altered, for example by deleting persistent volume claims when their stateful set is deleted, or when their pod is scaled down.
     """
     pod_management_policy: str | None = Field(
-        None, validation_alias="podManagementPolicy", serialization_alias="podManagementPolicy"
+        default=None,
+        validation_alias="podManagementPolicy",
+        serialization_alias="podManagementPolicy",
     )
     """
     podManagementPolicy controls how pods are created during initial scale up, when replacing pods on nodes, or when scaling down. The default policy is `OrderedReady`, where pods are created in increasing order (pod-0, then pod-1, etc) and the controller will wait until each pod is ready before continuing. When scaling down, the pods are removed in the opposite order. The alternative policy is `Parallel` which will create pods in parallel to match the desired scale without waiting, and on scale down will delete all pods at once.
@@ -69,7 +71,9 @@ class StatefulSetSpec(KubeModel):
     replicas is the desired number of replicas of the given Template. These are replicas in the sense that they are instantiations of the same Template, but individual replicas also have a consistent identity. If unspecified, defaults to 1.
     """
     revision_history_limit: int | None = Field(
-        None, validation_alias="revisionHistoryLimit", serialization_alias="revisionHistoryLimit"
+        default=None,
+        validation_alias="revisionHistoryLimit",
+        serialization_alias="revisionHistoryLimit",
     )
     """
     revisionHistoryLimit is the maximum number of revisions that will be maintained in the StatefulSet's revision history. The revision history consists of all revisions not represented by a currently applied StatefulSetSpec version. The default value is 10.
@@ -81,7 +85,7 @@ class StatefulSetSpec(KubeModel):
     Required.
     """
     service_name: str | None = Field(
-        None, validation_alias="serviceName", serialization_alias="serviceName"
+        default=None, validation_alias="serviceName", serialization_alias="serviceName"
     )
     """
     serviceName is the name of the service that governs this StatefulSet. This service must exist before the StatefulSet, and is responsible for the network identity of the set. Pods get DNS/hostnames that follow the pattern: pod-specific-string.serviceName.default.svc.cluster.local where "pod-specific-string" is managed by the StatefulSet controller.
@@ -93,13 +97,15 @@ class StatefulSetSpec(KubeModel):
     Required.
     """
     update_strategy: stateful_set_update_strategy.StatefulSetUpdateStrategy | None = Field(
-        None, validation_alias="updateStrategy", serialization_alias="updateStrategy"
+        default=None, validation_alias="updateStrategy", serialization_alias="updateStrategy"
     )
     """
     updateStrategy indicates the StatefulSetUpdateStrategy that will be employed to update Pods in the StatefulSet when a revision is made to Template.
     """
     volume_claim_templates: list[persistent_volume_claim.PersistentVolumeClaim] | None = Field(
-        None, validation_alias="volumeClaimTemplates", serialization_alias="volumeClaimTemplates"
+        default=None,
+        validation_alias="volumeClaimTemplates",
+        serialization_alias="volumeClaimTemplates",
     )
     """
     volumeClaimTemplates is a list of claims that pods are allowed to reference. The StatefulSet controller is responsible for mapping network identities to claims in a way that maintains the identity of a pod. Every claim in this list must have at least one matching (by name) volumeMount in one container in the template. A claim in this list takes precedence over any volumes in the template, with the same name.

@@ -19,13 +19,13 @@ class StatefulSetStatus(KubeModel):
     """
 
     available_replicas: int | None = Field(
-        None, validation_alias="availableReplicas", serialization_alias="availableReplicas"
+        default=None, validation_alias="availableReplicas", serialization_alias="availableReplicas"
     )
     """
     Total number of available pods (ready for at least minReadySeconds) targeted by this statefulset.
     """
     collision_count: int | None = Field(
-        None, validation_alias="collisionCount", serialization_alias="collisionCount"
+        default=None, validation_alias="collisionCount", serialization_alias="collisionCount"
     )
     """
     collisionCount is the count of hash collisions for the StatefulSet. The StatefulSet controller uses this field as a collision avoidance mechanism when it needs to create the name for the newest ControllerRevision.
@@ -35,25 +35,27 @@ class StatefulSetStatus(KubeModel):
     Represents the latest available observations of a statefulset's current state.
     """
     current_replicas: int | None = Field(
-        None, validation_alias="currentReplicas", serialization_alias="currentReplicas"
+        default=None, validation_alias="currentReplicas", serialization_alias="currentReplicas"
     )
     """
     currentReplicas is the number of Pods created by the StatefulSet controller from the StatefulSet version indicated by currentRevision.
     """
     current_revision: str | None = Field(
-        None, validation_alias="currentRevision", serialization_alias="currentRevision"
+        default=None, validation_alias="currentRevision", serialization_alias="currentRevision"
     )
     """
     currentRevision, if not empty, indicates the version of the StatefulSet used to generate Pods in the sequence [0,currentReplicas).
     """
     observed_generation: int | None = Field(
-        None, validation_alias="observedGeneration", serialization_alias="observedGeneration"
+        default=None,
+        validation_alias="observedGeneration",
+        serialization_alias="observedGeneration",
     )
     """
     observedGeneration is the most recent generation observed for this StatefulSet. It corresponds to the StatefulSet's generation, which is updated on mutation by the API Server.
     """
     ready_replicas: int | None = Field(
-        None, validation_alias="readyReplicas", serialization_alias="readyReplicas"
+        default=None, validation_alias="readyReplicas", serialization_alias="readyReplicas"
     )
     """
     readyReplicas is the number of pods created for this StatefulSet with a Ready Condition.
@@ -65,13 +67,13 @@ class StatefulSetStatus(KubeModel):
     Required.
     """
     update_revision: str | None = Field(
-        None, validation_alias="updateRevision", serialization_alias="updateRevision"
+        default=None, validation_alias="updateRevision", serialization_alias="updateRevision"
     )
     """
     updateRevision, if not empty, indicates the version of the StatefulSet used to generate Pods in the sequence [replicas-updatedReplicas,replicas)
     """
     updated_replicas: int | None = Field(
-        None, validation_alias="updatedReplicas", serialization_alias="updatedReplicas"
+        default=None, validation_alias="updatedReplicas", serialization_alias="updatedReplicas"
     )
     """
     updatedReplicas is the number of Pods created by the StatefulSet controller from the StatefulSet version indicated by updateRevision.

@@ -19,7 +19,7 @@ class StatefulSetUpdateStrategy(KubeModel):
     """
 
     rolling_update: rolling_update_stateful_set_strategy.RollingUpdateStatefulSetStrategy | None = (
-        Field(None, validation_alias="rollingUpdate", serialization_alias="rollingUpdate")
+        Field(default=None, validation_alias="rollingUpdate", serialization_alias="rollingUpdate")
     )
     """
     RollingUpdate is used to communicate parameters when Type is RollingUpdateStatefulSetStrategyType.

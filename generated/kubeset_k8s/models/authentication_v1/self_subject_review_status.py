@@ -19,7 +19,7 @@ class SelfSubjectReviewStatus(KubeModel):
     """
 
     user_info: user_info_1.UserInfo | None = Field(
-        None, validation_alias="userInfo", serialization_alias="userInfo"
+        default=None, validation_alias="userInfo", serialization_alias="userInfo"
     )
     """
     userInfo is a set of attributes belonging to the user making this request.

@@ -14,7 +14,9 @@ class TokenRequestStatus(KubeModel):
     """
 
     expiration_timestamp: time.Time | None = Field(
-        None, validation_alias="expirationTimestamp", serialization_alias="expirationTimestamp"
+        default=None,
+        validation_alias="expirationTimestamp",
+        serialization_alias="expirationTimestamp",
     )
     """
     expirationTimestamp is the time of expiration of the returned token.

@@ -19,7 +19,7 @@ class FieldSelectorAttributes(KubeModel):
     """
 
     raw_selector: str | None = Field(
-        None, validation_alias="rawSelector", serialization_alias="rawSelector"
+        default=None, validation_alias="rawSelector", serialization_alias="rawSelector"
     )
     """
     rawSelector is the serialization of a field selector that would be included in a query parameter. Webhook implementations are encouraged to ignore rawSelector. The kube-apiserver's *SubjectAccessReview will parse the rawSelector as long as the requirements are not present.

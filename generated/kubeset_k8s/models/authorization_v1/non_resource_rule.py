@@ -12,7 +12,7 @@ class NonResourceRule(KubeModel):
     """
 
     non_resource_ur_ls: list[str] | None = Field(
-        None, validation_alias="nonResourceURLs", serialization_alias="nonResourceURLs"
+        default=None, validation_alias="nonResourceURLs", serialization_alias="nonResourceURLs"
     )
     """
     nonResourceURLs is a set of partial urls that a user should have access to.  *s are allowed, but only as the full, final step in the path.  "*" means all.

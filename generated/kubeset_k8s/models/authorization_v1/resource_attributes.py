@@ -22,7 +22,7 @@ class ResourceAttributes(KubeModel):
     """
 
     field_selector: field_selector_attributes.FieldSelectorAttributes | None = Field(
-        None, validation_alias="fieldSelector", serialization_alias="fieldSelector"
+        default=None, validation_alias="fieldSelector", serialization_alias="fieldSelector"
     )
     """
     fieldSelector describes the limitation on access based on field.  It can only limit access, not broaden it.
@@ -32,7 +32,7 @@ class ResourceAttributes(KubeModel):
     group is the API Group of the Resource.  "*" means all.
     """
     label_selector: label_selector_attributes.LabelSelectorAttributes | None = Field(
-        None, validation_alias="labelSelector", serialization_alias="labelSelector"
+        default=None, validation_alias="labelSelector", serialization_alias="labelSelector"
     )
     """
     labelSelector describes the limitation on access based on labels.  It can only limit access, not broaden it.

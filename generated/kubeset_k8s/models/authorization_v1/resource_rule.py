@@ -12,13 +12,13 @@ class ResourceRule(KubeModel):
     """
 
     api_groups: list[str] | None = Field(
-        None, validation_alias="apiGroups", serialization_alias="apiGroups"
+        default=None, validation_alias="apiGroups", serialization_alias="apiGroups"
     )
     """
     apiGroups is the name of the APIGroup that contains the resources.  If multiple API groups are specified, any action requested against one of the enumerated resources in any API group will be allowed.  "*" means all.
     """
     resource_names: list[str] | None = Field(
-        None, validation_alias="resourceNames", serialization_alias="resourceNames"
+        default=None, validation_alias="resourceNames", serialization_alias="resourceNames"
     )
     """
     resourceNames is an optional white list of names that the rule applies to.  An empty set means that everything is allowed.  "*" means all.

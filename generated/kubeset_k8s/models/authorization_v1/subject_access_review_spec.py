@@ -31,13 +31,17 @@ class SubjectAccessReviewSpec(KubeModel):
     groups is the groups you're testing for.
     """
     non_resource_attributes: non_resource_attributes_1.NonResourceAttributes | None = Field(
-        None, validation_alias="nonResourceAttributes", serialization_alias="nonResourceAttributes"
+        default=None,
+        validation_alias="nonResourceAttributes",
+        serialization_alias="nonResourceAttributes",
     )
     """
     nonResourceAttributes describes information for a non-resource access request
     """
     resource_attributes: resource_attributes_1.ResourceAttributes | None = Field(
-        None, validation_alias="resourceAttributes", serialization_alias="resourceAttributes"
+        default=None,
+        validation_alias="resourceAttributes",
+        serialization_alias="resourceAttributes",
     )
     """
     resourceAttributes describes information for a resource access request

@@ -22,7 +22,7 @@ class SubjectAccessReviewStatus(KubeModel):
     denied is optional. True if the action would be denied, otherwise false. If both allowed is false and denied is false, then the authorizer has no opinion on whether to authorize the action. Denied may not be true if Allowed is true.
     """
     evaluation_error: str | None = Field(
-        None, validation_alias="evaluationError", serialization_alias="evaluationError"
+        default=None, validation_alias="evaluationError", serialization_alias="evaluationError"
     )
     """
     evaluationError is an indication that some error occurred during the authorization check. It is entirely possible to get an error and be able to continue determine authorization status in spite of it. For instance, RBAC can be missing a role, but enough roles are still present and bound to reason about the request.

@@ -19,7 +19,7 @@ class SubjectRulesReviewStatus(KubeModel):
     """
 
     evaluation_error: str | None = Field(
-        None, validation_alias="evaluationError", serialization_alias="evaluationError"
+        default=None, validation_alias="evaluationError", serialization_alias="evaluationError"
     )
     """
     evaluationError can appear in combination with Rules. It indicates an error occurred during rule evaluation, such as an authorizer that doesn't support rule evaluation, and that ResourceRules and/or NonResourceRules may be incomplete.
@@ -31,7 +31,7 @@ class SubjectRulesReviewStatus(KubeModel):
     Required.
     """
     non_resource_rules: list[non_resource_rule.NonResourceRule] | None = Field(
-        None, validation_alias="nonResourceRules", serialization_alias="nonResourceRules"
+        default=None, validation_alias="nonResourceRules", serialization_alias="nonResourceRules"
     )
     """
     nonResourceRules is the list of actions the subject is allowed to perform on non-resources. The list ordering isn't significant, may contain duplicates, and possibly be incomplete.
@@ -39,7 +39,7 @@ class SubjectRulesReviewStatus(KubeModel):
     Required.
     """
     resource_rules: list[resource_rule.ResourceRule] | None = Field(
-        None, validation_alias="resourceRules", serialization_alias="resourceRules"
+        default=None, validation_alias="resourceRules", serialization_alias="resourceRules"
     )
     """
     resourceRules is the list of actions the subject is allowed to perform on resources. The list ordering isn't significant, may contain duplicates, and possibly be incomplete.

@@ -12,7 +12,7 @@ class CrossVersionObjectReference(KubeModel):
     """
 
     api_version: str | None = Field(
-        None, validation_alias="apiVersion", serialization_alias="apiVersion"
+        default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     """
     apiVersion is the API version of the referent

@@ -19,7 +19,7 @@ class HorizontalPodAutoscalerSpec(KubeModel):
     """
 
     max_replicas: int | None = Field(
-        None, validation_alias="maxReplicas", serialization_alias="maxReplicas"
+        default=None, validation_alias="maxReplicas", serialization_alias="maxReplicas"
     )
     """
     maxReplicas is the upper limit for the number of pods that can be set by the autoscaler; cannot be smaller than MinReplicas.
@@ -27,13 +27,13 @@ class HorizontalPodAutoscalerSpec(KubeModel):
     Required.
     """
     min_replicas: int | None = Field(
-        None, validation_alias="minReplicas", serialization_alias="minReplicas"
+        default=None, validation_alias="minReplicas", serialization_alias="minReplicas"
     )
     """
     minReplicas is the lower limit for the number of replicas to which the autoscaler can scale down.  It defaults to 1 pod.  minReplicas is allowed to be 0 if the alpha feature gate HPAScaleToZero is enabled and at least one Object or External metric is configured.  Scaling is active as long as at least one metric value is available.
     """
     scale_target_ref: cross_version_object_reference.CrossVersionObjectReference | None = Field(
-        None, validation_alias="scaleTargetRef", serialization_alias="scaleTargetRef"
+        default=None, validation_alias="scaleTargetRef", serialization_alias="scaleTargetRef"
     )
     """
     reference to scaled resource; horizontal pod autoscaler will learn the current resource consumption and will set the desired number of pods by using its Scale subresource.
@@ -41,7 +41,7 @@ class HorizontalPodAutoscalerSpec(KubeModel):
     Required.
     """
     target_cpu_utilization_percentage: int | None = Field(
-        None,
+        default=None,
         validation_alias="targetCPUUtilizationPercentage",
         serialization_alias="targetCPUUtilizationPercentage",
     )

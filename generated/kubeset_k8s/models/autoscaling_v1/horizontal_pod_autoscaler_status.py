@@ -14,7 +14,7 @@ class HorizontalPodAutoscalerStatus(KubeModel):
     """
 
     current_cpu_utilization_percentage: int | None = Field(
-        None,
+        default=None,
         validation_alias="currentCPUUtilizationPercentage",
         serialization_alias="currentCPUUtilizationPercentage",
     )
@@ -22,7 +22,7 @@ class HorizontalPodAutoscalerStatus(KubeModel):
     currentCPUUtilizationPercentage is the current average CPU utilization over all pods, represented as a percentage of requested CPU, e.g. 70 means that an average pod is using now 70% of its requested CPU.
     """
     current_replicas: int | None = Field(
-        None, validation_alias="currentReplicas", serialization_alias="currentReplicas"
+        default=None, validation_alias="currentReplicas", serialization_alias="currentReplicas"
     )
     """
     currentReplicas is the current number of replicas of pods managed by this autoscaler.
@@ -30,7 +30,7 @@ class HorizontalPodAutoscalerStatus(KubeModel):
     Required.
     """
     desired_replicas: int | None = Field(
-        None, validation_alias="desiredReplicas", serialization_alias="desiredReplicas"
+        default=None, validation_alias="desiredReplicas", serialization_alias="desiredReplicas"
     )
     """
     desiredReplicas is the  desired number of replicas of pods managed by this autoscaler.
@@ -38,13 +38,15 @@ class HorizontalPodAutoscalerStatus(KubeModel):
     Required.
     """
     last_scale_time: time.Time | None = Field(
-        None, validation_alias="lastScaleTime", serialization_alias="lastScaleTime"
+        default=None, validation_alias="lastScaleTime", serialization_alias="lastScaleTime"
     )
     """
     lastScaleTime is the last time the HorizontalPodAutoscaler scaled the number of pods; used by the autoscaler to control how often the number of pods is changed.
     """
     observed_generation: int | None = Field(
-        None, validation_alias="observedGeneration", serialization_alias="observedGeneration"
+        default=None,
+        validation_alias="observedGeneration",
+        serialization_alias="observedGeneration",
     )
     """
     observedGeneration is the most recent generation observed by this autoscaler.

@@ -19,13 +19,13 @@ class HorizontalPodAutoscalerBehavior(KubeModel):
     """
 
     scale_down: hpa_scaling_rules.HPAScalingRules | None = Field(
-        None, validation_alias="scaleDown", serialization_alias="scaleDown"
+        default=None, validation_alias="scaleDown", serialization_alias="scaleDown"
     )
     """
     scaleDown is scaling policy for scaling Down. If not set, the default value is to allow to scale down to minReplicas pods, with a 300 second stabilization window (i.e., the highest recommendation for the last 300sec is used).
     """
     scale_up: hpa_scaling_rules.HPAScalingRules | None = Field(
-        None, validation_alias="scaleUp", serialization_alias="scaleUp"
+        default=None, validation_alias="scaleUp", serialization_alias="scaleUp"
     )
     """
     scaleUp is scaling policy for scaling Up. If not set, the default value is the higher of:

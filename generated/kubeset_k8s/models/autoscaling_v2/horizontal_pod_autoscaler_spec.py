@@ -27,7 +27,7 @@ class HorizontalPodAutoscalerSpec(KubeModel):
     behavior configures the scaling behavior of the target in both Up and Down directions (scaleUp and scaleDown fields respectively). If not set, the default HPAScalingRules for scale up and scale down are used.
     """
     max_replicas: int | None = Field(
-        None, validation_alias="maxReplicas", serialization_alias="maxReplicas"
+        default=None, validation_alias="maxReplicas", serialization_alias="maxReplicas"
     )
     """
     maxReplicas is the upper limit for the number of replicas to which the autoscaler can scale up. It cannot be less that minReplicas.
@@ -39,13 +39,13 @@ class HorizontalPodAutoscalerSpec(KubeModel):
     metrics contains the specifications for which to use to calculate the desired replica count (the maximum replica count across all metrics will be used).  The desired replica count is calculated multiplying the ratio between the target value and the current value by the current number of pods.  Ergo, metrics used must decrease as the pod count is increased, and vice-versa.  See the individual metric source types for more information about how each type of metric must respond. If not set, the default metric will be set to 80% average CPU utilization.
     """
     min_replicas: int | None = Field(
-        None, validation_alias="minReplicas", serialization_alias="minReplicas"
+        default=None, validation_alias="minReplicas", serialization_alias="minReplicas"
     )
     """
     minReplicas is the lower limit for the number of replicas to which the autoscaler can scale down.  It defaults to 1 pod.  minReplicas is allowed to be 0 if the alpha feature gate HPAScaleToZero is enabled and at least one Object or External metric is configured.  Scaling is active as long as at least one metric value is available.
     """
     scale_target_ref: cross_version_object_reference.CrossVersionObjectReference | None = Field(
-        None, validation_alias="scaleTargetRef", serialization_alias="scaleTargetRef"
+        default=None, validation_alias="scaleTargetRef", serialization_alias="scaleTargetRef"
     )
     """
     scaleTargetRef points to the target resource to scale, and is used to the pods for which metrics should be collected, as well as to actually change the replica count.

@@ -30,19 +30,19 @@ class HorizontalPodAutoscalerStatus(KubeModel):
     conditions is the set of conditions required for this autoscaler to scale its target, and indicates whether or not those conditions are met.
     """
     current_metrics: list[metric_status.MetricStatus] | None = Field(
-        None, validation_alias="currentMetrics", serialization_alias="currentMetrics"
+        default=None, validation_alias="currentMetrics", serialization_alias="currentMetrics"
     )
     """
     currentMetrics is the last read state of the metrics used by this autoscaler.
     """
     current_replicas: int | None = Field(
-        None, validation_alias="currentReplicas", serialization_alias="currentReplicas"
+        default=None, validation_alias="currentReplicas", serialization_alias="currentReplicas"
     )
     """
     currentReplicas is current number of replicas of pods managed by this autoscaler, as last seen by the autoscaler.
     """
     desired_replicas: int | None = Field(
-        None, validation_alias="desiredReplicas", serialization_alias="desiredReplicas"
+        default=None, validation_alias="desiredReplicas", serialization_alias="desiredReplicas"
     )
     """
     desiredReplicas is the desired number of replicas of pods managed by this autoscaler, as last calculated by the autoscaler.
@@ -50,13 +50,15 @@ class HorizontalPodAutoscalerStatus(KubeModel):
     Required.
     """
     last_scale_time: time.Time | None = Field(
-        None, validation_alias="lastScaleTime", serialization_alias="lastScaleTime"
+        default=None, validation_alias="lastScaleTime", serialization_alias="lastScaleTime"
     )
     """
     lastScaleTime is the last time the HorizontalPodAutoscaler scaled the number of pods, used by the autoscaler to control how often the number of pods is changed.
     """
     observed_generation: int | None = Field(
-        None, validation_alias="observedGeneration", serialization_alias="observedGeneration"
+        default=None,
+        validation_alias="observedGeneration",
+        serialization_alias="observedGeneration",
     )
     """
     observedGeneration is the most recent generation observed by this autoscaler.

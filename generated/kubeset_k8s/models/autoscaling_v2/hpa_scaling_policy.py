@@ -12,7 +12,7 @@ class HPAScalingPolicy(KubeModel):
     """
 
     period_seconds: int | None = Field(
-        None, validation_alias="periodSeconds", serialization_alias="periodSeconds"
+        default=None, validation_alias="periodSeconds", serialization_alias="periodSeconds"
     )
     """
     periodSeconds specifies the window of time for which the policy should hold true. PeriodSeconds must be greater than zero and less than or equal to 1800 (30 min).

@@ -29,13 +29,13 @@ class HPAScalingRules(KubeModel):
     policies is a list of potential scaling polices which can be used during scaling. If not set, use the default values: - For scale up: allow doubling the number of pods, or an absolute change of 4 pods in a 15s window. - For scale down: allow all pods to be removed in a 15s window.
     """
     select_policy: str | None = Field(
-        None, validation_alias="selectPolicy", serialization_alias="selectPolicy"
+        default=None, validation_alias="selectPolicy", serialization_alias="selectPolicy"
     )
     """
     selectPolicy is used to specify which policy should be used. If not set, the default value Max is used.
     """
     stabilization_window_seconds: int | None = Field(
-        None,
+        default=None,
         validation_alias="stabilizationWindowSeconds",
         serialization_alias="stabilizationWindowSeconds",
     )

@@ -31,7 +31,11 @@ class MetricSpec(KubeModel):
     """
 
     container_resource: container_resource_metric_source.ContainerResourceMetricSource | None = (
-        Field(None, validation_alias="containerResource", serialization_alias="containerResource")
+        Field(
+            default=None,
+            validation_alias="containerResource",
+            serialization_alias="containerResource",
+        )
     )
     """
     containerResource refers to a resource metric (such as those specified in requests and limits) known to Kubernetes describing a single container in each pod of the current scale target (e.g. CPU or memory). Such metrics are built in to Kubernetes, and have special scaling options on top of those available to normal per-pod metrics using the "pods" source.

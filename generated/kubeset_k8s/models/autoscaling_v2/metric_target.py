@@ -14,13 +14,15 @@ class MetricTarget(KubeModel):
     """
 
     average_utilization: int | None = Field(
-        None, validation_alias="averageUtilization", serialization_alias="averageUtilization"
+        default=None,
+        validation_alias="averageUtilization",
+        serialization_alias="averageUtilization",
     )
     """
     averageUtilization is the target value of the average of the resource metric across all relevant pods, represented as a percentage of the requested value of the resource for the pods. Currently only valid for Resource metric source type
     """
     average_value: quantity.Quantity | None = Field(
-        None, validation_alias="averageValue", serialization_alias="averageValue"
+        default=None, validation_alias="averageValue", serialization_alias="averageValue"
     )
     """
     averageValue is the target value of the average of the metric across all relevant pods (as a quantity)

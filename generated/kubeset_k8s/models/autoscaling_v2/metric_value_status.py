@@ -14,13 +14,15 @@ class MetricValueStatus(KubeModel):
     """
 
     average_utilization: int | None = Field(
-        None, validation_alias="averageUtilization", serialization_alias="averageUtilization"
+        default=None,
+        validation_alias="averageUtilization",
+        serialization_alias="averageUtilization",
     )
     """
     currentAverageUtilization is the current value of the average of the resource metric across all relevant pods, represented as a percentage of the requested value of the resource for the pods.
     """
     average_value: quantity.Quantity | None = Field(
-        None, validation_alias="averageValue", serialization_alias="averageValue"
+        default=None, validation_alias="averageValue", serialization_alias="averageValue"
     )
     """
     averageValue is the current value of the average of the metric across all relevant pods (as a quantity)

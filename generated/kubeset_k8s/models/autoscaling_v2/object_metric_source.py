@@ -23,7 +23,7 @@ class ObjectMetricSource(KubeModel):
     """
 
     described_object: cross_version_object_reference.CrossVersionObjectReference | None = Field(
-        None, validation_alias="describedObject", serialization_alias="describedObject"
+        default=None, validation_alias="describedObject", serialization_alias="describedObject"
     )
     """
     describedObject specifies the descriptions of a object,such as kind,name apiVersion

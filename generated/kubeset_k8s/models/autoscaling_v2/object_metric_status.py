@@ -29,7 +29,7 @@ class ObjectMetricStatus(KubeModel):
     Required.
     """
     described_object: cross_version_object_reference.CrossVersionObjectReference | None = Field(
-        None, validation_alias="describedObject", serialization_alias="describedObject"
+        default=None, validation_alias="describedObject", serialization_alias="describedObject"
     )
     """
     DescribedObject specifies the descriptions of a object,such as kind,name apiVersion

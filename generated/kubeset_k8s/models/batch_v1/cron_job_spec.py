@@ -19,7 +19,7 @@ class CronJobSpec(KubeModel):
     """
 
     concurrency_policy: str | None = Field(
-        None, validation_alias="concurrencyPolicy", serialization_alias="concurrencyPolicy"
+        default=None, validation_alias="concurrencyPolicy", serialization_alias="concurrencyPolicy"
     )
     """
     Specifies how to treat concurrent executions of a Job. Valid values are:
@@ -34,7 +34,7 @@ class CronJobSpec(KubeModel):
     Known values: "Allow", "Forbid", "Replace".
     """
     failed_jobs_history_limit: int | None = Field(
-        None,
+        default=None,
         validation_alias="failedJobsHistoryLimit",
         serialization_alias="failedJobsHistoryLimit",
     )
@@ -42,7 +42,7 @@ class CronJobSpec(KubeModel):
     The number of failed finished jobs to retain. Value must be non-negative integer. Defaults to 1.
     """
     job_template: job_template_spec.JobTemplateSpec | None = Field(
-        None, validation_alias="jobTemplate", serialization_alias="jobTemplate"
+        default=None, validation_alias="jobTemplate", serialization_alias="jobTemplate"
     )
     """
     Specifies the job that will be created when executing a CronJob.
@@ -56,7 +56,7 @@ class CronJobSpec(KubeModel):
     Required.
     """
     starting_deadline_seconds: int | None = Field(
-        None,
+        default=None,
         validation_alias="startingDeadlineSeconds",
         serialization_alias="startingDeadlineSeconds",
     )
@@ -64,7 +64,7 @@ class CronJobSpec(KubeModel):
     Optional deadline in seconds for starting the job if it misses scheduled time for any reason.  Missed jobs executions will be counted as failed ones.
     """
     successful_jobs_history_limit: int | None = Field(
-        None,
+        default=None,
         validation_alias="successfulJobsHistoryLimit",
         serialization_alias="successfulJobsHistoryLimit",
     )
@@ -75,7 +75,9 @@ class CronJobSpec(KubeModel):
     """
     This flag tells the controller to suspend subsequent executions, it does not apply to already started executions.  Defaults to false.
     """
-    time_zone: str | None = Field(None, validation_alias="timeZone", serialization_alias="timeZone")
+    time_zone: str | None = Field(
+        default=None, validation_alias="timeZone", serialization_alias="timeZone"
+    )
     """
     The time zone name for the given schedule, see https://en.wikipedia.org/wiki/List_of_tz_database_time_zones. If not specified, this will default to the time zone of the kube-controller-manager process. The set of valid time zone names and the time zone offset is loaded from the system-wide time zone database by the API server during CronJob validation and the controller manager during execution. If no system-wide time zone database can be found a bundled version of the database is used instead. If the time zone name becomes invalid during the lifetime of a CronJob or due to a change in host configuration, the controller will stop creating new new Jobs and will create a system event with the reason UnknownTimeZone. More information can be found in https://kubernetes.io/docs/concepts/workloads/controllers/cron-jobs/#time-zones
     """

@@ -25,13 +25,15 @@ class CronJobStatus(KubeModel):
     A list of pointers to currently running jobs.
     """
     last_schedule_time: time.Time | None = Field(
-        None, validation_alias="lastScheduleTime", serialization_alias="lastScheduleTime"
+        default=None, validation_alias="lastScheduleTime", serialization_alias="lastScheduleTime"
     )
     """
     Information when was the last time the job was successfully scheduled.
     """
     last_successful_time: time.Time | None = Field(
-        None, validation_alias="lastSuccessfulTime", serialization_alias="lastSuccessfulTime"
+        default=None,
+        validation_alias="lastSuccessfulTime",
+        serialization_alias="lastSuccessfulTime",
     )
     """
     Information when was the last time the job successfully completed.

@@ -14,13 +14,15 @@ class JobCondition(KubeModel):
     """
 
     last_probe_time: time.Time | None = Field(
-        None, validation_alias="lastProbeTime", serialization_alias="lastProbeTime"
+        default=None, validation_alias="lastProbeTime", serialization_alias="lastProbeTime"
     )
     """
     Last time the condition was checked.
     """
     last_transition_time: time.Time | None = Field(
-        None, validation_alias="lastTransitionTime", serialization_alias="lastTransitionTime"
+        default=None,
+        validation_alias="lastTransitionTime",
+        serialization_alias="lastTransitionTime",
     )
     """
     Last time the condition transit from one status to another.

@@ -27,25 +27,29 @@ class JobSpec(KubeModel):
     """
 
     active_deadline_seconds: int | None = Field(
-        None, validation_alias="activeDeadlineSeconds", serialization_alias="activeDeadlineSeconds"
+        default=None,
+        validation_alias="activeDeadlineSeconds",
+        serialization_alias="activeDeadlineSeconds",
     )
     """
     Specifies the duration in seconds relative to the startTime that the job may be continuously active before the system tries to terminate it; value must be positive integer. If a Job is suspended (at creation or through an update), this timer will effectively be stopped and reset when the Job is resumed again.
     """
     backoff_limit: int | None = Field(
-        None, validation_alias="backoffLimit", serialization_alias="backoffLimit"
+        default=None, validation_alias="backoffLimit", serialization_alias="backoffLimit"
     )
     """
     Specifies the number of retries before marking this job failed. Defaults to 6, unless backoffLimitPerIndex (only Indexed Job) is specified. When backoffLimitPerIndex is specified, backoffLimit defaults to 2147483647.
     """
     backoff_limit_per_index: int | None = Field(
-        None, validation_alias="backoffLimitPerIndex", serialization_alias="backoffLimitPerIndex"
+        default=None,
+        validation_alias="backoffLimitPerIndex",
+        serialization_alias="backoffLimitPerIndex",
     )
     """
     Specifies the limit for the number of retries within an index before marking this index as failed. When enabled the number of failures per index is kept in the pod's batch.kubernetes.io/job-index-failure-count annotation. It can only be set when Job's completionMode=Indexed, and the Pod's restart policy is Never. The field is immutable.
     """
     completion_mode: str | None = Field(
-        None, validation_alias="completionMode", serialization_alias="completionMode"
+        default=None, validation_alias="completionMode", serialization_alias="completionMode"
     )
     """
     completionMode specifies how Pod completions are tracked. It can be `NonIndexed` (default) or `Indexed`.
@@ -67,19 +71,19 @@ class JobSpec(KubeModel):
     Specifies the desired number of successfully finished pods the job should be run with.  Setting to null means that the success of any pod signals the success of all pods, and allows parallelism to have any positive value.  Setting to 1 means that parallelism is limited to 1 and the success of that pod signals the success of the job. More info: https://kubernetes.io/docs/concepts/workloads/controllers/jobs-run-to-completion/
     """
     managed_by: str | None = Field(
-        None, validation_alias="managedBy", serialization_alias="managedBy"
+        default=None, validation_alias="managedBy", serialization_alias="managedBy"
     )
     """
     ManagedBy field indicates the controller that manages a Job. The k8s Job controller reconciles jobs which don't have this field at all or the field value is the reserved string `kubernetes.io/job-controller`, but skips reconciling Jobs with a custom value for this field. The value must be a valid domain-prefixed path (e.g. acme.io/foo) - all characters before the first "/" must be a valid subdomain as defined by RFC 1123. All characters trailing the first "/" must be valid HTTP Path characters as defined by RFC 3986. The value cannot exceed 63 characters. This field is immutable.
     """
     manual_selector: bool | None = Field(
-        None, validation_alias="manualSelector", serialization_alias="manualSelector"
+        default=None, validation_alias="manualSelector", serialization_alias="manualSelector"
     )
     """
     manualSelector controls generation of pod labels and pod selectors. Leave `manualSelector` unset unless you are certain what you are doing. When false or unset, the system pick labels unique to this job and appends those labels to the pod template.  When true, the user is responsible for picking unique labels and specifying the selector.  Failure to pick a unique label may cause this and other jobs to not function correctly.  However, You may see `manualSelector=true` in jobs that were created with the old `extensions/v1beta1` API. More info: https://kubernetes.io/docs/concepts/workloads/controllers/jobs-run-to-completion/#specifying-your-own-pod-selector
     """
     max_failed_indexes: int | None = Field(
-        None, validation_alias="maxFailedIndexes", serialization_alias="maxFailedIndexes"
+        default=None, validation_alias="maxFailedIndexes", serialization_alias="maxFailedIndexes"
     )
     """
     Specifies the maximal number of failed indexes before marking the Job as failed, when backoffLimitPerIndex is set. Once the number of failed indexes exceeds this number the entire Job is marked as Failed and its execution is terminated. When left as null the job continues execution of all of its indexes and is marked with the `Complete` Job condition. It can only be specified when backoffLimitPerIndex is set. It can be null or up to completions. It is required and must be less than or equal to 10^4 when is completions greater than 10^5.
@@ -89,13 +93,15 @@ class JobSpec(KubeModel):
     Specifies the maximum desired number of pods the job should run at any given time. The actual number of pods running in steady state will be less than this number when ((.spec.completions - .status.successful) < .spec.parallelism), i.e. when the work left to do is less than max parallelism. More info: https://kubernetes.io/docs/concepts/workloads/controllers/jobs-run-to-completion/
     """
     pod_failure_policy: pod_failure_policy_1.PodFailurePolicy | None = Field(
-        None, validation_alias="podFailurePolicy", serialization_alias="podFailurePolicy"
+        default=None, validation_alias="podFailurePolicy", serialization_alias="podFailurePolicy"
     )
     """
     Specifies the policy of handling failed pods. In particular, it allows to specify the set of actions and conditions which need to be satisfied to take the associated action. If empty, the default behaviour applies - the counter of failed pods, represented by the jobs's .status.failed field, is incremented and it is checked against the backoffLimit. This field cannot be used in combination with restartPolicy=OnFailure.
     """
     pod_replacement_policy: str | None = Field(
-        None, validation_alias="podReplacementPolicy", serialization_alias="podReplacementPolicy"
+        default=None,
+        validation_alias="podReplacementPolicy",
+        serialization_alias="podReplacementPolicy",
     )
     """
     podReplacementPolicy specifies when to create replacement Pods. Possible values are: - TerminatingOrFailed means that we recreate pods
@@ -116,7 +122,7 @@ class JobSpec(KubeModel):
     A label query over pods that should match the pod count. Normally, the system sets this field for you. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/#label-selectors
     """
     success_policy: success_policy_1.SuccessPolicy | None = Field(
-        None, validation_alias="successPolicy", serialization_alias="successPolicy"
+        default=None, validation_alias="successPolicy", serialization_alias="successPolicy"
     )
     """
     successPolicy specifies the policy when the Job can be declared as succeeded. If empty, the default behavior applies - the Job is declared as succeeded only when the number of succeeded pods equals to the completions. When the field is specified, it must be immutable and works only for the Indexed Jobs. Once the Job meets the SuccessPolicy, the lingering pods are terminated.
@@ -132,7 +138,7 @@ class JobSpec(KubeModel):
     Required.
     """
     ttl_seconds_after_finished: int | None = Field(
-        None,
+        default=None,
         validation_alias="ttlSecondsAfterFinished",
         serialization_alias="ttlSecondsAfterFinished",
     )

@@ -29,13 +29,13 @@ class JobStatus(KubeModel):
     The number of pending and running pods which are not terminating (without a deletionTimestamp). The value is zero for finished jobs.
     """
     completed_indexes: str | None = Field(
-        None, validation_alias="completedIndexes", serialization_alias="completedIndexes"
+        default=None, validation_alias="completedIndexes", serialization_alias="completedIndexes"
     )
     """
     completedIndexes holds the completed indexes when .spec.completionMode = "Indexed" in a text format. The indexes are represented as decimal integers separated by commas. The numbers are listed in increasing order. Three or more consecutive numbers are compressed and represented by the first and last element of the series, separated by a hyphen. For example, if the completed indexes are 1, 3, 4, 5 and 7, they are represented as "1,3-5,7".
     """
     completion_time: time.Time | None = Field(
-        None, validation_alias="completionTime", serialization_alias="completionTime"
+        default=None, validation_alias="completionTime", serialization_alias="completionTime"
     )
     """
     Represents time when the job was completed. It is not guaranteed to be set in happens-before order across separate operations. It is represented in RFC3339 form and is in UTC. The completion time is set when the job finishes successfully, and only then. The value cannot be updated or removed. The value indicates the same or later point in time as the startTime field.
@@ -53,7 +53,7 @@ class JobStatus(KubeModel):
     The number of pods which reached phase Failed. The value increases monotonically.
     """
     failed_indexes: str | None = Field(
-        None, validation_alias="failedIndexes", serialization_alias="failedIndexes"
+        default=None, validation_alias="failedIndexes", serialization_alias="failedIndexes"
     )
     """
     FailedIndexes holds the failed indexes when spec.backoffLimitPerIndex is set. The indexes are represented in the text format analogous as for the `completedIndexes` field, ie. they are kept as decimal integers separated by commas. The numbers are listed in increasing order. Three or more consecutive numbers are compressed and represented by the first and last element of the series, separated by a hyphen. For example, if the failed indexes are 1, 3, 4, 5 and 7, they are represented as "1,3-5,7". The set of failed indexes cannot overlap with the set of completed indexes.
@@ -63,7 +63,7 @@ class JobStatus(KubeModel):
     The number of active pods which have a Ready condition and are not terminating (without a deletionTimestamp).
     """
     start_time: time.Time | None = Field(
-        None, validation_alias="startTime", serialization_alias="startTime"
+        default=None, validation_alias="startTime", serialization_alias="startTime"
     )
     """
     Represents time when the job controller started processing a job. When a Job is created in the suspended state, this field is not set until the first time it is resumed. This field is reset every time a Job is resumed from suspension. It is represented in RFC3339 form and is in UTC.
@@ -81,7 +81,7 @@ class JobStatus(KubeModel):
     This field is beta-level. The job controller populates the field when the feature gate JobPodReplacementPolicy is enabled (enabled by default).
     """
     uncounted_terminated_pods: uncounted_terminated_pods_1.UncountedTerminatedPods | None = Field(
-        None,
+        default=None,
         validation_alias="uncountedTerminatedPods",
         serialization_alias="uncountedTerminatedPods",
     )

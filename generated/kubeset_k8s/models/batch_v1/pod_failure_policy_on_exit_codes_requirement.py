@@ -12,7 +12,7 @@ class PodFailurePolicyOnExitCodesRequirement(KubeModel):
     """
 
     container_name: str | None = Field(
-        None, validation_alias="containerName", serialization_alias="containerName"
+        default=None, validation_alias="containerName", serialization_alias="containerName"
     )
     """
     Restricts the check for exit codes to the container with the specified name. When null, the rule applies to all containers. When specified, it should match one the container or initContainer names in the pod template.

@@ -49,14 +49,16 @@ class PodFailurePolicyRule(KubeModel):
     """
     on_exit_codes: (
         pod_failure_policy_on_exit_codes_requirement.PodFailurePolicyOnExitCodesRequirement | None
-    ) = Field(None, validation_alias="onExitCodes", serialization_alias="onExitCodes")
+    ) = Field(default=None, validation_alias="onExitCodes", serialization_alias="onExitCodes")
     """
     Represents the requirement on the container exit codes.
     """
     on_pod_conditions: (
         list[pod_failure_policy_on_pod_conditions_pattern.PodFailurePolicyOnPodConditionsPattern]
         | None
-    ) = Field(None, validation_alias="onPodConditions", serialization_alias="onPodConditions")
+    ) = Field(
+        default=None, validation_alias="onPodConditions", serialization_alias="onPodConditions"
+    )
     """
     Represents the requirement on the pod conditions. The requirement is represented as a list of pod condition patterns. The requirement is satisfied if at least one pattern matches an actual pod condition. At most 20 elements are allowed.
     """

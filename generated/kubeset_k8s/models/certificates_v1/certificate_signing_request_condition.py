@@ -14,13 +14,15 @@ class CertificateSigningRequestCondition(KubeModel):
     """
 
     last_transition_time: time.Time | None = Field(
-        None, validation_alias="lastTransitionTime", serialization_alias="lastTransitionTime"
+        default=None,
+        validation_alias="lastTransitionTime",
+        serialization_alias="lastTransitionTime",
     )
     """
     lastTransitionTime is the time the condition last transitioned from one status to another. If unset, when a new condition type is added or an existing condition's status is changed, the server defaults this to the current time.
     """
     last_update_time: time.Time | None = Field(
-        None, validation_alias="lastUpdateTime", serialization_alias="lastUpdateTime"
+        default=None, validation_alias="lastUpdateTime", serialization_alias="lastUpdateTime"
     )
     """
     lastUpdateTime is the time of the last update to this condition

@@ -12,7 +12,7 @@ class CertificateSigningRequestSpec(KubeModel):
     """
 
     expiration_seconds: int | None = Field(
-        None, validation_alias="expirationSeconds", serialization_alias="expirationSeconds"
+        default=None, validation_alias="expirationSeconds", serialization_alias="expirationSeconds"
     )
     """
     expirationSeconds is the requested duration of validity of the issued certificate. The certificate signer may issue a certificate with a different validity duration so a client must check the delta between the notBefore and and notAfter fields in the issued certificate to determine the actual duration.
@@ -44,7 +44,7 @@ class CertificateSigningRequestSpec(KubeModel):
     Base64-encoded bytes.
     """
     signer_name: str | None = Field(
-        None, validation_alias="signerName", serialization_alias="signerName"
+        default=None, validation_alias="signerName", serialization_alias="signerName"
     )
     """
     signerName indicates the requested signer, and is a qualified name.

@@ -12,7 +12,7 @@ class ClusterTrustBundleSpec(KubeModel):
     """
 
     signer_name: str | None = Field(
-        None, validation_alias="signerName", serialization_alias="signerName"
+        default=None, validation_alias="signerName", serialization_alias="signerName"
     )
     """
     signerName indicates the associated signer, if any.
@@ -26,7 +26,7 @@ class ClusterTrustBundleSpec(KubeModel):
     List/watch requests for ClusterTrustBundles can filter on this field using a `spec.signerName=NAME` field selector.
     """
     trust_bundle: str | None = Field(
-        None, validation_alias="trustBundle", serialization_alias="trustBundle"
+        default=None, validation_alias="trustBundle", serialization_alias="trustBundle"
     )
     """
     trustBundle contains the individual X.509 trust anchors for this bundle, as PEM bundle of PEM-wrapped, DER-formatted X.509 certificates.

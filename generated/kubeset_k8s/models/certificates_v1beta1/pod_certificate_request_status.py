@@ -21,7 +21,7 @@ class PodCertificateRequestStatus(KubeModel):
     """
 
     begin_refresh_at: time.Time | None = Field(
-        None, validation_alias="beginRefreshAt", serialization_alias="beginRefreshAt"
+        default=None, validation_alias="beginRefreshAt", serialization_alias="beginRefreshAt"
     )
     """
     beginRefreshAt is the time at which the kubelet should begin trying to refresh the certificate.  This field is set via the /status subresource, and must be set at the same time as certificateChain.  Once populated, this field is immutable.
@@ -29,7 +29,7 @@ class PodCertificateRequestStatus(KubeModel):
     This field is only a hint.  Kubelet may start refreshing before or after this time if necessary.
     """
     certificate_chain: str | None = Field(
-        None, validation_alias="certificateChain", serialization_alias="certificateChain"
+        default=None, validation_alias="certificateChain", serialization_alias="certificateChain"
     )
     """
     certificateChain is populated with an issued certificate by the signer. This field is set via the /status subresource. Once populated, this field is immutable.
@@ -52,13 +52,13 @@ class PodCertificateRequestStatus(KubeModel):
     If the request is denied with `Reason=UnsupportedKeyType`, the signer may suggest a key type that will work in the message field.
     """
     not_after: time.Time | None = Field(
-        None, validation_alias="notAfter", serialization_alias="notAfter"
+        default=None, validation_alias="notAfter", serialization_alias="notAfter"
     )
     """
     notAfter is the time at which the certificate expires.  The value must be the same as the notAfter value in the leaf certificate in certificateChain.  This field is set via the /status subresource.  Once populated, it is immutable.  The signer must set this field at the same time it sets certificateChain.
     """
     not_before: time.Time | None = Field(
-        None, validation_alias="notBefore", serialization_alias="notBefore"
+        default=None, validation_alias="notBefore", serialization_alias="notBefore"
     )
     """
     notBefore is the time at which the certificate becomes valid.  The value must be the same as the notBefore value in the leaf certificate in certificateChain.  This field is set via the /status subresource.  Once populated, it is immutable. The signer must set this field at the same time it sets certificateChain.

@@ -14,37 +14,39 @@ class LeaseSpec(KubeModel):
     """
 
     acquire_time: micro_time.MicroTime | None = Field(
-        None, validation_alias="acquireTime", serialization_alias="acquireTime"
+        default=None, validation_alias="acquireTime", serialization_alias="acquireTime"
     )
     """
     acquireTime is a time when the current lease was acquired.
     """
     holder_identity: str | None = Field(
-        None, validation_alias="holderIdentity", serialization_alias="holderIdentity"
+        default=None, validation_alias="holderIdentity", serialization_alias="holderIdentity"
     )
     """
     holderIdentity contains the identity of the holder of a current lease. If Coordinated Leader Election is used, the holder identity must be equal to the elected LeaseCandidate.metadata.name field.
     """
     lease_duration_seconds: int | None = Field(
-        None, validation_alias="leaseDurationSeconds", serialization_alias="leaseDurationSeconds"
+        default=None,
+        validation_alias="leaseDurationSeconds",
+        serialization_alias="leaseDurationSeconds",
     )
     """
     leaseDurationSeconds is a duration that candidates for a lease need to wait to force acquire it. This is measured against the time of last observed renewTime.
     """
     lease_transitions: int | None = Field(
-        None, validation_alias="leaseTransitions", serialization_alias="leaseTransitions"
+        default=None, validation_alias="leaseTransitions", serialization_alias="leaseTransitions"
     )
     """
     leaseTransitions is the number of transitions of a lease between holders.
     """
     preferred_holder: str | None = Field(
-        None, validation_alias="preferredHolder", serialization_alias="preferredHolder"
+        default=None, validation_alias="preferredHolder", serialization_alias="preferredHolder"
     )
     """
     PreferredHolder signals to a lease holder that the lease has a more optimal holder and should be given up. This field can only be set if Strategy is also set.
     """
     renew_time: micro_time.MicroTime | None = Field(
-        None, validation_alias="renewTime", serialization_alias="renewTime"
+        default=None, validation_alias="renewTime", serialization_alias="renewTime"
     )
     """
     renewTime is a time when the current holder of a lease has last updated the lease.

@@ -14,7 +14,7 @@ class LeaseCandidateSpec(KubeModel):
     """
 
     binary_version: str | None = Field(
-        None, validation_alias="binaryVersion", serialization_alias="binaryVersion"
+        default=None, validation_alias="binaryVersion", serialization_alias="binaryVersion"
     )
     """
     BinaryVersion is the binary version. It must be in a semver format without leading `v`. This field is required.
@@ -22,13 +22,13 @@ class LeaseCandidateSpec(KubeModel):
     Required.
     """
     emulation_version: str | None = Field(
-        None, validation_alias="emulationVersion", serialization_alias="emulationVersion"
+        default=None, validation_alias="emulationVersion", serialization_alias="emulationVersion"
     )
     """
     EmulationVersion is the emulation version. It must be in a semver format without leading `v`. EmulationVersion must be less than or equal to BinaryVersion. This field is required when strategy is "OldestEmulationVersion"
     """
     lease_name: str | None = Field(
-        None, validation_alias="leaseName", serialization_alias="leaseName"
+        default=None, validation_alias="leaseName", serialization_alias="leaseName"
     )
     """
     LeaseName is the name of the lease for which this candidate is contending. This field is immutable.
@@ -36,13 +36,13 @@ class LeaseCandidateSpec(KubeModel):
     Required.
     """
     ping_time: micro_time.MicroTime | None = Field(
-        None, validation_alias="pingTime", serialization_alias="pingTime"
+        default=None, validation_alias="pingTime", serialization_alias="pingTime"
     )
     """
     PingTime is the last time that the server has requested the LeaseCandidate to renew. It is only done during leader election to check if any LeaseCandidates have become ineligible. When PingTime is updated, the LeaseCandidate will respond by updating RenewTime.
     """
     renew_time: micro_time.MicroTime | None = Field(
-        None, validation_alias="renewTime", serialization_alias="renewTime"
+        default=None, validation_alias="renewTime", serialization_alias="renewTime"
     )
     """
     RenewTime is the time that the LeaseCandidate was last updated. Any time a Lease needs to do leader election, the PingTime field is updated to signal to the LeaseCandidate that they should update the RenewTime. Old LeaseCandidate objects are also garbage collected if it has been hours since the last renew. The PingTime field is updated regularly to prevent garbage collection for still active LeaseCandidates.

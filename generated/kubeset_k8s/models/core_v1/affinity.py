@@ -25,19 +25,19 @@ class Affinity(KubeModel):
     """
 
     node_affinity: node_affinity_1.NodeAffinity | None = Field(
-        None, validation_alias="nodeAffinity", serialization_alias="nodeAffinity"
+        default=None, validation_alias="nodeAffinity", serialization_alias="nodeAffinity"
     )
     """
     Describes node affinity scheduling rules for the pod.
     """
     pod_affinity: pod_affinity_1.PodAffinity | None = Field(
-        None, validation_alias="podAffinity", serialization_alias="podAffinity"
+        default=None, validation_alias="podAffinity", serialization_alias="podAffinity"
     )
     """
     Describes pod affinity scheduling rules (e.g. co-locate this pod in the same node, zone, etc. as some other pod(s)).
     """
     pod_anti_affinity: pod_anti_affinity_1.PodAntiAffinity | None = Field(
-        None, validation_alias="podAntiAffinity", serialization_alias="podAntiAffinity"
+        default=None, validation_alias="podAntiAffinity", serialization_alias="podAntiAffinity"
     )
     """
     Describes pod anti-affinity scheduling rules (e.g. avoid putting this pod in the same node, zone, etc. as some other pod(s)).

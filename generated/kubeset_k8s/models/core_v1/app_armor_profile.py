@@ -12,7 +12,7 @@ class AppArmorProfile(KubeModel):
     """
 
     localhost_profile: str | None = Field(
-        None, validation_alias="localhostProfile", serialization_alias="localhostProfile"
+        default=None, validation_alias="localhostProfile", serialization_alias="localhostProfile"
     )
     """
     localhostProfile indicates a profile loaded on the node that should be used. The profile must be preconfigured on the node to work. Must match the loaded name of the profile. Must be set if and only if type is "Localhost".

@@ -12,7 +12,7 @@ class AttachedVolume(KubeModel):
     """
 
     device_path: str | None = Field(
-        None, validation_alias="devicePath", serialization_alias="devicePath"
+        default=None, validation_alias="devicePath", serialization_alias="devicePath"
     )
     """
     DevicePath represents the device path where the volume should be available

@@ -12,7 +12,7 @@ class AzureDiskVolumeSource(KubeModel):
     """
 
     caching_mode: str | None = Field(
-        None, validation_alias="cachingMode", serialization_alias="cachingMode"
+        default=None, validation_alias="cachingMode", serialization_alias="cachingMode"
     )
     """
     cachingMode is the Host Caching mode: None, Read Only, Read Write.
@@ -24,19 +24,25 @@ class AzureDiskVolumeSource(KubeModel):
 
     Known values: "None", "ReadOnly", "ReadWrite".
     """
-    disk_name: str | None = Field(None, validation_alias="diskName", serialization_alias="diskName")
+    disk_name: str | None = Field(
+        default=None, validation_alias="diskName", serialization_alias="diskName"
+    )
     """
     diskName is the Name of the data disk in the blob storage
 
     Required.
     """
-    disk_uri: str | None = Field(None, validation_alias="diskURI", serialization_alias="diskURI")
+    disk_uri: str | None = Field(
+        default=None, validation_alias="diskURI", serialization_alias="diskURI"
+    )
     """
     diskURI is the URI of data disk in the blob storage
 
     Required.
     """
-    fs_type: str | None = Field(None, validation_alias="fsType", serialization_alias="fsType")
+    fs_type: str | None = Field(
+        default=None, validation_alias="fsType", serialization_alias="fsType"
+    )
     """
     fsType is Filesystem type to mount. Must be a filesystem type supported by the host operating system. Ex. "ext4", "xfs", "ntfs". Implicitly inferred to be "ext4" if unspecified.
     """
@@ -52,7 +58,7 @@ class AzureDiskVolumeSource(KubeModel):
     Known values: "Dedicated", "Managed", "Shared".
     """
     read_only: bool | None = Field(
-        None, validation_alias="readOnly", serialization_alias="readOnly"
+        default=None, validation_alias="readOnly", serialization_alias="readOnly"
     )
     """
     readOnly Defaults to false (read/write). ReadOnly here will force the ReadOnly setting in VolumeMounts.

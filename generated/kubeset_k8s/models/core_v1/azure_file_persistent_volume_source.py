@@ -12,13 +12,13 @@ class AzureFilePersistentVolumeSource(KubeModel):
     """
 
     read_only: bool | None = Field(
-        None, validation_alias="readOnly", serialization_alias="readOnly"
+        default=None, validation_alias="readOnly", serialization_alias="readOnly"
     )
     """
     readOnly defaults to false (read/write). ReadOnly here will force the ReadOnly setting in VolumeMounts.
     """
     secret_name: str | None = Field(
-        None, validation_alias="secretName", serialization_alias="secretName"
+        default=None, validation_alias="secretName", serialization_alias="secretName"
     )
     """
     secretName is the name of secret that contains Azure Storage Account Name and Key
@@ -26,13 +26,13 @@ class AzureFilePersistentVolumeSource(KubeModel):
     Required.
     """
     secret_namespace: str | None = Field(
-        None, validation_alias="secretNamespace", serialization_alias="secretNamespace"
+        default=None, validation_alias="secretNamespace", serialization_alias="secretNamespace"
     )
     """
     secretNamespace is the namespace of the secret that contains Azure Storage Account Name and Key default is the same as the Pod
     """
     share_name: str | None = Field(
-        None, validation_alias="shareName", serialization_alias="shareName"
+        default=None, validation_alias="shareName", serialization_alias="shareName"
     )
     """
     shareName is the azure Share Name

@@ -12,13 +12,13 @@ class AzureFileVolumeSource(KubeModel):
     """
 
     read_only: bool | None = Field(
-        None, validation_alias="readOnly", serialization_alias="readOnly"
+        default=None, validation_alias="readOnly", serialization_alias="readOnly"
     )
     """
     readOnly defaults to false (read/write). ReadOnly here will force the ReadOnly setting in VolumeMounts.
     """
     secret_name: str | None = Field(
-        None, validation_alias="secretName", serialization_alias="secretName"
+        default=None, validation_alias="secretName", serialization_alias="secretName"
     )
     """
     secretName is the  name of secret that contains Azure Storage Account Name and Key
@@ -26,7 +26,7 @@ class AzureFileVolumeSource(KubeModel):
     Required.
     """
     share_name: str | None = Field(
-        None, validation_alias="shareName", serialization_alias="shareName"
+        default=None, validation_alias="shareName", serialization_alias="shareName"
     )
     """
     shareName is the azure share Name

@@ -29,19 +29,19 @@ class CephFSVolumeSource(KubeModel):
     path is Optional: Used as the mounted root, rather than the full Ceph tree, default is /
     """
     read_only: bool | None = Field(
-        None, validation_alias="readOnly", serialization_alias="readOnly"
+        default=None, validation_alias="readOnly", serialization_alias="readOnly"
     )
     """
     readOnly is Optional: Defaults to false (read/write). ReadOnly here will force the ReadOnly setting in VolumeMounts. More info: https://examples.k8s.io/volumes/cephfs/README.md#how-to-use-it
     """
     secret_file: str | None = Field(
-        None, validation_alias="secretFile", serialization_alias="secretFile"
+        default=None, validation_alias="secretFile", serialization_alias="secretFile"
     )
     """
     secretFile is Optional: SecretFile is the path to key ring for User, default is /etc/ceph/user.secret More info: https://examples.k8s.io/volumes/cephfs/README.md#how-to-use-it
     """
     secret_ref: local_object_reference.LocalObjectReference | None = Field(
-        None, validation_alias="secretRef", serialization_alias="secretRef"
+        default=None, validation_alias="secretRef", serialization_alias="secretRef"
     )
     """
     secretRef is Optional: SecretRef is reference to the authentication secret for User, default is empty. More info: https://examples.k8s.io/volumes/cephfs/README.md#how-to-use-it

@@ -12,7 +12,7 @@ class ClientIPConfig(KubeModel):
     """
 
     timeout_seconds: int | None = Field(
-        None, validation_alias="timeoutSeconds", serialization_alias="timeoutSeconds"
+        default=None, validation_alias="timeoutSeconds", serialization_alias="timeoutSeconds"
     )
     """
     timeoutSeconds specifies the seconds of ClientIP type session sticky time. The value must be >0 && <=86400(for 1 day) if ServiceAffinity == "ClientIP". Default value is 10800(for 3 hours).

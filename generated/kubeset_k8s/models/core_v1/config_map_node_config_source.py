@@ -12,7 +12,7 @@ class ConfigMapNodeConfigSource(KubeModel):
     """
 
     kubelet_config_key: str | None = Field(
-        None, validation_alias="kubeletConfigKey", serialization_alias="kubeletConfigKey"
+        default=None, validation_alias="kubeletConfigKey", serialization_alias="kubeletConfigKey"
     )
     """
     KubeletConfigKey declares which key of the referenced ConfigMap corresponds to the KubeletConfiguration structure This field is required in all cases.
@@ -32,7 +32,7 @@ class ConfigMapNodeConfigSource(KubeModel):
     Required.
     """
     resource_version: str | None = Field(
-        None, validation_alias="resourceVersion", serialization_alias="resourceVersion"
+        default=None, validation_alias="resourceVersion", serialization_alias="resourceVersion"
     )
     """
     ResourceVersion is the metadata.ResourceVersion of the referenced ConfigMap. This field is forbidden in Node.Spec, and required in Node.Status.

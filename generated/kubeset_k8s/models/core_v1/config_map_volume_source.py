@@ -21,7 +21,7 @@ class ConfigMapVolumeSource(KubeModel):
     """
 
     default_mode: int | None = Field(
-        None, validation_alias="defaultMode", serialization_alias="defaultMode"
+        default=None, validation_alias="defaultMode", serialization_alias="defaultMode"
     )
     """
     defaultMode is optional: mode bits used to set permissions on created files by default. Must be an octal value between 0000 and 0777 or a decimal value between 0 and 511. YAML accepts both octal and decimal values, JSON requires decimal values for mode bits. Defaults to 0644. Directories within the path are not affected by this setting. This might be in conflict with other options that affect the file mode, like fsGroup, and the result can be other mode bits set.

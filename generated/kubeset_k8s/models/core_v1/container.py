@@ -55,7 +55,7 @@ class Container(KubeModel):
     List of environment variables to set in the container. Cannot be updated.
     """
     env_from: list[env_from_source.EnvFromSource] | None = Field(
-        None, validation_alias="envFrom", serialization_alias="envFrom"
+        default=None, validation_alias="envFrom", serialization_alias="envFrom"
     )
     """
     List of sources to populate environment variables in the container. The keys defined within a source may consist of any printable ASCII characters except '='. When a key exists in multiple sources, the value associated with the last source will take precedence. Values defined by an Env with a duplicate key will take precedence. Cannot be updated.
@@ -65,7 +65,7 @@ class Container(KubeModel):
     Container image name. More info: https://kubernetes.io/docs/concepts/containers/images This field is optional to allow higher level config management to default or override container images in workload controllers like Deployments and StatefulSets.
     """
     image_pull_policy: str | None = Field(
-        None, validation_alias="imagePullPolicy", serialization_alias="imagePullPolicy"
+        default=None, validation_alias="imagePullPolicy", serialization_alias="imagePullPolicy"
     )
     """
     Image pull policy. One of Always, Never, IfNotPresent. Defaults to Always if :latest tag is specified, or IfNotPresent otherwise. Cannot be updated. More info: https://kubernetes.io/docs/concepts/containers/images#updating-images
@@ -82,7 +82,7 @@ class Container(KubeModel):
     Actions that the management system should take in response to container lifecycle events. Cannot be updated.
     """
     liveness_probe: probe.Probe | None = Field(
-        None, validation_alias="livenessProbe", serialization_alias="livenessProbe"
+        default=None, validation_alias="livenessProbe", serialization_alias="livenessProbe"
     )
     """
     Periodic probe of container liveness. Container will be restarted if the probe fails. Cannot be updated. More info: https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle#container-probes
@@ -98,13 +98,13 @@ class Container(KubeModel):
     List of ports to expose from the container. Not specifying a port here DOES NOT prevent that port from being exposed. Any port which is listening on the default "0.0.0.0" address inside a container will be accessible from the network. Modifying this array with strategic merge patch may corrupt the data. For more information See https://github.com/kubernetes/kubernetes/issues/108255. Cannot be updated.
     """
     readiness_probe: probe.Probe | None = Field(
-        None, validation_alias="readinessProbe", serialization_alias="readinessProbe"
+        default=None, validation_alias="readinessProbe", serialization_alias="readinessProbe"
     )
     """
     Periodic probe of container service readiness. Container will be removed from service endpoints if the probe fails. Cannot be updated. More info: https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle#container-probes
     """
     resize_policy: list[container_resize_policy.ContainerResizePolicy] | None = Field(
-        None, validation_alias="resizePolicy", serialization_alias="resizePolicy"
+        default=None, validation_alias="resizePolicy", serialization_alias="resizePolicy"
     )
     """
     Resources resize policy for the container. This field cannot be set on ephemeral containers.
@@ -114,25 +114,27 @@ class Container(KubeModel):
     Compute Resources required by this container. Cannot be updated. More info: https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/
     """
     restart_policy: str | None = Field(
-        None, validation_alias="restartPolicy", serialization_alias="restartPolicy"
+        default=None, validation_alias="restartPolicy", serialization_alias="restartPolicy"
     )
     """
     RestartPolicy defines the restart behavior of individual containers in a pod. This overrides the pod-level restart policy. When this field is not specified, the restart behavior is defined by the Pod's restart policy and the container type. Additionally, setting the RestartPolicy as "Always" for the init container will have the following effect: this init container will be continually restarted on exit until all regular containers have terminated. Once all regular containers have completed, all init containers with restartPolicy "Always" will be shut down. This lifecycle differs from normal init containers and is often referred to as a "sidecar" container. Although this init container still starts in the init container sequence, it does not wait for the container to complete before proceeding to the next init container. Instead, the next init container starts immediately after this init container is started, or after any startupProbe has successfully completed.
     """
     restart_policy_rules: list[container_restart_rule.ContainerRestartRule] | None = Field(
-        None, validation_alias="restartPolicyRules", serialization_alias="restartPolicyRules"
+        default=None,
+        validation_alias="restartPolicyRules",
+        serialization_alias="restartPolicyRules",
     )
     """
     Represents a list of rules to be checked to determine if the container should be restarted on exit. The rules are evaluated in order. Once a rule matches a container exit condition, the remaining rules are ignored. If no rule matches the container exit condition, the Container-level restart policy determines the whether the container is restarted or not. Constraints on the rules: - At most 20 rules are allowed. - Rules can have the same action. - Identical rules are not forbidden in validations. When rules are specified, container MUST set RestartPolicy explicitly even it if matches the Pod's RestartPolicy.
     """
     security_context: security_context_1.SecurityContext | None = Field(
-        None, validation_alias="securityContext", serialization_alias="securityContext"
+        default=None, validation_alias="securityContext", serialization_alias="securityContext"
     )
     """
     SecurityContext defines the security options the container should be run with. If set, the fields of SecurityContext override the equivalent fields of PodSecurityContext. More info: https://kubernetes.io/docs/tasks/configure-pod-container/security-context/
     """
     startup_probe: probe.Probe | None = Field(
-        None, validation_alias="startupProbe", serialization_alias="startupProbe"
+        default=None, validation_alias="startupProbe", serialization_alias="startupProbe"
     )
     """
     StartupProbe indicates that the Pod has successfully initialized. If specified, no other probes are executed until this completes successfully. If this probe fails, the Pod will be restarted, just as if the livenessProbe failed. This can be used to provide different probe parameters at the beginning of a Pod's lifecycle, when it might take a long time to load data or warm a cache, than during steady-state operation. This cannot be updated. More info: https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle#container-probes
@@ -142,13 +144,13 @@ class Container(KubeModel):
     Whether this container should allocate a buffer for stdin in the container runtime. If this is not set, reads from stdin in the container will always result in EOF. Default is false.
     """
     stdin_once: bool | None = Field(
-        None, validation_alias="stdinOnce", serialization_alias="stdinOnce"
+        default=None, validation_alias="stdinOnce", serialization_alias="stdinOnce"
     )
     """
     Whether the container runtime should close the stdin channel after it has been opened by a single attach. When stdin is true the stdin stream will remain open across multiple attach sessions. If stdinOnce is set to true, stdin is opened on container start, is empty until the first client attaches to stdin, and then remains open and accepts data until the client disconnects, at which time stdin is closed and remains closed until the container is restarted. If this flag is false, a container processes that reads from stdin will never receive an EOF. Default is false
     """
     termination_message_path: str | None = Field(
-        None,
+        default=None,
         validation_alias="terminationMessagePath",
         serialization_alias="terminationMessagePath",
     )
@@ -156,7 +158,7 @@ class Container(KubeModel):
     Optional: Path at which the file to which the container's termination message will be written is mounted into the container's filesystem. Message written is intended to be brief final status, such as an assertion failure message. Will be truncated by the node if greater than 4096 bytes. The total message length across all containers will be limited to 12kb. Defaults to /dev/termination-log. Cannot be updated.
     """
     termination_message_policy: str | None = Field(
-        None,
+        default=None,
         validation_alias="terminationMessagePolicy",
         serialization_alias="terminationMessagePolicy",
     )
@@ -174,19 +176,19 @@ class Container(KubeModel):
     Whether this container should allocate a TTY for itself, also requires 'stdin' to be true. Default is false.
     """
     volume_devices: list[volume_device.VolumeDevice] | None = Field(
-        None, validation_alias="volumeDevices", serialization_alias="volumeDevices"
+        default=None, validation_alias="volumeDevices", serialization_alias="volumeDevices"
     )
     """
     volumeDevices is the list of block devices to be used by the container.
     """
     volume_mounts: list[volume_mount.VolumeMount] | None = Field(
-        None, validation_alias="volumeMounts", serialization_alias="volumeMounts"
+        default=None, validation_alias="volumeMounts", serialization_alias="volumeMounts"
     )
     """
     Pod volumes to mount into the container's filesystem. Cannot be updated.
     """
     working_dir: str | None = Field(
-        None, validation_alias="workingDir", serialization_alias="workingDir"
+        default=None, validation_alias="workingDir", serialization_alias="workingDir"
     )
     """
     Container's working directory. If not specified, the container runtime's default will be used, which might be configured in the container image. Cannot be updated.

@@ -12,7 +12,7 @@ class ContainerExtendedResourceRequest(KubeModel):
     """
 
     container_name: str | None = Field(
-        None, validation_alias="containerName", serialization_alias="containerName"
+        default=None, validation_alias="containerName", serialization_alias="containerName"
     )
     """
     The name of the container requesting resources.
@@ -20,7 +20,7 @@ class ContainerExtendedResourceRequest(KubeModel):
     Required.
     """
     request_name: str | None = Field(
-        None, validation_alias="requestName", serialization_alias="requestName"
+        default=None, validation_alias="requestName", serialization_alias="requestName"
     )
     """
     The name of the request in the special ResourceClaim which corresponds to the extended resource.
@@ -28,7 +28,7 @@ class ContainerExtendedResourceRequest(KubeModel):
     Required.
     """
     resource_name: str | None = Field(
-        None, validation_alias="resourceName", serialization_alias="resourceName"
+        default=None, validation_alias="resourceName", serialization_alias="resourceName"
     )
     """
     The name of the extended resource in that container which gets backed by DRA.

@@ -16,7 +16,7 @@ class ContainerImage(KubeModel):
     Names by which this image is known. e.g. ["kubernetes.example/hyperkube:v1.0.7", "cloud-vendor.registry.example/cloud-vendor/hyperkube:v1.0.7"]
     """
     size_bytes: int | None = Field(
-        None, validation_alias="sizeBytes", serialization_alias="sizeBytes"
+        default=None, validation_alias="sizeBytes", serialization_alias="sizeBytes"
     )
     """
     The size of the image in bytes.

@@ -12,18 +12,22 @@ class ContainerPort(KubeModel):
     """
 
     container_port: int | None = Field(
-        None, validation_alias="containerPort", serialization_alias="containerPort"
+        default=None, validation_alias="containerPort", serialization_alias="containerPort"
     )
     """
     Number of port to expose on the pod's IP address. This must be a valid port number, 0 < x < 65536.
 
     Required.
     """
-    host_ip: str | None = Field(None, validation_alias="hostIP", serialization_alias="hostIP")
+    host_ip: str | None = Field(
+        default=None, validation_alias="hostIP", serialization_alias="hostIP"
+    )
     """
     What host IP to bind the external port to.
     """
-    host_port: int | None = Field(None, validation_alias="hostPort", serialization_alias="hostPort")
+    host_port: int | None = Field(
+        default=None, validation_alias="hostPort", serialization_alias="hostPort"
+    )
     """
     Number of port to expose on the host. If specified, this must be a valid port number, 0 < x < 65536. If HostNetwork is specified, this must match ContainerPort. Most containers do not need this.
     """

@@ -12,7 +12,7 @@ class ContainerResizePolicy(KubeModel):
     """
 
     resource_name: str | None = Field(
-        None, validation_alias="resourceName", serialization_alias="resourceName"
+        default=None, validation_alias="resourceName", serialization_alias="resourceName"
     )
     """
     Name of the resource to which this resource resize policy applies. Supported values: cpu, memory.
@@ -20,7 +20,7 @@ class ContainerResizePolicy(KubeModel):
     Required.
     """
     restart_policy: str | None = Field(
-        None, validation_alias="restartPolicy", serialization_alias="restartPolicy"
+        default=None, validation_alias="restartPolicy", serialization_alias="restartPolicy"
     )
     """
     Restart policy to apply when specified resource is resized. If not specified, it defaults to NotRequired.

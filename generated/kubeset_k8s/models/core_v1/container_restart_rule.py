@@ -25,7 +25,7 @@ class ContainerRestartRule(KubeModel):
     Required.
     """
     exit_codes: container_restart_rule_on_exit_codes.ContainerRestartRuleOnExitCodes | None = Field(
-        None, validation_alias="exitCodes", serialization_alias="exitCodes"
+        default=None, validation_alias="exitCodes", serialization_alias="exitCodes"
     )
     """
     Represents the exit codes to check on container exits.

@@ -14,7 +14,7 @@ class ContainerStateRunning(KubeModel):
     """
 
     started_at: time.Time | None = Field(
-        None, validation_alias="startedAt", serialization_alias="startedAt"
+        default=None, validation_alias="startedAt", serialization_alias="startedAt"
     )
     """
     Time at which the container was last (re-)started

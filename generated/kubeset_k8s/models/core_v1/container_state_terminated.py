@@ -14,19 +14,21 @@ class ContainerStateTerminated(KubeModel):
     """
 
     container_id: str | None = Field(
-        None, validation_alias="containerID", serialization_alias="containerID"
+        default=None, validation_alias="containerID", serialization_alias="containerID"
     )
     """
     Container's ID in the format '<type>://<container_id>'
     """
-    exit_code: int | None = Field(None, validation_alias="exitCode", serialization_alias="exitCode")
+    exit_code: int | None = Field(
+        default=None, validation_alias="exitCode", serialization_alias="exitCode"
+    )
     """
     Exit status from the last termination of the container
 
     Required.
     """
     finished_at: time.Time | None = Field(
-        None, validation_alias="finishedAt", serialization_alias="finishedAt"
+        default=None, validation_alias="finishedAt", serialization_alias="finishedAt"
     )
     """
     Time at which the container last terminated
@@ -44,7 +46,7 @@ class ContainerStateTerminated(KubeModel):
     Signal from the last termination of the container
     """
     started_at: time.Time | None = Field(
-        None, validation_alias="startedAt", serialization_alias="startedAt"
+        default=None, validation_alias="startedAt", serialization_alias="startedAt"
     )
     """
     Time at which previous execution of the container started

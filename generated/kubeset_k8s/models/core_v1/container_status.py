@@ -33,13 +33,15 @@ class ContainerStatus(KubeModel):
     """
 
     allocated_resources: dict[str, quantity.Quantity | None] | None = Field(
-        None, validation_alias="allocatedResources", serialization_alias="allocatedResources"
+        default=None,
+        validation_alias="allocatedResources",
+        serialization_alias="allocatedResources",
     )
     """
     AllocatedResources represents the compute resources allocated for this container by the node. Kubelet sets this value to Container.Resources.Requests upon successful pod admission and after successfully admitting desired pod resize.
     """
     allocated_resources_status: list[resource_status.ResourceStatus] | None = Field(
-        None,
+        default=None,
         validation_alias="allocatedResourcesStatus",
         serialization_alias="allocatedResourcesStatus",
     )
@@ -47,7 +49,7 @@ class ContainerStatus(KubeModel):
     AllocatedResourcesStatus represents the status of various resources allocated for this Pod.
     """
     container_id: str | None = Field(
-        None, validation_alias="containerID", serialization_alias="containerID"
+        default=None, validation_alias="containerID", serialization_alias="containerID"
     )
     """
     ContainerID is the ID of the container in the format '<type>://<container_id>'. Where type is a container runtime identifier, returned from Version call of CRI API (for example "containerd").
@@ -58,14 +60,16 @@ class ContainerStatus(KubeModel):
 
     Required.
     """
-    image_id: str | None = Field(None, validation_alias="imageID", serialization_alias="imageID")
+    image_id: str | None = Field(
+        default=None, validation_alias="imageID", serialization_alias="imageID"
+    )
     """
     ImageID is the image ID of the container's image. The image ID may not match the image ID of the image used in the PodSpec, as it may have been resolved by the runtime.
 
     Required.
     """
     last_state: container_state.ContainerState | None = Field(
-        None, validation_alias="lastState", serialization_alias="lastState"
+        default=None, validation_alias="lastState", serialization_alias="lastState"
     )
     """
     LastTerminationState holds the last termination state of the container to help debug container crashes and restarts. This field is not populated if the container is still running and RestartCount is 0.
@@ -89,7 +93,7 @@ class ContainerStatus(KubeModel):
     Resources represents the compute resource requests and limits that have been successfully enacted on the running container after it has been started or has been successfully resized.
     """
     restart_count: int | None = Field(
-        None, validation_alias="restartCount", serialization_alias="restartCount"
+        default=None, validation_alias="restartCount", serialization_alias="restartCount"
     )
     """
     RestartCount holds the number of times the container has been restarted. Kubelet makes an effort to always increment the value, but there are cases when the state may be lost due to node restarts and then the value may be reset to 0. The value is never negative.
@@ -105,7 +109,7 @@ class ContainerStatus(KubeModel):
     State holds details about the container's current condition.
     """
     stop_signal: str | None = Field(
-        None, validation_alias="stopSignal", serialization_alias="stopSignal"
+        default=None, validation_alias="stopSignal", serialization_alias="stopSignal"
     )
     """
     StopSignal reports the effective stop signal for this container
@@ -184,7 +188,7 @@ class ContainerStatus(KubeModel):
     User represents user identity information initially attached to the first process of the container
     """
     volume_mounts: list[volume_mount_status.VolumeMountStatus] | None = Field(
-        None, validation_alias="volumeMounts", serialization_alias="volumeMounts"
+        default=None, validation_alias="volumeMounts", serialization_alias="volumeMounts"
     )
     """
     Status of volume mounts.

@@ -19,7 +19,7 @@ class CSIPersistentVolumeSource(KubeModel):
     """
 
     controller_expand_secret_ref: secret_reference.SecretReference | None = Field(
-        None,
+        default=None,
         validation_alias="controllerExpandSecretRef",
         serialization_alias="controllerExpandSecretRef",
     )
@@ -27,7 +27,7 @@ class CSIPersistentVolumeSource(KubeModel):
     controllerExpandSecretRef is a reference to the secret object containing sensitive information to pass to the CSI driver to complete the CSI ControllerExpandVolume call. This field is optional, and may be empty if no secret is required. If the secret object contains more than one secret, all secrets are passed.
     """
     controller_publish_secret_ref: secret_reference.SecretReference | None = Field(
-        None,
+        default=None,
         validation_alias="controllerPublishSecretRef",
         serialization_alias="controllerPublishSecretRef",
     )
@@ -40,42 +40,50 @@ class CSIPersistentVolumeSource(KubeModel):
 
     Required.
     """
-    fs_type: str | None = Field(None, validation_alias="fsType", serialization_alias="fsType")
+    fs_type: str | None = Field(
+        default=None, validation_alias="fsType", serialization_alias="fsType"
+    )
     """
     fsType to mount. Must be a filesystem type supported by the host operating system. Ex. "ext4", "xfs", "ntfs".
     """
     node_expand_secret_ref: secret_reference.SecretReference | None = Field(
-        None, validation_alias="nodeExpandSecretRef", serialization_alias="nodeExpandSecretRef"
+        default=None,
+        validation_alias="nodeExpandSecretRef",
+        serialization_alias="nodeExpandSecretRef",
     )
     """
     nodeExpandSecretRef is a reference to the secret object containing sensitive information to pass to the CSI driver to complete the CSI NodeExpandVolume call. This field is optional, may be omitted if no secret is required. If the secret object contains more than one secret, all secrets are passed.
     """
     node_publish_secret_ref: secret_reference.SecretReference | None = Field(
-        None, validation_alias="nodePublishSecretRef", serialization_alias="nodePublishSecretRef"
+        default=None,
+        validation_alias="nodePublishSecretRef",
+        serialization_alias="nodePublishSecretRef",
     )
     """
     nodePublishSecretRef is a reference to the secret object containing sensitive information to pass to the CSI driver to complete the CSI NodePublishVolume and NodeUnpublishVolume calls. This field is optional, and may be empty if no secret is required. If the secret object contains more than one secret, all secrets are passed.
     """
     node_stage_secret_ref: secret_reference.SecretReference | None = Field(
-        None, validation_alias="nodeStageSecretRef", serialization_alias="nodeStageSecretRef"
+        default=None,
+        validation_alias="nodeStageSecretRef",
+        serialization_alias="nodeStageSecretRef",
     )
     """
     nodeStageSecretRef is a reference to the secret object containing sensitive information to pass to the CSI driver to complete the CSI NodeStageVolume and NodeStageVolume and NodeUnstageVolume calls. This field is optional, and may be empty if no secret is required. If the secret object contains more than one secret, all secrets are passed.
     """
     read_only: bool | None = Field(
-        None, validation_alias="readOnly", serialization_alias="readOnly"
+        default=None, validation_alias="readOnly", serialization_alias="readOnly"
     )
     """
     readOnly value to pass to ControllerPublishVolumeRequest. Defaults to false (read/write).
     """
     volume_attributes: dict[str, str | None] | None = Field(
-        None, validation_alias="volumeAttributes", serialization_alias="volumeAttributes"
+        default=None, validation_alias="volumeAttributes", serialization_alias="volumeAttributes"
     )
     """
     volumeAttributes of the volume to publish.
     """
     volume_handle: str | None = Field(
-        None, validation_alias="volumeHandle", serialization_alias="volumeHandle"
+        default=None, validation_alias="volumeHandle", serialization_alias="volumeHandle"
     )
     """
     volumeHandle is the unique volume name returned by the CSI volume plugin’s CreateVolume to refer to the volume on all subsequent calls. Required.

@@ -24,24 +24,28 @@ class CSIVolumeSource(KubeModel):
 
     Required.
     """
-    fs_type: str | None = Field(None, validation_alias="fsType", serialization_alias="fsType")
+    fs_type: str | None = Field(
+        default=None, validation_alias="fsType", serialization_alias="fsType"
+    )
     """
     fsType to mount. Ex. "ext4", "xfs", "ntfs". If not provided, the empty value is passed to the associated CSI driver which will determine the default filesystem to apply.
     """
     node_publish_secret_ref: local_object_reference.LocalObjectReference | None = Field(
-        None, validation_alias="nodePublishSecretRef", serialization_alias="nodePublishSecretRef"
+        default=None,
+        validation_alias="nodePublishSecretRef",
+        serialization_alias="nodePublishSecretRef",
     )
     """
     nodePublishSecretRef is a reference to the secret object containing sensitive information to pass to the CSI driver to complete the CSI NodePublishVolume and NodeUnpublishVolume calls. This field is optional, and  may be empty if no secret is required. If the secret object contains more than one secret, all secret references are passed.
     """
     read_only: bool | None = Field(
-        None, validation_alias="readOnly", serialization_alias="readOnly"
+        default=None, validation_alias="readOnly", serialization_alias="readOnly"
     )
     """
     readOnly specifies a read-only configuration for the volume. Defaults to false (read/write).
     """
     volume_attributes: dict[str, str | None] | None = Field(
-        None, validation_alias="volumeAttributes", serialization_alias="volumeAttributes"
+        default=None, validation_alias="volumeAttributes", serialization_alias="volumeAttributes"
     )
     """
     volumeAttributes stores driver-specific properties that are passed to the CSI driver. Consult your driver's documentation for supported values.

@@ -11,7 +11,7 @@ class DaemonEndpoint(KubeModel):
     DaemonEndpoint contains information about a single Daemon endpoint.
     """
 
-    port: int | None = Field(None, validation_alias="Port", serialization_alias="Port")
+    port: int | None = Field(default=None, validation_alias="Port", serialization_alias="Port")
     """
     Port number of the given endpoint.
 

@@ -22,7 +22,7 @@ class DownwardAPIVolumeFile(KubeModel):
     """
 
     field_ref: object_field_selector.ObjectFieldSelector | None = Field(
-        None, validation_alias="fieldRef", serialization_alias="fieldRef"
+        default=None, validation_alias="fieldRef", serialization_alias="fieldRef"
     )
     """
     Required: Selects a field of the pod: only annotations, labels, name, namespace and uid are supported.
@@ -38,7 +38,7 @@ class DownwardAPIVolumeFile(KubeModel):
     Required.
     """
     resource_field_ref: resource_field_selector.ResourceFieldSelector | None = Field(
-        None, validation_alias="resourceFieldRef", serialization_alias="resourceFieldRef"
+        default=None, validation_alias="resourceFieldRef", serialization_alias="resourceFieldRef"
     )
     """
     Selects a resource of the container: only resources limits and requests (limits.cpu, limits.memory, requests.cpu and requests.memory) are currently supported.

@@ -28,12 +28,14 @@ class EndpointAddress(KubeModel):
 
     Required.
     """
-    node_name: str | None = Field(None, validation_alias="nodeName", serialization_alias="nodeName")
+    node_name: str | None = Field(
+        default=None, validation_alias="nodeName", serialization_alias="nodeName"
+    )
     """
     Optional: Node hosting this endpoint. This can be used to determine endpoints local to a node.
     """
     target_ref: object_reference.ObjectReference | None = Field(
-        None, validation_alias="targetRef", serialization_alias="targetRef"
+        default=None, validation_alias="targetRef", serialization_alias="targetRef"
     )
     """
     Reference to object providing the endpoint.

@@ -12,7 +12,7 @@ class EndpointPort(KubeModel):
     """
 
     app_protocol: str | None = Field(
-        None, validation_alias="appProtocol", serialization_alias="appProtocol"
+        default=None, validation_alias="appProtocol", serialization_alias="appProtocol"
     )
     """
     The application protocol for this port. This is used as a hint for implementations to offer richer behavior for protocols that they understand. This field follows standard Kubernetes label syntax. Valid values are either:

@@ -35,7 +35,7 @@ class EndpointSubset(KubeModel):
     IP addresses which offer the related ports that are marked as ready. These endpoints should be considered safe for load balancers and clients to utilize.
     """
     not_ready_addresses: list[endpoint_address.EndpointAddress] | None = Field(
-        None, validation_alias="notReadyAddresses", serialization_alias="notReadyAddresses"
+        default=None, validation_alias="notReadyAddresses", serialization_alias="notReadyAddresses"
     )
     """
     IP addresses which offer the related ports but are not currently marked as ready because they have not yet finished starting, have recently failed a readiness check, or have recently failed a liveness check.

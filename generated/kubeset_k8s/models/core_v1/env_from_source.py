@@ -22,7 +22,7 @@ class EnvFromSource(KubeModel):
     """
 
     config_map_ref: config_map_env_source.ConfigMapEnvSource | None = Field(
-        None, validation_alias="configMapRef", serialization_alias="configMapRef"
+        default=None, validation_alias="configMapRef", serialization_alias="configMapRef"
     )
     """
     The ConfigMap to select from
@@ -32,7 +32,7 @@ class EnvFromSource(KubeModel):
     Optional text to prepend to the name of each environment variable. May consist of any printable ASCII characters except '='.
     """
     secret_ref: secret_env_source.SecretEnvSource | None = Field(
-        None, validation_alias="secretRef", serialization_alias="secretRef"
+        default=None, validation_alias="secretRef", serialization_alias="secretRef"
     )
     """
     The Secret to select from

@@ -29,7 +29,7 @@ class EnvVar(KubeModel):
     Variable references $(VAR_NAME) are expanded using the previously defined environment variables in the container and any service environment variables. If a variable cannot be resolved, the reference in the input string will be unchanged. Double $$ are reduced to a single $, which allows for escaping the $(VAR_NAME) syntax: i.e. "$$(VAR_NAME)" will produce the string literal "$(VAR_NAME)". Escaped references will never be expanded, regardless of whether the variable exists or not. Defaults to "".
     """
     value_from: env_var_source.EnvVarSource | None = Field(
-        None, validation_alias="valueFrom", serialization_alias="valueFrom"
+        default=None, validation_alias="valueFrom", serialization_alias="valueFrom"
     )
     """
     Source for the environment variable's value. Cannot be used if value is not empty.

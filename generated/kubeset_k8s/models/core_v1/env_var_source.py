@@ -31,31 +31,31 @@ class EnvVarSource(KubeModel):
     """
 
     config_map_key_ref: config_map_key_selector.ConfigMapKeySelector | None = Field(
-        None, validation_alias="configMapKeyRef", serialization_alias="configMapKeyRef"
+        default=None, validation_alias="configMapKeyRef", serialization_alias="configMapKeyRef"
     )
     """
     Selects a key of a ConfigMap.
     """
     field_ref: object_field_selector.ObjectFieldSelector | None = Field(
-        None, validation_alias="fieldRef", serialization_alias="fieldRef"
+        default=None, validation_alias="fieldRef", serialization_alias="fieldRef"
     )
     """
     Selects a field of the pod: supports metadata.name, metadata.namespace, `metadata.labels['<KEY>']`, `metadata.annotations['<KEY>']`, spec.nodeName, spec.serviceAccountName, status.hostIP, status.podIP, status.podIPs.
     """
     file_key_ref: file_key_selector.FileKeySelector | None = Field(
-        None, validation_alias="fileKeyRef", serialization_alias="fileKeyRef"
+        default=None, validation_alias="fileKeyRef", serialization_alias="fileKeyRef"
     )
     """
     FileKeyRef selects a key of the env file. Requires the EnvFiles feature gate to be enabled.
     """
     resource_field_ref: resource_field_selector.ResourceFieldSelector | None = Field(
-        None, validation_alias="resourceFieldRef", serialization_alias="resourceFieldRef"
+        default=None, validation_alias="resourceFieldRef", serialization_alias="resourceFieldRef"
     )
     """
     Selects a resource of the container: only resources limits and requests (limits.cpu, limits.memory, limits.ephemeral-storage, requests.cpu, requests.memory and requests.ephemeral-storage) are currently supported.
     """
     secret_key_ref: secret_key_selector.SecretKeySelector | None = Field(
-        None, validation_alias="secretKeyRef", serialization_alias="secretKeyRef"
+        default=None, validation_alias="secretKeyRef", serialization_alias="secretKeyRef"
     )
     """
     Selects a key of a secret in the pod's namespace

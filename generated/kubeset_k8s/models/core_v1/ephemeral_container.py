@@ -57,7 +57,7 @@ class EphemeralContainer(KubeModel):
     List of environment variables to set in the container. Cannot be updated.
     """
     env_from: list[env_from_source.EnvFromSource] | None = Field(
-        None, validation_alias="envFrom", serialization_alias="envFrom"
+        default=None, validation_alias="envFrom", serialization_alias="envFrom"
     )
     """
     List of sources to populate environment variables in the container. The keys defined within a source may consist of any printable ASCII characters except '='. When a key exists in multiple sources, the value associated with the last source will take precedence. Values defined by an Env with a duplicate key will take precedence. Cannot be updated.
@@ -67,7 +67,7 @@ class EphemeralContainer(KubeModel):
     Container image name. More info: https://kubernetes.io/docs/concepts/containers/images
     """
     image_pull_policy: str | None = Field(
-        None, validation_alias="imagePullPolicy", serialization_alias="imagePullPolicy"
+        default=None, validation_alias="imagePullPolicy", serialization_alias="imagePullPolicy"
     )
     """
     Image pull policy. One of Always, Never, IfNotPresent. Defaults to Always if :latest tag is specified, or IfNotPresent otherwise. Cannot be updated. More info: https://kubernetes.io/docs/concepts/containers/images#updating-images
@@ -84,7 +84,7 @@ class EphemeralContainer(KubeModel):
     Lifecycle is not allowed for ephemeral containers.
     """
     liveness_probe: probe.Probe | None = Field(
-        None, validation_alias="livenessProbe", serialization_alias="livenessProbe"
+        default=None, validation_alias="livenessProbe", serialization_alias="livenessProbe"
     )
     """
     Probes are not allowed for ephemeral containers.
@@ -100,13 +100,13 @@ class EphemeralContainer(KubeModel):
     Ports are not allowed for ephemeral containers.
     """
     readiness_probe: probe.Probe | None = Field(
-        None, validation_alias="readinessProbe", serialization_alias="readinessProbe"
+        default=None, validation_alias="readinessProbe", serialization_alias="readinessProbe"
     )
     """
     Probes are not allowed for ephemeral containers.
     """
     resize_policy: list[container_resize_policy.ContainerResizePolicy] | None = Field(
-        None, validation_alias="resizePolicy", serialization_alias="resizePolicy"
+        default=None, validation_alias="resizePolicy", serialization_alias="resizePolicy"
     )
     """
     Resources resize policy for the container.
@@ -116,25 +116,27 @@ class EphemeralContainer(KubeModel):
     Resources are not allowed for ephemeral containers. Ephemeral containers use spare resources already allocated to the pod.
     """
     restart_policy: str | None = Field(
-        None, validation_alias="restartPolicy", serialization_alias="restartPolicy"
+        default=None, validation_alias="restartPolicy", serialization_alias="restartPolicy"
     )
     """
     Restart policy for the container to manage the restart behavior of each container within a pod. You cannot set this field on ephemeral containers.
     """
     restart_policy_rules: list[container_restart_rule.ContainerRestartRule] | None = Field(
-        None, validation_alias="restartPolicyRules", serialization_alias="restartPolicyRules"
+        default=None,
+        validation_alias="restartPolicyRules",
+        serialization_alias="restartPolicyRules",
     )
     """
     Represents a list of rules to be checked to determine if the container should be restarted on exit. You cannot set this field on ephemeral containers.
     """
     security_context: security_context_1.SecurityContext | None = Field(
-        None, validation_alias="securityContext", serialization_alias="securityContext"
+        default=None, validation_alias="securityContext", serialization_alias="securityContext"
     )
     """
     Optional: SecurityContext defines the security options the ephemeral container should be run with. If set, the fields of SecurityContext override the equivalent fields of PodSecurityContext.
     """
     startup_probe: probe.Probe | None = Field(
-        None, validation_alias="startupProbe", serialization_alias="startupProbe"
+        default=None, validation_alias="startupProbe", serialization_alias="startupProbe"
     )
     """
     Probes are not allowed for ephemeral containers.
@@ -144,13 +146,15 @@ class EphemeralContainer(KubeModel):
     Whether this container should allocate a buffer for stdin in the container runtime. If this is not set, reads from stdin in the container will always result in EOF. Default is false.
     """
     stdin_once: bool | None = Field(
-        None, validation_alias="stdinOnce", serialization_alias="stdinOnce"
+        default=None, validation_alias="stdinOnce", serialization_alias="stdinOnce"
     )
     """
     Whether the container runtime should close the stdin channel after it has been opened by a single attach. When stdin is true the stdin stream will remain open across multiple attach sessions. If stdinOnce is set to true, stdin is opened on container start, is empty until the first client attaches to stdin, and then remains open and accepts data until the client disconnects, at which time stdin is closed and remains closed until the container is restarted. If this flag is false, a container processes that reads from stdin will never receive an EOF. Default is false
     """
     target_container_name: str | None = Field(
-        None, validation_alias="targetContainerName", serialization_alias="targetContainerName"
+        default=None,
+        validation_alias="targetContainerName",
+        serialization_alias="targetContainerName",
     )
     """
     If set, the name of the container from PodSpec that this ephemeral container targets. The ephemeral container will be run in the namespaces (IPC, PID, etc) of this container. If not set then the ephemeral container uses the namespaces configured in the Pod spec.
@@ -158,7 +162,7 @@ class EphemeralContainer(KubeModel):
     The container runtime must implement support for this feature. If the runtime does not support namespace targeting then the result of setting this field is undefined.
     """
     termination_message_path: str | None = Field(
-        None,
+        default=None,
         validation_alias="terminationMessagePath",
         serialization_alias="terminationMessagePath",
     )
@@ -166,7 +170,7 @@ class EphemeralContainer(KubeModel):
     Optional: Path at which the file to which the container's termination message will be written is mounted into the container's filesystem. Message written is intended to be brief final status, such as an assertion failure message. Will be truncated by the node if greater than 4096 bytes. The total message length across all containers will be limited to 12kb. Defaults to /dev/termination-log. Cannot be updated.
     """
     termination_message_policy: str | None = Field(
-        None,
+        default=None,
         validation_alias="terminationMessagePolicy",
         serialization_alias="terminationMessagePolicy",
     )
@@ -184,19 +188,19 @@ class EphemeralContainer(KubeModel):
     Whether this container should allocate a TTY for itself, also requires 'stdin' to be true. Default is false.
     """
     volume_devices: list[volume_device.VolumeDevice] | None = Field(
-        None, validation_alias="volumeDevices", serialization_alias="volumeDevices"
+        default=None, validation_alias="volumeDevices", serialization_alias="volumeDevices"
     )
     """
     volumeDevices is the list of block devices to be used by the container.
     """
     volume_mounts: list[volume_mount.VolumeMount] | None = Field(
-        None, validation_alias="volumeMounts", serialization_alias="volumeMounts"
+        default=None, validation_alias="volumeMounts", serialization_alias="volumeMounts"
     )
     """
     Pod volumes to mount into the container's filesystem. Subpath mounts are not allowed for ephemeral containers. Cannot be updated.
     """
     working_dir: str | None = Field(
-        None, validation_alias="workingDir", serialization_alias="workingDir"
+        default=None, validation_alias="workingDir", serialization_alias="workingDir"
     )
     """
     Container's working directory. If not specified, the container runtime's default will be used, which might be configured in the container image. Cannot be updated.

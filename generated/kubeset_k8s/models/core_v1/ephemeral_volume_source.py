@@ -20,7 +20,9 @@ class EphemeralVolumeSource(KubeModel):
 
     volume_claim_template: persistent_volume_claim_template.PersistentVolumeClaimTemplate | None = (
         Field(
-            None, validation_alias="volumeClaimTemplate", serialization_alias="volumeClaimTemplate"
+            default=None,
+            validation_alias="volumeClaimTemplate",
+            serialization_alias="volumeClaimTemplate",
         )
     )
     """

@@ -31,7 +31,7 @@ class Event(KubeModel):
     What action was taken/failed regarding to the Regarding object.
     """
     api_version: str | None = Field(
-        None, validation_alias="apiVersion", serialization_alias="apiVersion"
+        default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     """
     APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources
@@ -41,19 +41,19 @@ class Event(KubeModel):
     The number of times this event has occurred.
     """
     event_time: micro_time.MicroTime | None = Field(
-        None, validation_alias="eventTime", serialization_alias="eventTime"
+        default=None, validation_alias="eventTime", serialization_alias="eventTime"
     )
     """
     Time when this Event was first observed.
     """
     first_timestamp: time.Time | None = Field(
-        None, validation_alias="firstTimestamp", serialization_alias="firstTimestamp"
+        default=None, validation_alias="firstTimestamp", serialization_alias="firstTimestamp"
     )
     """
     The time at which the event was first recorded. (Time of server receipt is in TypeMeta.)
     """
     involved_object: object_reference.ObjectReference | None = Field(
-        None, validation_alias="involvedObject", serialization_alias="involvedObject"
+        default=None, validation_alias="involvedObject", serialization_alias="involvedObject"
     )
     """
     The object that this event is about.
@@ -65,7 +65,7 @@ class Event(KubeModel):
     Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds
     """
     last_timestamp: time.Time | None = Field(
-        None, validation_alias="lastTimestamp", serialization_alias="lastTimestamp"
+        default=None, validation_alias="lastTimestamp", serialization_alias="lastTimestamp"
     )
     """
     The time at which the most recent occurrence of this event was recorded.
@@ -89,13 +89,15 @@ class Event(KubeModel):
     Optional secondary object for more complex actions.
     """
     reporting_component: str | None = Field(
-        None, validation_alias="reportingComponent", serialization_alias="reportingComponent"
+        default=None,
+        validation_alias="reportingComponent",
+        serialization_alias="reportingComponent",
     )
     """
     Name of the controller that emitted this Event, e.g. `kubernetes.io/kubelet`.
     """
     reporting_instance: str | None = Field(
-        None, validation_alias="reportingInstance", serialization_alias="reportingInstance"
+        default=None, validation_alias="reportingInstance", serialization_alias="reportingInstance"
     )
     """
     ID of the controller instance, e.g. `kubelet-xyzf`.

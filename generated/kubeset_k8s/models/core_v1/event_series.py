@@ -18,7 +18,7 @@ class EventSeries(KubeModel):
     Number of occurrences in this series up to the last heartbeat time
     """
     last_observed_time: micro_time.MicroTime | None = Field(
-        None, validation_alias="lastObservedTime", serialization_alias="lastObservedTime"
+        default=None, validation_alias="lastObservedTime", serialization_alias="lastObservedTime"
     )
     """
     Time of the last occurrence observed

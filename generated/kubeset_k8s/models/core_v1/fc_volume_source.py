@@ -11,7 +11,9 @@ class FCVolumeSource(KubeModel):
     Represents a Fibre Channel volume. Fibre Channel volumes can only be mounted as read/write once. Fibre Channel volumes support ownership management and SELinux relabeling.
     """
 
-    fs_type: str | None = Field(None, validation_alias="fsType", serialization_alias="fsType")
+    fs_type: str | None = Field(
+        default=None, validation_alias="fsType", serialization_alias="fsType"
+    )
     """
     fsType is the filesystem type to mount. Must be a filesystem type supported by the host operating system. Ex. "ext4", "xfs", "ntfs". Implicitly inferred to be "ext4" if unspecified.
     """
@@ -20,13 +22,13 @@ class FCVolumeSource(KubeModel):
     lun is Optional: FC target lun number
     """
     read_only: bool | None = Field(
-        None, validation_alias="readOnly", serialization_alias="readOnly"
+        default=None, validation_alias="readOnly", serialization_alias="readOnly"
     )
     """
     readOnly is Optional: Defaults to false (read/write). ReadOnly here will force the ReadOnly setting in VolumeMounts.
     """
     target_ww_ns: list[str] | None = Field(
-        None, validation_alias="targetWWNs", serialization_alias="targetWWNs"
+        default=None, validation_alias="targetWWNs", serialization_alias="targetWWNs"
     )
     """
     targetWWNs is Optional: FC target worldwide names (WWNs)

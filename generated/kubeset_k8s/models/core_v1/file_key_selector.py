@@ -30,7 +30,7 @@ class FileKeySelector(KubeModel):
     Required.
     """
     volume_name: str | None = Field(
-        None, validation_alias="volumeName", serialization_alias="volumeName"
+        default=None, validation_alias="volumeName", serialization_alias="volumeName"
     )
     """
     The name of the volume mount containing the env file.

@@ -24,7 +24,9 @@ class FlexPersistentVolumeSource(KubeModel):
 
     Required.
     """
-    fs_type: str | None = Field(None, validation_alias="fsType", serialization_alias="fsType")
+    fs_type: str | None = Field(
+        default=None, validation_alias="fsType", serialization_alias="fsType"
+    )
     """
     fsType is the Filesystem type to mount. Must be a filesystem type supported by the host operating system. Ex. "ext4", "xfs", "ntfs". The default filesystem depends on FlexVolume script.
     """
@@ -33,13 +35,13 @@ class FlexPersistentVolumeSource(KubeModel):
     options is Optional: this field holds extra command options if any.
     """
     read_only: bool | None = Field(
-        None, validation_alias="readOnly", serialization_alias="readOnly"
+        default=None, validation_alias="readOnly", serialization_alias="readOnly"
     )
     """
     readOnly is Optional: defaults to false (read/write). ReadOnly here will force the ReadOnly setting in VolumeMounts.
     """
     secret_ref: secret_reference.SecretReference | None = Field(
-        None, validation_alias="secretRef", serialization_alias="secretRef"
+        default=None, validation_alias="secretRef", serialization_alias="secretRef"
     )
     """
     secretRef is Optional: SecretRef is reference to the secret object containing sensitive information to pass to the plugin scripts. This may be empty if no secret object is specified. If the secret object contains more than one secret, all secrets are passed to the plugin scripts.

@@ -12,13 +12,13 @@ class FlockerVolumeSource(KubeModel):
     """
 
     dataset_name: str | None = Field(
-        None, validation_alias="datasetName", serialization_alias="datasetName"
+        default=None, validation_alias="datasetName", serialization_alias="datasetName"
     )
     """
     datasetName is Name of the dataset stored as metadata -> name on the dataset for Flocker should be considered as deprecated
     """
     dataset_uuid: str | None = Field(
-        None, validation_alias="datasetUUID", serialization_alias="datasetUUID"
+        default=None, validation_alias="datasetUUID", serialization_alias="datasetUUID"
     )
     """
     datasetUUID is the UUID of the dataset. This is unique identifier of a Flocker dataset

@@ -13,7 +13,9 @@ class GCEPersistentDiskVolumeSource(KubeModel):
     A GCE PD must exist before mounting to a container. The disk must also be in the same GCE project and zone as the kubelet. A GCE PD can only be mounted as read/write once or read-only many times. GCE PDs support ownership management and SELinux relabeling.
     """
 
-    fs_type: str | None = Field(None, validation_alias="fsType", serialization_alias="fsType")
+    fs_type: str | None = Field(
+        default=None, validation_alias="fsType", serialization_alias="fsType"
+    )
     """
     fsType is filesystem type of the volume that you want to mount. Tip: Ensure that the filesystem type is supported by the host operating system. Examples: "ext4", "xfs", "ntfs". Implicitly inferred to be "ext4" if unspecified. More info: https://kubernetes.io/docs/concepts/storage/volumes#gcepersistentdisk
     """
@@ -21,14 +23,16 @@ class GCEPersistentDiskVolumeSource(KubeModel):
     """
     partition is the partition in the volume that you want to mount. If omitted, the default is to mount by volume name. Examples: For volume /dev/sda1, you specify the partition as "1". Similarly, the volume partition for /dev/sda is "0" (or you can leave the property empty). More info: https://kubernetes.io/docs/concepts/storage/volumes#gcepersistentdisk
     """
-    pd_name: str | None = Field(None, validation_alias="pdName", serialization_alias="pdName")
+    pd_name: str | None = Field(
+        default=None, validation_alias="pdName", serialization_alias="pdName"
+    )
     """
     pdName is unique name of the PD resource in GCE. Used to identify the disk in GCE. More info: https://kubernetes.io/docs/concepts/storage/volumes#gcepersistentdisk
 
     Required.
     """
     read_only: bool | None = Field(
-        None, validation_alias="readOnly", serialization_alias="readOnly"
+        default=None, validation_alias="readOnly", serialization_alias="readOnly"
     )
     """
     readOnly here will force the ReadOnly setting in VolumeMounts. Defaults to false. More info: https://kubernetes.io/docs/concepts/storage/volumes#gcepersistentdisk

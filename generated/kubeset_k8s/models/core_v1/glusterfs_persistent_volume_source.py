@@ -18,7 +18,9 @@ class GlusterfsPersistentVolumeSource(KubeModel):
     Required.
     """
     endpoints_namespace: str | None = Field(
-        None, validation_alias="endpointsNamespace", serialization_alias="endpointsNamespace"
+        default=None,
+        validation_alias="endpointsNamespace",
+        serialization_alias="endpointsNamespace",
     )
     """
     endpointsNamespace is the namespace that contains Glusterfs endpoint. If this field is empty, the EndpointNamespace defaults to the same namespace as the bound PVC. More info: https://examples.k8s.io/volumes/glusterfs/README.md#create-a-pod
@@ -30,7 +32,7 @@ class GlusterfsPersistentVolumeSource(KubeModel):
     Required.
     """
     read_only: bool | None = Field(
-        None, validation_alias="readOnly", serialization_alias="readOnly"
+        default=None, validation_alias="readOnly", serialization_alias="readOnly"
     )
     """
     readOnly here will force the Glusterfs volume to be mounted with read-only permissions. Defaults to false. More info: https://examples.k8s.io/volumes/glusterfs/README.md#create-a-pod

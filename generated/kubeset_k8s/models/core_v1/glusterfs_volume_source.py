@@ -24,7 +24,7 @@ class GlusterfsVolumeSource(KubeModel):
     Required.
     """
     read_only: bool | None = Field(
-        None, validation_alias="readOnly", serialization_alias="readOnly"
+        default=None, validation_alias="readOnly", serialization_alias="readOnly"
     )
     """
     readOnly here will force the Glusterfs volume to be mounted with read-only permissions. Defaults to false. More info: https://examples.k8s.io/volumes/glusterfs/README.md#create-a-pod

@@ -25,7 +25,7 @@ class HTTPGetAction(KubeModel):
     Host name to connect to, defaults to the pod IP. You probably want to set "Host" in httpHeaders instead.
     """
     http_headers: list[http_header.HTTPHeader] | None = Field(
-        None, validation_alias="httpHeaders", serialization_alias="httpHeaders"
+        default=None, validation_alias="httpHeaders", serialization_alias="httpHeaders"
     )
     """
     Custom headers to set in the request. HTTP allows repeated headers.

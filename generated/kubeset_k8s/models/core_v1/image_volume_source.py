@@ -12,7 +12,7 @@ class ImageVolumeSource(KubeModel):
     """
 
     pull_policy: str | None = Field(
-        None, validation_alias="pullPolicy", serialization_alias="pullPolicy"
+        default=None, validation_alias="pullPolicy", serialization_alias="pullPolicy"
     )
     """
     Policy for pulling OCI objects. Possible values are: Always: the kubelet always attempts to pull the reference. Container creation will fail If the pull fails. Never: the kubelet never pulls the reference and only uses a local image or artifact. Container creation will fail if the reference isn't present. IfNotPresent: the kubelet pulls if the reference isn't already present on disk. Container creation will fail if the reference isn't present and the pull fails. Defaults to Always if :latest tag is specified, or IfNotPresent otherwise.

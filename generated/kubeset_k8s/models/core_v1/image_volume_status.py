@@ -11,7 +11,9 @@ class ImageVolumeStatus(KubeModel):
     ImageVolumeStatus represents the image-based volume status.
     """
 
-    image_ref: str | None = Field(None, validation_alias="imageRef", serialization_alias="imageRef")
+    image_ref: str | None = Field(
+        default=None, validation_alias="imageRef", serialization_alias="imageRef"
+    )
     """
     ImageRef is the digest of the image used for this volume. It should have a value that's similar to the pod's status.containerStatuses[i].imageID. The ImageRef length should not exceed 256 characters.
 

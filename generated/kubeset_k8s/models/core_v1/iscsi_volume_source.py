@@ -19,23 +19,25 @@ class ISCSIVolumeSource(KubeModel):
     """
 
     chap_auth_discovery: bool | None = Field(
-        None, validation_alias="chapAuthDiscovery", serialization_alias="chapAuthDiscovery"
+        default=None, validation_alias="chapAuthDiscovery", serialization_alias="chapAuthDiscovery"
     )
     """
     chapAuthDiscovery defines whether support iSCSI Discovery CHAP authentication
     """
     chap_auth_session: bool | None = Field(
-        None, validation_alias="chapAuthSession", serialization_alias="chapAuthSession"
+        default=None, validation_alias="chapAuthSession", serialization_alias="chapAuthSession"
     )
     """
     chapAuthSession defines whether support iSCSI Session CHAP authentication
     """
-    fs_type: str | None = Field(None, validation_alias="fsType", serialization_alias="fsType")
+    fs_type: str | None = Field(
+        default=None, validation_alias="fsType", serialization_alias="fsType"
+    )
     """
     fsType is the filesystem type of the volume that you want to mount. Tip: Ensure that the filesystem type is supported by the host operating system. Examples: "ext4", "xfs", "ntfs". Implicitly inferred to be "ext4" if unspecified. More info: https://kubernetes.io/docs/concepts/storage/volumes#iscsi
     """
     initiator_name: str | None = Field(
-        None, validation_alias="initiatorName", serialization_alias="initiatorName"
+        default=None, validation_alias="initiatorName", serialization_alias="initiatorName"
     )
     """
     initiatorName is the custom iSCSI Initiator Name. If initiatorName is specified with iscsiInterface simultaneously, new iSCSI interface <target portal>:<volume name> will be created for the connection.
@@ -47,7 +49,7 @@ class ISCSIVolumeSource(KubeModel):
     Required.
     """
     iscsi_interface: str | None = Field(
-        None, validation_alias="iscsiInterface", serialization_alias="iscsiInterface"
+        default=None, validation_alias="iscsiInterface", serialization_alias="iscsiInterface"
     )
     """
     iscsiInterface is the interface Name that uses an iSCSI transport. Defaults to 'default' (tcp).
@@ -63,19 +65,19 @@ class ISCSIVolumeSource(KubeModel):
     portals is the iSCSI Target Portal List. The portal is either an IP or ip_addr:port if the port is other than default (typically TCP ports 860 and 3260).
     """
     read_only: bool | None = Field(
-        None, validation_alias="readOnly", serialization_alias="readOnly"
+        default=None, validation_alias="readOnly", serialization_alias="readOnly"
     )
     """
     readOnly here will force the ReadOnly setting in VolumeMounts. Defaults to false.
     """
     secret_ref: local_object_reference.LocalObjectReference | None = Field(
-        None, validation_alias="secretRef", serialization_alias="secretRef"
+        default=None, validation_alias="secretRef", serialization_alias="secretRef"
     )
     """
     secretRef is the CHAP Secret for iSCSI target and initiator authentication
     """
     target_portal: str | None = Field(
-        None, validation_alias="targetPortal", serialization_alias="targetPortal"
+        default=None, validation_alias="targetPortal", serialization_alias="targetPortal"
     )
     """
     targetPortal is iSCSI Target Portal. The Portal is either an IP or ip_addr:port if the port is other than default (typically TCP ports 860 and 3260).

@@ -28,7 +28,7 @@ class LifecycleHandler(KubeModel):
     Exec specifies a command to execute in the container.
     """
     http_get: http_get_action.HTTPGetAction | None = Field(
-        None, validation_alias="httpGet", serialization_alias="httpGet"
+        default=None, validation_alias="httpGet", serialization_alias="httpGet"
     )
     """
     HTTPGet specifies an HTTP GET request to perform.
@@ -38,7 +38,7 @@ class LifecycleHandler(KubeModel):
     Sleep represents a duration that the container should sleep.
     """
     tcp_socket: tcp_socket_action.TCPSocketAction | None = Field(
-        None, validation_alias="tcpSocket", serialization_alias="tcpSocket"
+        default=None, validation_alias="tcpSocket", serialization_alias="tcpSocket"
     )
     """
     Deprecated. TCPSocket is NOT supported as a LifecycleHandler and kept for backward compatibility. There is no validation of this field and lifecycle hooks will fail at runtime when it is specified.

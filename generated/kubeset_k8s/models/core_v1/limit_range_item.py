@@ -18,7 +18,7 @@ class LimitRangeItem(KubeModel):
     Default resource requirement limit value by resource name if resource limit is omitted.
     """
     default_request: dict[str, quantity.Quantity | None] | None = Field(
-        None, validation_alias="defaultRequest", serialization_alias="defaultRequest"
+        default=None, validation_alias="defaultRequest", serialization_alias="defaultRequest"
     )
     """
     DefaultRequest is the default resource requirement request value by resource name if resource request is omitted.
@@ -28,7 +28,9 @@ class LimitRangeItem(KubeModel):
     Max usage constraints on this kind by resource name.
     """
     max_limit_request_ratio: dict[str, quantity.Quantity | None] | None = Field(
-        None, validation_alias="maxLimitRequestRatio", serialization_alias="maxLimitRequestRatio"
+        default=None,
+        validation_alias="maxLimitRequestRatio",
+        serialization_alias="maxLimitRequestRatio",
     )
     """
     MaxLimitRequestRatio if specified, the named resource must have a request and limit that are both non-zero where limit divided by request is less than or equal to the enumerated value; this represents the max burst for the named resource.

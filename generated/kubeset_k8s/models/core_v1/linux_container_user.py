@@ -18,7 +18,9 @@ class LinuxContainerUser(KubeModel):
     Required.
     """
     supplemental_groups: list[int] | None = Field(
-        None, validation_alias="supplementalGroups", serialization_alias="supplementalGroups"
+        default=None,
+        validation_alias="supplementalGroups",
+        serialization_alias="supplementalGroups",
     )
     """
     SupplementalGroups are the supplemental groups initially attached to the first process in the container

@@ -26,7 +26,9 @@ class LoadBalancerIngress(KubeModel):
     """
     IP is set for load-balancer ingress points that are IP based (typically GCE or OpenStack load-balancers)
     """
-    ip_mode: str | None = Field(None, validation_alias="ipMode", serialization_alias="ipMode")
+    ip_mode: str | None = Field(
+        default=None, validation_alias="ipMode", serialization_alias="ipMode"
+    )
     """
     IPMode specifies how the load-balancer IP behaves, and may only be specified when the ip field is specified. Setting this to "VIP" indicates that traffic is delivered to the node with the destination set to the load-balancer's IP and port. Setting this to "Proxy" indicates that traffic is delivered to the node or pod with the destination set to the node's IP and node port or the pod's IP and port. Service implementations may use this information to adjust traffic routing.
     """

@@ -33,7 +33,7 @@ class ModifyVolumeStatus(KubeModel):
     Known values: "InProgress", "Infeasible", "Pending".
     """
     target_volume_attributes_class_name: str | None = Field(
-        None,
+        default=None,
         validation_alias="targetVolumeAttributesClassName",
         serialization_alias="targetVolumeAttributesClassName",
     )

@@ -18,7 +18,7 @@ class NFSVolumeSource(KubeModel):
     Required.
     """
     read_only: bool | None = Field(
-        None, validation_alias="readOnly", serialization_alias="readOnly"
+        default=None, validation_alias="readOnly", serialization_alias="readOnly"
     )
     """
     readOnly here will force the NFS export to be mounted with read-only permissions. Defaults to false. More info: https://kubernetes.io/docs/concepts/storage/volumes#nfs

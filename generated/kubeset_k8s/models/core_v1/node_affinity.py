@@ -24,7 +24,7 @@ class NodeAffinity(KubeModel):
     preferred_during_scheduling_ignored_during_execution: (
         list[preferred_scheduling_term.PreferredSchedulingTerm] | None
     ) = Field(
-        None,
+        default=None,
         validation_alias="preferredDuringSchedulingIgnoredDuringExecution",
         serialization_alias="preferredDuringSchedulingIgnoredDuringExecution",
     )
@@ -32,7 +32,7 @@ class NodeAffinity(KubeModel):
     The scheduler will prefer to schedule pods to nodes that satisfy the affinity expressions specified by this field, but it may choose a node that violates one or more of the expressions. The node that is most preferred is the one with the greatest sum of weights, i.e. for each node that meets all of the scheduling requirements (resource request, requiredDuringScheduling affinity expressions, etc.), compute a sum by iterating through the elements of this field and adding "weight" to the sum if the node matches the corresponding matchExpressions; the node(s) with the highest sum are the most preferred.
     """
     required_during_scheduling_ignored_during_execution: node_selector.NodeSelector | None = Field(
-        None,
+        default=None,
         validation_alias="requiredDuringSchedulingIgnoredDuringExecution",
         serialization_alias="requiredDuringSchedulingIgnoredDuringExecution",
     )

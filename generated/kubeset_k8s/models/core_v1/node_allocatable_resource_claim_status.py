@@ -18,7 +18,7 @@ class NodeAllocatableResourceClaimStatus(KubeModel):
     Containers lists the names of all containers in this pod that reference the claim.
     """
     resource_claim_name: str | None = Field(
-        None, validation_alias="resourceClaimName", serialization_alias="resourceClaimName"
+        default=None, validation_alias="resourceClaimName", serialization_alias="resourceClaimName"
     )
     """
     ResourceClaimName is the resource claim referenced by the pod that resulted in this node allocatable resource allocation.

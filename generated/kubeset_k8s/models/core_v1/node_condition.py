@@ -14,13 +14,15 @@ class NodeCondition(KubeModel):
     """
 
     last_heartbeat_time: time.Time | None = Field(
-        None, validation_alias="lastHeartbeatTime", serialization_alias="lastHeartbeatTime"
+        default=None, validation_alias="lastHeartbeatTime", serialization_alias="lastHeartbeatTime"
     )
     """
     Last time we got an update on a given condition.
     """
     last_transition_time: time.Time | None = Field(
-        None, validation_alias="lastTransitionTime", serialization_alias="lastTransitionTime"
+        default=None,
+        validation_alias="lastTransitionTime",
+        serialization_alias="lastTransitionTime",
     )
     """
     Last time the condition transit from one status to another.

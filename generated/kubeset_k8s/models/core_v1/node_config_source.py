@@ -19,7 +19,7 @@ class NodeConfigSource(KubeModel):
     """
 
     config_map: config_map_node_config_source.ConfigMapNodeConfigSource | None = Field(
-        None, validation_alias="configMap", serialization_alias="configMap"
+        default=None, validation_alias="configMap", serialization_alias="configMap"
     )
     """
     ConfigMap is a reference to a Node's ConfigMap

@@ -19,7 +19,7 @@ class NodeDaemonEndpoints(KubeModel):
     """
 
     kubelet_endpoint: daemon_endpoint.DaemonEndpoint | None = Field(
-        None, validation_alias="kubeletEndpoint", serialization_alias="kubeletEndpoint"
+        default=None, validation_alias="kubeletEndpoint", serialization_alias="kubeletEndpoint"
     )
     """
     Endpoint on which Kubelet is listening.

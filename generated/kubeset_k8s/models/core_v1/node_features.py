@@ -12,7 +12,7 @@ class NodeFeatures(KubeModel):
     """
 
     supplemental_groups_policy: bool | None = Field(
-        None,
+        default=None,
         validation_alias="supplementalGroupsPolicy",
         serialization_alias="supplementalGroupsPolicy",
     )

@@ -12,7 +12,7 @@ class NodeRuntimeHandlerFeatures(KubeModel):
     """
 
     recursive_read_only_mounts: bool | None = Field(
-        None,
+        default=None,
         validation_alias="recursiveReadOnlyMounts",
         serialization_alias="recursiveReadOnlyMounts",
     )
@@ -20,7 +20,7 @@ class NodeRuntimeHandlerFeatures(KubeModel):
     RecursiveReadOnlyMounts is set to true if the runtime handler supports RecursiveReadOnlyMounts.
     """
     user_namespaces: bool | None = Field(
-        None, validation_alias="userNamespaces", serialization_alias="userNamespaces"
+        default=None, validation_alias="userNamespaces", serialization_alias="userNamespaces"
     )
     """
     UserNamespaces is set to true if the runtime handler supports UserNamespaces, including for volumes.

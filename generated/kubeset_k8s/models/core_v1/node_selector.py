@@ -19,7 +19,7 @@ class NodeSelector(KubeModel):
     """
 
     node_selector_terms: list[node_selector_term.NodeSelectorTerm] | None = Field(
-        None, validation_alias="nodeSelectorTerms", serialization_alias="nodeSelectorTerms"
+        default=None, validation_alias="nodeSelectorTerms", serialization_alias="nodeSelectorTerms"
     )
     """
     Required. A list of node selector terms. The terms are ORed.

@@ -19,13 +19,13 @@ class NodeSelectorTerm(KubeModel):
     """
 
     match_expressions: list[node_selector_requirement.NodeSelectorRequirement] | None = Field(
-        None, validation_alias="matchExpressions", serialization_alias="matchExpressions"
+        default=None, validation_alias="matchExpressions", serialization_alias="matchExpressions"
     )
     """
     A list of node selector requirements by node's labels.
     """
     match_fields: list[node_selector_requirement.NodeSelectorRequirement] | None = Field(
-        None, validation_alias="matchFields", serialization_alias="matchFields"
+        default=None, validation_alias="matchFields", serialization_alias="matchFields"
     )
     """
     A list of node selector requirements by node's fields.

@@ -19,29 +19,31 @@ class NodeSpec(KubeModel):
     """
 
     config_source: node_config_source.NodeConfigSource | None = Field(
-        None, validation_alias="configSource", serialization_alias="configSource"
+        default=None, validation_alias="configSource", serialization_alias="configSource"
     )
     """
     Deprecated: Previously used to specify the source of the node's configuration for the DynamicKubeletConfig feature. This feature is removed.
     """
     external_id: str | None = Field(
-        None, validation_alias="externalID", serialization_alias="externalID"
+        default=None, validation_alias="externalID", serialization_alias="externalID"
     )
     """
     Deprecated. Not all kubelets will set this field. Remove field after 1.13. see: https://issues.k8s.io/61966
     """
-    pod_cidr: str | None = Field(None, validation_alias="podCIDR", serialization_alias="podCIDR")
+    pod_cidr: str | None = Field(
+        default=None, validation_alias="podCIDR", serialization_alias="podCIDR"
+    )
     """
     PodCIDR represents the pod IP range assigned to the node.
     """
     pod_cid_rs: list[str] | None = Field(
-        None, validation_alias="podCIDRs", serialization_alias="podCIDRs"
+        default=None, validation_alias="podCIDRs", serialization_alias="podCIDRs"
     )
     """
     podCIDRs represents the IP ranges assigned to the node for usage by Pods on that node. If this field is specified, the 0th entry must match the podCIDR field. It may contain at most 1 value for each of IPv4 and IPv6.
     """
     provider_id: str | None = Field(
-        None, validation_alias="providerID", serialization_alias="providerID"
+        default=None, validation_alias="providerID", serialization_alias="providerID"
     )
     """
     ID of the node assigned by the cloud provider in the format: <ProviderName>://<ProviderSpecificNodeID>

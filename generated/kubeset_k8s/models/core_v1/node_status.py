@@ -61,13 +61,13 @@ class NodeStatus(KubeModel):
     Status of the config assigned to the node via the dynamic Kubelet config feature.
     """
     daemon_endpoints: node_daemon_endpoints.NodeDaemonEndpoints | None = Field(
-        None, validation_alias="daemonEndpoints", serialization_alias="daemonEndpoints"
+        default=None, validation_alias="daemonEndpoints", serialization_alias="daemonEndpoints"
     )
     """
     Endpoints of daemons running on the Node.
     """
     declared_features: list[str] | None = Field(
-        None, validation_alias="declaredFeatures", serialization_alias="declaredFeatures"
+        default=None, validation_alias="declaredFeatures", serialization_alias="declaredFeatures"
     )
     """
     DeclaredFeatures represents the features related to feature gates that are declared by the node.
@@ -81,7 +81,7 @@ class NodeStatus(KubeModel):
     List of container images on this node
     """
     node_info: node_system_info.NodeSystemInfo | None = Field(
-        None, validation_alias="nodeInfo", serialization_alias="nodeInfo"
+        default=None, validation_alias="nodeInfo", serialization_alias="nodeInfo"
     )
     """
     Set of ids/uuids to uniquely identify the node. More info: https://kubernetes.io/docs/reference/node/node-status/#info
@@ -98,19 +98,19 @@ class NodeStatus(KubeModel):
     Known values: "Pending", "Running", "Terminated".
     """
     runtime_handlers: list[node_runtime_handler.NodeRuntimeHandler] | None = Field(
-        None, validation_alias="runtimeHandlers", serialization_alias="runtimeHandlers"
+        default=None, validation_alias="runtimeHandlers", serialization_alias="runtimeHandlers"
     )
     """
     The available runtime handlers.
     """
     volumes_attached: list[attached_volume.AttachedVolume] | None = Field(
-        None, validation_alias="volumesAttached", serialization_alias="volumesAttached"
+        default=None, validation_alias="volumesAttached", serialization_alias="volumesAttached"
     )
     """
     List of volumes that are attached to the node.
     """
     volumes_in_use: list[str] | None = Field(
-        None, validation_alias="volumesInUse", serialization_alias="volumesInUse"
+        default=None, validation_alias="volumesInUse", serialization_alias="volumesInUse"
     )
     """
     List of attachable volumes in use (mounted) by the node.

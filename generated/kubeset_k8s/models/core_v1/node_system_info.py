@@ -24,14 +24,16 @@ class NodeSystemInfo(KubeModel):
 
     Required.
     """
-    boot_id: str | None = Field(None, validation_alias="bootID", serialization_alias="bootID")
+    boot_id: str | None = Field(
+        default=None, validation_alias="bootID", serialization_alias="bootID"
+    )
     """
     Boot ID reported by the node.
 
     Required.
     """
     container_runtime_version: str | None = Field(
-        None,
+        default=None,
         validation_alias="containerRuntimeVersion",
         serialization_alias="containerRuntimeVersion",
     )
@@ -41,7 +43,7 @@ class NodeSystemInfo(KubeModel):
     Required.
     """
     kernel_version: str | None = Field(
-        None, validation_alias="kernelVersion", serialization_alias="kernelVersion"
+        default=None, validation_alias="kernelVersion", serialization_alias="kernelVersion"
     )
     """
     Kernel Version reported by the node from 'uname -r' (e.g. 3.16.0-0.bpo.4-amd64).
@@ -49,7 +51,7 @@ class NodeSystemInfo(KubeModel):
     Required.
     """
     kube_proxy_version: str | None = Field(
-        None, validation_alias="kubeProxyVersion", serialization_alias="kubeProxyVersion"
+        default=None, validation_alias="kubeProxyVersion", serialization_alias="kubeProxyVersion"
     )
     """
     Deprecated: KubeProxy Version reported by the node.
@@ -57,7 +59,7 @@ class NodeSystemInfo(KubeModel):
     Required.
     """
     kubelet_version: str | None = Field(
-        None, validation_alias="kubeletVersion", serialization_alias="kubeletVersion"
+        default=None, validation_alias="kubeletVersion", serialization_alias="kubeletVersion"
     )
     """
     Kubelet Version reported by the node.
@@ -65,7 +67,7 @@ class NodeSystemInfo(KubeModel):
     Required.
     """
     machine_id: str | None = Field(
-        None, validation_alias="machineID", serialization_alias="machineID"
+        default=None, validation_alias="machineID", serialization_alias="machineID"
     )
     """
     MachineID reported by the node. For unique machine identification in the cluster this field is preferred. Learn more from man(5) machine-id: http://man7.org/linux/man-pages/man5/machine-id.5.html
@@ -73,14 +75,16 @@ class NodeSystemInfo(KubeModel):
     Required.
     """
     operating_system: str | None = Field(
-        None, validation_alias="operatingSystem", serialization_alias="operatingSystem"
+        default=None, validation_alias="operatingSystem", serialization_alias="operatingSystem"
     )
     """
     The Operating System reported by the node
 
     Required.
     """
-    os_image: str | None = Field(None, validation_alias="osImage", serialization_alias="osImage")
+    os_image: str | None = Field(
+        default=None, validation_alias="osImage", serialization_alias="osImage"
+    )
     """
     OS Image reported by the node from /etc/os-release (e.g. Debian GNU/Linux 7 (wheezy)).
 
@@ -91,7 +95,7 @@ class NodeSystemInfo(KubeModel):
     Swap Info reported by the node.
     """
     system_uuid: str | None = Field(
-        None, validation_alias="systemUUID", serialization_alias="systemUUID"
+        default=None, validation_alias="systemUUID", serialization_alias="systemUUID"
     )
     """
     SystemUUID reported by the node. For unique machine identification MachineID is preferred. This field is specific to Red Hat hosts https://access.redhat.com/documentation/en-us/red_hat_subscription_management/1/html/rhsm/uuid

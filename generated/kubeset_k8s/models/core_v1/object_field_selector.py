@@ -12,13 +12,13 @@ class ObjectFieldSelector(KubeModel):
     """
 
     api_version: str | None = Field(
-        None, validation_alias="apiVersion", serialization_alias="apiVersion"
+        default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     """
     Version of the schema the FieldPath is written in terms of, defaults to "v1".
     """
     field_path: str | None = Field(
-        None, validation_alias="fieldPath", serialization_alias="fieldPath"
+        default=None, validation_alias="fieldPath", serialization_alias="fieldPath"
     )
     """
     Path of the field to select in the specified API version.

@@ -14,13 +14,15 @@ class PersistentVolumeClaimCondition(KubeModel):
     """
 
     last_probe_time: time.Time | None = Field(
-        None, validation_alias="lastProbeTime", serialization_alias="lastProbeTime"
+        default=None, validation_alias="lastProbeTime", serialization_alias="lastProbeTime"
     )
     """
     lastProbeTime is the time we probed the condition.
     """
     last_transition_time: time.Time | None = Field(
-        None, validation_alias="lastTransitionTime", serialization_alias="lastTransitionTime"
+        default=None,
+        validation_alias="lastTransitionTime",
+        serialization_alias="lastTransitionTime",
     )
     """
     lastTransitionTime is the time the condition transitioned from one status to another.

@@ -25,19 +25,19 @@ class PersistentVolumeClaimSpec(KubeModel):
     """
 
     access_modes: list[str] | None = Field(
-        None, validation_alias="accessModes", serialization_alias="accessModes"
+        default=None, validation_alias="accessModes", serialization_alias="accessModes"
     )
     """
     accessModes contains the desired access modes the volume should have. More info: https://kubernetes.io/docs/concepts/storage/persistent-volumes#access-modes-1
     """
     data_source: typed_local_object_reference.TypedLocalObjectReference | None = Field(
-        None, validation_alias="dataSource", serialization_alias="dataSource"
+        default=None, validation_alias="dataSource", serialization_alias="dataSource"
     )
     """
     dataSource field can be used to specify either: * An existing VolumeSnapshot object (snapshot.storage.k8s.io/VolumeSnapshot) * An existing PVC (PersistentVolumeClaim) If the provisioner or an external controller can support the specified data source, it will create a new volume based on the contents of the specified data source. When the AnyVolumeDataSource feature gate is enabled, dataSource contents will be copied to dataSourceRef, and dataSourceRef contents will be copied to dataSource when dataSourceRef.namespace is not specified. If the namespace is specified, then dataSourceRef will not be copied to dataSource.
     """
     data_source_ref: typed_object_reference.TypedObjectReference | None = Field(
-        None, validation_alias="dataSourceRef", serialization_alias="dataSourceRef"
+        default=None, validation_alias="dataSourceRef", serialization_alias="dataSourceRef"
     )
     """
     dataSourceRef specifies the object from which to populate the volume with data, if a non-empty volume is desired. This may be any object from a non-empty API group (non core object) or a PersistentVolumeClaim object. When this field is specified, volume binding will only succeed if the type of the specified object matches some installed volume populator or dynamic provisioner. This field will replace the functionality of the dataSource field and as such if both fields are non-empty, they must have the same value. For backwards compatibility, when namespace isn't specified in dataSourceRef, both fields (dataSource and dataSourceRef) will be set to the same value automatically if one of them is empty and the other is non-empty. When namespace is specified in dataSourceRef, dataSource isn't set to the same value and must be empty. There are three important differences between dataSource and dataSourceRef: * While dataSource only allows two specific types of objects, dataSourceRef
@@ -58,13 +58,13 @@ class PersistentVolumeClaimSpec(KubeModel):
     selector is a label query over volumes to consider for binding.
     """
     storage_class_name: str | None = Field(
-        None, validation_alias="storageClassName", serialization_alias="storageClassName"
+        default=None, validation_alias="storageClassName", serialization_alias="storageClassName"
     )
     """
     storageClassName is the name of the StorageClass required by the claim. More info: https://kubernetes.io/docs/concepts/storage/persistent-volumes#class-1
     """
     volume_attributes_class_name: str | None = Field(
-        None,
+        default=None,
         validation_alias="volumeAttributesClassName",
         serialization_alias="volumeAttributesClassName",
     )
@@ -72,7 +72,7 @@ class PersistentVolumeClaimSpec(KubeModel):
     volumeAttributesClassName may be used to set the VolumeAttributesClass used by this claim. If specified, the CSI driver will create or update the volume with the attributes defined in the corresponding VolumeAttributesClass. This has a different purpose than storageClassName, it can be changed after the claim is created. An empty string or nil value indicates that no VolumeAttributesClass will be applied to the claim. If the claim enters an Infeasible error state, this field can be reset to its previous value (including nil) to cancel the modification. If the resource referred to by volumeAttributesClass does not exist, this PersistentVolumeClaim will be set to a Pending state, as reflected by the modifyVolumeStatus field, until such as a resource exists. More info: https://kubernetes.io/docs/concepts/storage/volume-attributes-classes/
     """
     volume_mode: str | None = Field(
-        None, validation_alias="volumeMode", serialization_alias="volumeMode"
+        default=None, validation_alias="volumeMode", serialization_alias="volumeMode"
     )
     """
     volumeMode defines what type of volume is required by the claim. Value of Filesystem is implied when not included in claim spec.
@@ -84,7 +84,7 @@ class PersistentVolumeClaimSpec(KubeModel):
     Known values: "Block", "Filesystem".
     """
     volume_name: str | None = Field(
-        None, validation_alias="volumeName", serialization_alias="volumeName"
+        default=None, validation_alias="volumeName", serialization_alias="volumeName"
     )
     """
     volumeName is the binding reference to the PersistentVolume backing this claim.

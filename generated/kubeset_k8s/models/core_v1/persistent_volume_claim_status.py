@@ -25,13 +25,13 @@ class PersistentVolumeClaimStatus(KubeModel):
     """
 
     access_modes: list[str] | None = Field(
-        None, validation_alias="accessModes", serialization_alias="accessModes"
+        default=None, validation_alias="accessModes", serialization_alias="accessModes"
     )
     """
     accessModes contains the actual access modes the volume backing the PVC has. More info: https://kubernetes.io/docs/concepts/storage/persistent-volumes#access-modes-1
     """
     allocated_resource_statuses: dict[str, str | None] | None = Field(
-        None,
+        default=None,
         validation_alias="allocatedResourceStatuses",
         serialization_alias="allocatedResourceStatuses",
     )
@@ -66,7 +66,9 @@ class PersistentVolumeClaimStatus(KubeModel):
     A controller that receives PVC update with previously unknown resourceName or ClaimResourceStatus should ignore the update for the purpose it was designed. For example - a controller that only is responsible for resizing capacity of the volume, should ignore PVC updates that change other valid resources associated with PVC.
     """
     allocated_resources: dict[str, quantity.Quantity | None] | None = Field(
-        None, validation_alias="allocatedResources", serialization_alias="allocatedResources"
+        default=None,
+        validation_alias="allocatedResources",
+        serialization_alias="allocatedResources",
     )
     """
     allocatedResources tracks the resources allocated to a PVC including its capacity. Key names follow standard Kubernetes label syntax. Valid values are either:
@@ -88,7 +90,7 @@ class PersistentVolumeClaimStatus(KubeModel):
     conditions is the current Condition of persistent volume claim. If underlying persistent volume is being resized then the Condition will be set to 'Resizing'.
     """
     current_volume_attributes_class_name: str | None = Field(
-        None,
+        default=None,
         validation_alias="currentVolumeAttributesClassName",
         serialization_alias="currentVolumeAttributesClassName",
     )
@@ -96,7 +98,9 @@ class PersistentVolumeClaimStatus(KubeModel):
     currentVolumeAttributesClassName is the current name of the VolumeAttributesClass the PVC is using. When unset, there is no VolumeAttributeClass applied to this PersistentVolumeClaim
     """
     modify_volume_status: modify_volume_status_1.ModifyVolumeStatus | None = Field(
-        None, validation_alias="modifyVolumeStatus", serialization_alias="modifyVolumeStatus"
+        default=None,
+        validation_alias="modifyVolumeStatus",
+        serialization_alias="modifyVolumeStatus",
     )
     """
     ModifyVolumeStatus represents the status object of ControllerModifyVolume operation. When this is unset, there is no ModifyVolume operation being attempted.

@@ -12,7 +12,7 @@ class PersistentVolumeClaimVolumeSource(KubeModel):
     """
 
     claim_name: str | None = Field(
-        None, validation_alias="claimName", serialization_alias="claimName"
+        default=None, validation_alias="claimName", serialization_alias="claimName"
     )
     """
     claimName is the name of a PersistentVolumeClaim in the same namespace as the pod using this volume. More info: https://kubernetes.io/docs/concepts/storage/persistent-volumes#persistentvolumeclaims
@@ -20,7 +20,7 @@ class PersistentVolumeClaimVolumeSource(KubeModel):
     Required.
     """
     read_only: bool | None = Field(
-        None, validation_alias="readOnly", serialization_alias="readOnly"
+        default=None, validation_alias="readOnly", serialization_alias="readOnly"
     )
     """
     readOnly Will force the ReadOnly setting in VolumeMounts. Default false.

@@ -71,7 +71,7 @@ class PersistentVolumeSpec(KubeModel):
     """
 
     access_modes: list[str] | None = Field(
-        None, validation_alias="accessModes", serialization_alias="accessModes"
+        default=None, validation_alias="accessModes", serialization_alias="accessModes"
     )
     """
     accessModes contains all ways the volume can be mounted. More info: https://kubernetes.io/docs/concepts/storage/persistent-volumes#access-modes
@@ -79,19 +79,21 @@ class PersistentVolumeSpec(KubeModel):
     aws_elastic_block_store: (
         aws_elastic_block_store_volume_source.AWSElasticBlockStoreVolumeSource | None
     ) = Field(
-        None, validation_alias="awsElasticBlockStore", serialization_alias="awsElasticBlockStore"
+        default=None,
+        validation_alias="awsElasticBlockStore",
+        serialization_alias="awsElasticBlockStore",
     )
     """
     awsElasticBlockStore represents an AWS Disk resource that is attached to a kubelet's host machine and then exposed to the pod. Deprecated: AWSElasticBlockStore is deprecated. All operations for the in-tree awsElasticBlockStore type are redirected to the ebs.csi.aws.com CSI driver. More info: https://kubernetes.io/docs/concepts/storage/volumes#awselasticblockstore
     """
     azure_disk: azure_disk_volume_source.AzureDiskVolumeSource | None = Field(
-        None, validation_alias="azureDisk", serialization_alias="azureDisk"
+        default=None, validation_alias="azureDisk", serialization_alias="azureDisk"
     )
     """
     azureDisk represents an Azure Data Disk mount on the host and bind mount to the pod. Deprecated: AzureDisk is deprecated. All operations for the in-tree azureDisk type are redirected to the disk.csi.azure.com CSI driver.
     """
     azure_file: azure_file_persistent_volume_source.AzureFilePersistentVolumeSource | None = Field(
-        None, validation_alias="azureFile", serialization_alias="azureFile"
+        default=None, validation_alias="azureFile", serialization_alias="azureFile"
     )
     """
     azureFile represents an Azure File Service mount on the host and bind mount to the pod. Deprecated: AzureFile is deprecated. All operations for the in-tree azureFile type are redirected to the file.csi.azure.com CSI driver.
@@ -109,7 +111,7 @@ class PersistentVolumeSpec(KubeModel):
     cinder represents a cinder volume attached and mounted on kubelets host machine. Deprecated: Cinder is deprecated. All operations for the in-tree cinder type are redirected to the cinder.csi.openstack.org CSI driver. More info: https://examples.k8s.io/mysql-cinder-pd/README.md
     """
     claim_ref: object_reference.ObjectReference | None = Field(
-        None, validation_alias="claimRef", serialization_alias="claimRef"
+        default=None, validation_alias="claimRef", serialization_alias="claimRef"
     )
     """
     claimRef is part of a bi-directional binding between PersistentVolume and PersistentVolumeClaim. Expected to be non-nil when bound. claim.VolumeName is the authoritative bind between PV and PVC. More info: https://kubernetes.io/docs/concepts/storage/persistent-volumes#binding
@@ -123,7 +125,7 @@ class PersistentVolumeSpec(KubeModel):
     fc represents a Fibre Channel resource that is attached to a kubelet's host machine and then exposed to the pod.
     """
     flex_volume: flex_persistent_volume_source.FlexPersistentVolumeSource | None = Field(
-        None, validation_alias="flexVolume", serialization_alias="flexVolume"
+        default=None, validation_alias="flexVolume", serialization_alias="flexVolume"
     )
     """
     flexVolume represents a generic volume resource that is provisioned/attached using an exec based plugin. Deprecated: FlexVolume is deprecated. Consider using a CSIDriver instead.
@@ -133,7 +135,11 @@ class PersistentVolumeSpec(KubeModel):
     flocker represents a Flocker volume attached to a kubelet's host machine and exposed to the pod for its usage. This depends on the Flocker control service being running. Deprecated: Flocker is deprecated and the in-tree flocker type is no longer supported.
     """
     gce_persistent_disk: gce_persistent_disk_volume_source.GCEPersistentDiskVolumeSource | None = (
-        Field(None, validation_alias="gcePersistentDisk", serialization_alias="gcePersistentDisk")
+        Field(
+            default=None,
+            validation_alias="gcePersistentDisk",
+            serialization_alias="gcePersistentDisk",
+        )
     )
     """
     gcePersistentDisk represents a GCE Disk resource that is attached to a kubelet's host machine and then exposed to the pod. Provisioned by an admin. Deprecated: GCEPersistentDisk is deprecated. All operations for the in-tree gcePersistentDisk type are redirected to the pd.csi.storage.gke.io CSI driver. More info: https://kubernetes.io/docs/concepts/storage/volumes#gcepersistentdisk
@@ -143,7 +149,7 @@ class PersistentVolumeSpec(KubeModel):
     glusterfs represents a Glusterfs volume that is attached to a host and exposed to the pod. Provisioned by an admin. Deprecated: Glusterfs is deprecated and the in-tree glusterfs type is no longer supported. More info: https://examples.k8s.io/volumes/glusterfs/README.md
     """
     host_path: host_path_volume_source.HostPathVolumeSource | None = Field(
-        None, validation_alias="hostPath", serialization_alias="hostPath"
+        default=None, validation_alias="hostPath", serialization_alias="hostPath"
     )
     """
     hostPath represents a directory on the host. Provisioned by a developer or tester. This is useful for single-node development and testing only! On-host storage is not supported in any way and WILL NOT WORK in a multi-node cluster. More info: https://kubernetes.io/docs/concepts/storage/volumes#hostpath
@@ -157,7 +163,7 @@ class PersistentVolumeSpec(KubeModel):
     local represents directly-attached storage with node affinity
     """
     mount_options: list[str] | None = Field(
-        None, validation_alias="mountOptions", serialization_alias="mountOptions"
+        default=None, validation_alias="mountOptions", serialization_alias="mountOptions"
     )
     """
     mountOptions is the list of mount options, e.g. ["ro", "soft"]. Not validated - mount will simply fail if one is invalid. More info: https://kubernetes.io/docs/concepts/storage/persistent-volumes/#mount-options
@@ -167,13 +173,13 @@ class PersistentVolumeSpec(KubeModel):
     nfs represents an NFS mount on the host. Provisioned by an admin. More info: https://kubernetes.io/docs/concepts/storage/volumes#nfs
     """
     node_affinity: volume_node_affinity.VolumeNodeAffinity | None = Field(
-        None, validation_alias="nodeAffinity", serialization_alias="nodeAffinity"
+        default=None, validation_alias="nodeAffinity", serialization_alias="nodeAffinity"
     )
     """
     nodeAffinity defines constraints that limit what nodes this volume can be accessed from. This field influences the scheduling of pods that use this volume. This field is mutable if MutablePVNodeAffinity feature gate is enabled.
     """
     persistent_volume_reclaim_policy: str | None = Field(
-        None,
+        default=None,
         validation_alias="persistentVolumeReclaimPolicy",
         serialization_alias="persistentVolumeReclaimPolicy",
     )
@@ -190,13 +196,15 @@ class PersistentVolumeSpec(KubeModel):
     photon_persistent_disk: (
         photon_persistent_disk_volume_source.PhotonPersistentDiskVolumeSource | None
     ) = Field(
-        None, validation_alias="photonPersistentDisk", serialization_alias="photonPersistentDisk"
+        default=None,
+        validation_alias="photonPersistentDisk",
+        serialization_alias="photonPersistentDisk",
     )
     """
     photonPersistentDisk represents a PhotonController persistent disk attached and mounted on kubelets host machine. Deprecated: PhotonPersistentDisk is deprecated and the in-tree photonPersistentDisk type is no longer supported.
     """
     portworx_volume: portworx_volume_source.PortworxVolumeSource | None = Field(
-        None, validation_alias="portworxVolume", serialization_alias="portworxVolume"
+        default=None, validation_alias="portworxVolume", serialization_alias="portworxVolume"
     )
     """
     portworxVolume represents a portworx volume attached and mounted on kubelets host machine. Deprecated: PortworxVolume is deprecated. All operations for the in-tree portworxVolume type are redirected to the pxd.portworx.com CSI driver.
@@ -210,13 +218,13 @@ class PersistentVolumeSpec(KubeModel):
     rbd represents a Rados Block Device mount on the host that shares a pod's lifetime. Deprecated: RBD is deprecated and the in-tree rbd type is no longer supported. More info: https://examples.k8s.io/volumes/rbd/README.md
     """
     scale_io: scale_io_persistent_volume_source.ScaleIOPersistentVolumeSource | None = Field(
-        None, validation_alias="scaleIO", serialization_alias="scaleIO"
+        default=None, validation_alias="scaleIO", serialization_alias="scaleIO"
     )
     """
     scaleIO represents a ScaleIO persistent volume attached and mounted on Kubernetes nodes. Deprecated: ScaleIO is deprecated and the in-tree scaleIO type is no longer supported.
     """
     storage_class_name: str | None = Field(
-        None, validation_alias="storageClassName", serialization_alias="storageClassName"
+        default=None, validation_alias="storageClassName", serialization_alias="storageClassName"
     )
     """
     storageClassName is the name of StorageClass to which this persistent volume belongs. Empty value means that this volume does not belong to any StorageClass.
@@ -226,7 +234,7 @@ class PersistentVolumeSpec(KubeModel):
     storageOS represents a StorageOS volume that is attached to the kubelet's host machine and mounted into the pod. Deprecated: StorageOS is deprecated and the in-tree storageos type is no longer supported. More info: https://examples.k8s.io/volumes/storageos/README.md
     """
     volume_attributes_class_name: str | None = Field(
-        None,
+        default=None,
         validation_alias="volumeAttributesClassName",
         serialization_alias="volumeAttributesClassName",
     )
@@ -234,7 +242,7 @@ class PersistentVolumeSpec(KubeModel):
     Name of VolumeAttributesClass to which this persistent volume belongs. Empty value is not allowed. When this field is not set, it indicates that this volume does not belong to any VolumeAttributesClass. This field is mutable and can be changed by the CSI driver after a volume has been updated successfully to a new class. For an unbound PersistentVolume, the volumeAttributesClassName will be matched with unbound PersistentVolumeClaims during the binding process.
     """
     volume_mode: str | None = Field(
-        None, validation_alias="volumeMode", serialization_alias="volumeMode"
+        default=None, validation_alias="volumeMode", serialization_alias="volumeMode"
     )
     """
     volumeMode defines if a volume is intended to be used with a formatted filesystem or to remain in raw block state. Value of Filesystem is implied when not included in spec.
@@ -246,7 +254,7 @@ class PersistentVolumeSpec(KubeModel):
     Known values: "Block", "Filesystem".
     """
     vsphere_volume: vsphere_virtual_disk_volume_source.VsphereVirtualDiskVolumeSource | None = (
-        Field(None, validation_alias="vsphereVolume", serialization_alias="vsphereVolume")
+        Field(default=None, validation_alias="vsphereVolume", serialization_alias="vsphereVolume")
     )
     """
     vsphereVolume represents a vSphere volume attached and mounted on kubelets host machine. Deprecated: VsphereVolume is deprecated. All operations for the in-tree vsphereVolume type are redirected to the csi.vsphere.vmware.com CSI driver.

@@ -14,7 +14,7 @@ class PersistentVolumeStatus(KubeModel):
     """
 
     last_phase_transition_time: time.Time | None = Field(
-        None,
+        default=None,
         validation_alias="lastPhaseTransitionTime",
         serialization_alias="lastPhaseTransitionTime",
     )

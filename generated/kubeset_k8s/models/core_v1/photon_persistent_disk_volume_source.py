@@ -11,11 +11,13 @@ class PhotonPersistentDiskVolumeSource(KubeModel):
     Represents a Photon Controller persistent disk resource.
     """
 
-    fs_type: str | None = Field(None, validation_alias="fsType", serialization_alias="fsType")
+    fs_type: str | None = Field(
+        default=None, validation_alias="fsType", serialization_alias="fsType"
+    )
     """
     fsType is the filesystem type to mount. Must be a filesystem type supported by the host operating system. Ex. "ext4", "xfs", "ntfs". Implicitly inferred to be "ext4" if unspecified.
     """
-    pd_id: str | None = Field(None, validation_alias="pdID", serialization_alias="pdID")
+    pd_id: str | None = Field(default=None, validation_alias="pdID", serialization_alias="pdID")
     """
     pdID is the ID that identifies Photon Controller persistent disk
 

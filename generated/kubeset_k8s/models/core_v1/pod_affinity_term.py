@@ -19,25 +19,25 @@ class PodAffinityTerm(KubeModel):
     """
 
     label_selector: label_selector_1.LabelSelector | None = Field(
-        None, validation_alias="labelSelector", serialization_alias="labelSelector"
+        default=None, validation_alias="labelSelector", serialization_alias="labelSelector"
     )
     """
     A label query over a set of resources, in this case pods. If it's null, this PodAffinityTerm matches with no Pods.
     """
     match_label_keys: list[str] | None = Field(
-        None, validation_alias="matchLabelKeys", serialization_alias="matchLabelKeys"
+        default=None, validation_alias="matchLabelKeys", serialization_alias="matchLabelKeys"
     )
     """
     MatchLabelKeys is a set of pod label keys to select which pods will be taken into consideration. The keys are used to lookup values from the incoming pod labels, those key-value labels are merged with `labelSelector` as `key in (value)` to select the group of existing pods which pods will be taken into consideration for the incoming pod's pod (anti) affinity. Keys that don't exist in the incoming pod labels will be ignored. The default value is empty. The same key is forbidden to exist in both matchLabelKeys and labelSelector. Also, matchLabelKeys cannot be set when labelSelector isn't set.
     """
     mismatch_label_keys: list[str] | None = Field(
-        None, validation_alias="mismatchLabelKeys", serialization_alias="mismatchLabelKeys"
+        default=None, validation_alias="mismatchLabelKeys", serialization_alias="mismatchLabelKeys"
     )
     """
     MismatchLabelKeys is a set of pod label keys to select which pods will be taken into consideration. The keys are used to lookup values from the incoming pod labels, those key-value labels are merged with `labelSelector` as `key notin (value)` to select the group of existing pods which pods will be taken into consideration for the incoming pod's pod (anti) affinity. Keys that don't exist in the incoming pod labels will be ignored. The default value is empty. The same key is forbidden to exist in both mismatchLabelKeys and labelSelector. Also, mismatchLabelKeys cannot be set when labelSelector isn't set.
     """
     namespace_selector: label_selector_1.LabelSelector | None = Field(
-        None, validation_alias="namespaceSelector", serialization_alias="namespaceSelector"
+        default=None, validation_alias="namespaceSelector", serialization_alias="namespaceSelector"
     )
     """
     A label query over the set of namespaces that the term applies to. The term is applied to the union of the namespaces selected by this field and the ones listed in the namespaces field. null selector and null or empty namespaces list means "this pod's namespace". An empty selector ({}) matches all namespaces.
@@ -47,7 +47,7 @@ class PodAffinityTerm(KubeModel):
     namespaces specifies a static list of namespace names that the term applies to. The term is applied to the union of the namespaces listed in this field and the ones selected by namespaceSelector. null or empty namespaces list and null namespaceSelector means "this pod's namespace".
     """
     topology_key: str | None = Field(
-        None, validation_alias="topologyKey", serialization_alias="topologyKey"
+        default=None, validation_alias="topologyKey", serialization_alias="topologyKey"
     )
     """
     This pod should be co-located (affinity) or not co-located (anti-affinity) with the pods matching the labelSelector in the specified namespaces, where co-located is defined as running on a node whose value of the label with key topologyKey matches that of any node on which any of the selected pods is running. Empty topologyKey is not allowed.

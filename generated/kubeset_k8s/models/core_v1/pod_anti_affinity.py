@@ -24,7 +24,7 @@ class PodAntiAffinity(KubeModel):
     preferred_during_scheduling_ignored_during_execution: (
         list[weighted_pod_affinity_term.WeightedPodAffinityTerm] | None
     ) = Field(
-        None,
+        default=None,
         validation_alias="preferredDuringSchedulingIgnoredDuringExecution",
         serialization_alias="preferredDuringSchedulingIgnoredDuringExecution",
     )
@@ -34,7 +34,7 @@ class PodAntiAffinity(KubeModel):
     required_during_scheduling_ignored_during_execution: (
         list[pod_affinity_term.PodAffinityTerm] | None
     ) = Field(
-        None,
+        default=None,
         validation_alias="requiredDuringSchedulingIgnoredDuringExecution",
         serialization_alias="requiredDuringSchedulingIgnoredDuringExecution",
     )

@@ -12,7 +12,9 @@ class PodCertificateProjection(KubeModel):
     """
 
     certificate_chain_path: str | None = Field(
-        None, validation_alias="certificateChainPath", serialization_alias="certificateChainPath"
+        default=None,
+        validation_alias="certificateChainPath",
+        serialization_alias="certificateChainPath",
     )
     """
     Write the certificate chain at this path in the projected volume.
@@ -20,7 +22,9 @@ class PodCertificateProjection(KubeModel):
     Most applications should use credentialBundlePath.  When using keyPath and certificateChainPath, your application needs to check that the key and leaf certificate are consistent, because it is possible to read the files mid-rotation.
     """
     credential_bundle_path: str | None = Field(
-        None, validation_alias="credentialBundlePath", serialization_alias="credentialBundlePath"
+        default=None,
+        validation_alias="credentialBundlePath",
+        serialization_alias="credentialBundlePath",
     )
     """
     Write the credential bundle at this path in the projected volume.
@@ -31,13 +35,17 @@ class PodCertificateProjection(KubeModel):
 
     Using credentialBundlePath lets your Pod's application code make a single atomic read that retrieves a consistent key and certificate chain.  If you project them to separate files, your application code will need to additionally check that the leaf certificate was issued to the key.
     """
-    key_path: str | None = Field(None, validation_alias="keyPath", serialization_alias="keyPath")
+    key_path: str | None = Field(
+        default=None, validation_alias="keyPath", serialization_alias="keyPath"
+    )
     """
     Write the key at this path in the projected volume.
 
     Most applications should use credentialBundlePath.  When using keyPath and certificateChainPath, your application needs to check that the key and leaf certificate are consistent, because it is possible to read the files mid-rotation.
     """
-    key_type: str | None = Field(None, validation_alias="keyType", serialization_alias="keyType")
+    key_type: str | None = Field(
+        default=None, validation_alias="keyType", serialization_alias="keyType"
+    )
     """
     The type of keypair Kubelet will generate for the pod.
 
@@ -46,7 +54,9 @@ class PodCertificateProjection(KubeModel):
     Required.
     """
     max_expiration_seconds: int | None = Field(
-        None, validation_alias="maxExpirationSeconds", serialization_alias="maxExpirationSeconds"
+        default=None,
+        validation_alias="maxExpirationSeconds",
+        serialization_alias="maxExpirationSeconds",
     )
     """
     maxExpirationSeconds is the maximum lifetime permitted for the certificate.
@@ -58,7 +68,7 @@ class PodCertificateProjection(KubeModel):
     The signer implementation is then free to issue a certificate with any lifetime *shorter* than MaxExpirationSeconds, but no shorter than 3600 seconds (1 hour).  This constraint is enforced by kube-apiserver. `kubernetes.io` signers will never issue certificates with a lifetime longer than 24 hours.
     """
     signer_name: str | None = Field(
-        None, validation_alias="signerName", serialization_alias="signerName"
+        default=None, validation_alias="signerName", serialization_alias="signerName"
     )
     """
     Kubelet's generated CSRs will be addressed to this signer.
@@ -66,7 +76,7 @@ class PodCertificateProjection(KubeModel):
     Required.
     """
     user_annotations: dict[str, str | None] | None = Field(
-        None, validation_alias="userAnnotations", serialization_alias="userAnnotations"
+        default=None, validation_alias="userAnnotations", serialization_alias="userAnnotations"
     )
     """
     userAnnotations allow pod authors to pass additional information to the signer implementation.  Kubernetes does not restrict or validate this metadata in any way.

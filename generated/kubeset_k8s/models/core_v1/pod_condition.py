@@ -14,13 +14,15 @@ class PodCondition(KubeModel):
     """
 
     last_probe_time: time.Time | None = Field(
-        None, validation_alias="lastProbeTime", serialization_alias="lastProbeTime"
+        default=None, validation_alias="lastProbeTime", serialization_alias="lastProbeTime"
     )
     """
     Last time we probed the condition.
     """
     last_transition_time: time.Time | None = Field(
-        None, validation_alias="lastTransitionTime", serialization_alias="lastTransitionTime"
+        default=None,
+        validation_alias="lastTransitionTime",
+        serialization_alias="lastTransitionTime",
     )
     """
     Last time the condition transitioned from one status to another.
@@ -30,7 +32,9 @@ class PodCondition(KubeModel):
     Human-readable message indicating details about last transition.
     """
     observed_generation: int | None = Field(
-        None, validation_alias="observedGeneration", serialization_alias="observedGeneration"
+        default=None,
+        validation_alias="observedGeneration",
+        serialization_alias="observedGeneration",
     )
     """
     If set, this represents the .metadata.generation that the pod condition was set based upon.

@@ -20,14 +20,16 @@ class PodExtendedResourceClaimStatus(KubeModel):
 
     request_mappings: (
         list[container_extended_resource_request.ContainerExtendedResourceRequest] | None
-    ) = Field(None, validation_alias="requestMappings", serialization_alias="requestMappings")
+    ) = Field(
+        default=None, validation_alias="requestMappings", serialization_alias="requestMappings"
+    )
     """
     RequestMappings identifies the mapping of <container, extended resource backed by DRA> to  device request in the generated ResourceClaim.
 
     Required.
     """
     resource_claim_name: str | None = Field(
-        None, validation_alias="resourceClaimName", serialization_alias="resourceClaimName"
+        default=None, validation_alias="resourceClaimName", serialization_alias="resourceClaimName"
     )
     """
     ResourceClaimName is the name of the ResourceClaim that was generated for the Pod in the namespace of the Pod.

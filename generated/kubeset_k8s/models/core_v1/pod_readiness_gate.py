@@ -12,7 +12,7 @@ class PodReadinessGate(KubeModel):
     """
 
     condition_type: str | None = Field(
-        None, validation_alias="conditionType", serialization_alias="conditionType"
+        default=None, validation_alias="conditionType", serialization_alias="conditionType"
     )
     """
     ConditionType refers to a condition in the pod's condition list with matching type.

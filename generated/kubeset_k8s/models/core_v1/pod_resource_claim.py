@@ -22,7 +22,7 @@ class PodResourceClaim(KubeModel):
     Required.
     """
     resource_claim_name: str | None = Field(
-        None, validation_alias="resourceClaimName", serialization_alias="resourceClaimName"
+        default=None, validation_alias="resourceClaimName", serialization_alias="resourceClaimName"
     )
     """
     ResourceClaimName is the name of a ResourceClaim object in the same namespace as this pod.
@@ -30,7 +30,7 @@ class PodResourceClaim(KubeModel):
     Exactly one of ResourceClaimName and ResourceClaimTemplateName must be set.
     """
     resource_claim_template_name: str | None = Field(
-        None,
+        default=None,
         validation_alias="resourceClaimTemplateName",
         serialization_alias="resourceClaimTemplateName",
     )

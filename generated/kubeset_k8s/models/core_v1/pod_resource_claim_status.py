@@ -18,7 +18,7 @@ class PodResourceClaimStatus(KubeModel):
     Required.
     """
     resource_claim_name: str | None = Field(
-        None, validation_alias="resourceClaimName", serialization_alias="resourceClaimName"
+        default=None, validation_alias="resourceClaimName", serialization_alias="resourceClaimName"
     )
     """
     ResourceClaimName is the name of the ResourceClaim that was generated for the Pod in the namespace of the Pod.

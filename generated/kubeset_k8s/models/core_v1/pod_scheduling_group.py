@@ -12,7 +12,7 @@ class PodSchedulingGroup(KubeModel):
     """
 
     pod_group_name: str | None = Field(
-        None, validation_alias="podGroupName", serialization_alias="podGroupName"
+        default=None, validation_alias="podGroupName", serialization_alias="podGroupName"
     )
     """
     PodGroupName specifies the name of the standalone PodGroup object that represents the runtime instance of this group. Must be a DNS subdomain.

@@ -28,12 +28,14 @@ class PodSecurityContext(KubeModel):
     """
 
     app_armor_profile: app_armor_profile_1.AppArmorProfile | None = Field(
-        None, validation_alias="appArmorProfile", serialization_alias="appArmorProfile"
+        default=None, validation_alias="appArmorProfile", serialization_alias="appArmorProfile"
     )
     """
     appArmorProfile is the AppArmor options to use by the containers in this pod. Note that this field cannot be set when spec.os.name is windows.
     """
-    fs_group: int | None = Field(None, validation_alias="fsGroup", serialization_alias="fsGroup")
+    fs_group: int | None = Field(
+        default=None, validation_alias="fsGroup", serialization_alias="fsGroup"
+    )
     """
     A special supplemental group that applies to all containers in a pod. Some volume types allow the Kubelet to change the ownership of that volume to be owned by the pod:
 
@@ -42,7 +44,9 @@ class PodSecurityContext(KubeModel):
     If unset, the Kubelet will not modify the ownership and permissions of any volume. Note that this field cannot be set when spec.os.name is windows.
     """
     fs_group_change_policy: str | None = Field(
-        None, validation_alias="fsGroupChangePolicy", serialization_alias="fsGroupChangePolicy"
+        default=None,
+        validation_alias="fsGroupChangePolicy",
+        serialization_alias="fsGroupChangePolicy",
     )
     """
     fsGroupChangePolicy defines behavior of changing ownership and permission of the volume before being exposed inside Pod. This field will only apply to volume types which support fsGroup based ownership(and permissions). It will have no effect on ephemeral volume types such as: secret, configmaps and emptydir. Valid values are "OnRootMismatch" and "Always". If not specified, "Always" is used. Note that this field cannot be set when spec.os.name is windows.
@@ -54,25 +58,27 @@ class PodSecurityContext(KubeModel):
     Known values: "Always", "OnRootMismatch".
     """
     run_as_group: int | None = Field(
-        None, validation_alias="runAsGroup", serialization_alias="runAsGroup"
+        default=None, validation_alias="runAsGroup", serialization_alias="runAsGroup"
     )
     """
     The GID to run the entrypoint of the container process. Uses runtime default if unset. May also be set in SecurityContext.  If set in both SecurityContext and PodSecurityContext, the value specified in SecurityContext takes precedence for that container. Note that this field cannot be set when spec.os.name is windows.
     """
     run_as_non_root: bool | None = Field(
-        None, validation_alias="runAsNonRoot", serialization_alias="runAsNonRoot"
+        default=None, validation_alias="runAsNonRoot", serialization_alias="runAsNonRoot"
     )
     """
     Indicates that the container must run as a non-root user. If true, the Kubelet will validate the image at runtime to ensure that it does not run as UID 0 (root) and fail to start the container if it does. If unset or false, no such validation will be performed. May also be set in SecurityContext.  If set in both SecurityContext and PodSecurityContext, the value specified in SecurityContext takes precedence.
     """
     run_as_user: int | None = Field(
-        None, validation_alias="runAsUser", serialization_alias="runAsUser"
+        default=None, validation_alias="runAsUser", serialization_alias="runAsUser"
     )
     """
     The UID to run the entrypoint of the container process. Defaults to user specified in image metadata if unspecified. May also be set in SecurityContext.  If set in both SecurityContext and PodSecurityContext, the value specified in SecurityContext takes precedence for that container. Note that this field cannot be set when spec.os.name is windows.
     """
     se_linux_change_policy: str | None = Field(
-        None, validation_alias="seLinuxChangePolicy", serialization_alias="seLinuxChangePolicy"
+        default=None,
+        validation_alias="seLinuxChangePolicy",
+        serialization_alias="seLinuxChangePolicy",
     )
     """
     seLinuxChangePolicy defines how the container's SELinux label is applied to all volumes used by the Pod. It has no effect on nodes that do not support SELinux or to volumes does not support SELinux. Valid values are "MountOption" and "Recursive".
@@ -88,25 +94,27 @@ class PodSecurityContext(KubeModel):
     All Pods that use the same volume should use the same seLinuxChangePolicy, otherwise some pods can get stuck in ContainerCreating state. Note that this field cannot be set when spec.os.name is windows.
     """
     se_linux_options: se_linux_options_1.SELinuxOptions | None = Field(
-        None, validation_alias="seLinuxOptions", serialization_alias="seLinuxOptions"
+        default=None, validation_alias="seLinuxOptions", serialization_alias="seLinuxOptions"
     )
     """
     The SELinux context to be applied to all containers. If unspecified, the container runtime will allocate a random SELinux context for each container.  May also be set in SecurityContext.  If set in both SecurityContext and PodSecurityContext, the value specified in SecurityContext takes precedence for that container. Note that this field cannot be set when spec.os.name is windows.
     """
     seccomp_profile: seccomp_profile_1.SeccompProfile | None = Field(
-        None, validation_alias="seccompProfile", serialization_alias="seccompProfile"
+        default=None, validation_alias="seccompProfile", serialization_alias="seccompProfile"
     )
     """
     The seccomp options to use by the containers in this pod. Note that this field cannot be set when spec.os.name is windows.
     """
     supplemental_groups: list[int] | None = Field(
-        None, validation_alias="supplementalGroups", serialization_alias="supplementalGroups"
+        default=None,
+        validation_alias="supplementalGroups",
+        serialization_alias="supplementalGroups",
     )
     """
     A list of groups applied to the first process run in each container, in addition to the container's primary GID and fsGroup (if specified).  If the SupplementalGroupsPolicy feature is enabled, the supplementalGroupsPolicy field determines whether these are in addition to or instead of any group memberships defined in the container image. If unspecified, no additional groups are added, though group memberships defined in the container image may still be used, depending on the supplementalGroupsPolicy field. Note that this field cannot be set when spec.os.name is windows.
     """
     supplemental_groups_policy: str | None = Field(
-        None,
+        default=None,
         validation_alias="supplementalGroupsPolicy",
         serialization_alias="supplementalGroupsPolicy",
     )
@@ -124,7 +132,7 @@ class PodSecurityContext(KubeModel):
     Sysctls hold a list of namespaced sysctls used for the pod. Pods with unsupported sysctls (by the container runtime) might fail to launch. Note that this field cannot be set when spec.os.name is windows.
     """
     windows_options: windows_security_context_options.WindowsSecurityContextOptions | None = Field(
-        None, validation_alias="windowsOptions", serialization_alias="windowsOptions"
+        default=None, validation_alias="windowsOptions", serialization_alias="windowsOptions"
     )
     """
     The Windows specific settings applied to all containers. If unspecified, the options within a container's SecurityContext will be used. If set in both SecurityContext and PodSecurityContext, the value specified in SecurityContext takes precedence. Note that this field cannot be set when spec.os.name is linux.

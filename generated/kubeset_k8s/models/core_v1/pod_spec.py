@@ -55,7 +55,9 @@ class PodSpec(KubeModel):
     """
 
     active_deadline_seconds: int | None = Field(
-        None, validation_alias="activeDeadlineSeconds", serialization_alias="activeDeadlineSeconds"
+        default=None,
+        validation_alias="activeDeadlineSeconds",
+        serialization_alias="activeDeadlineSeconds",
     )
     """
     Optional duration in seconds the pod may be active on the node relative to StartTime before the system will actively try to mark it failed and kill associated containers. Value must be a positive integer.
@@ -65,7 +67,7 @@ class PodSpec(KubeModel):
     If specified, the pod's scheduling constraints
     """
     automount_service_account_token: bool | None = Field(
-        None,
+        default=None,
         validation_alias="automountServiceAccountToken",
         serialization_alias="automountServiceAccountToken",
     )
@@ -79,13 +81,13 @@ class PodSpec(KubeModel):
     Required.
     """
     dns_config: pod_dns_config.PodDNSConfig | None = Field(
-        None, validation_alias="dnsConfig", serialization_alias="dnsConfig"
+        default=None, validation_alias="dnsConfig", serialization_alias="dnsConfig"
     )
     """
     Specifies the DNS parameters of a pod. Parameters specified here will be merged to the generated DNS configuration based on DNSPolicy.
     """
     dns_policy: str | None = Field(
-        None, validation_alias="dnsPolicy", serialization_alias="dnsPolicy"
+        default=None, validation_alias="dnsPolicy", serialization_alias="dnsPolicy"
     )
     """
     Set DNS policy for the pod. Defaults to "ClusterFirst". Valid values are 'ClusterFirstWithHostNet', 'ClusterFirst', 'Default' or 'None'. DNS parameters given in DNSConfig will be merged with the policy selected with DNSPolicy. To have DNS options set along with hostNetwork, you have to specify DNS policy explicitly to 'ClusterFirstWithHostNet'.
@@ -99,39 +101,47 @@ class PodSpec(KubeModel):
     Known values: "ClusterFirst", "ClusterFirstWithHostNet", "Default", "None".
     """
     enable_service_links: bool | None = Field(
-        None, validation_alias="enableServiceLinks", serialization_alias="enableServiceLinks"
+        default=None,
+        validation_alias="enableServiceLinks",
+        serialization_alias="enableServiceLinks",
     )
     """
     EnableServiceLinks indicates whether information about services should be injected into pod's environment variables, matching the syntax of Docker links. Optional: Defaults to true.
     """
     ephemeral_containers: list[ephemeral_container.EphemeralContainer] | None = Field(
-        None, validation_alias="ephemeralContainers", serialization_alias="ephemeralContainers"
+        default=None,
+        validation_alias="ephemeralContainers",
+        serialization_alias="ephemeralContainers",
     )
     """
     List of ephemeral containers run in this pod. Ephemeral containers may be run in an existing pod to perform user-initiated actions such as debugging. This list cannot be specified when creating a pod, and it cannot be modified by updating the pod spec. In order to add an ephemeral container to an existing pod, use the pod's ephemeralcontainers subresource.
     """
     host_aliases: list[host_alias.HostAlias] | None = Field(
-        None, validation_alias="hostAliases", serialization_alias="hostAliases"
+        default=None, validation_alias="hostAliases", serialization_alias="hostAliases"
     )
     """
     HostAliases is an optional list of hosts and IPs that will be injected into the pod's hosts file if specified.
     """
-    host_ipc: bool | None = Field(None, validation_alias="hostIPC", serialization_alias="hostIPC")
+    host_ipc: bool | None = Field(
+        default=None, validation_alias="hostIPC", serialization_alias="hostIPC"
+    )
     """
     Use the host's ipc namespace. Optional: Default to false.
     """
     host_network: bool | None = Field(
-        None, validation_alias="hostNetwork", serialization_alias="hostNetwork"
+        default=None, validation_alias="hostNetwork", serialization_alias="hostNetwork"
     )
     """
     Host networking requested for this pod. Use the host's network namespace. When using HostNetwork you should specify ports so the scheduler is aware. When `hostNetwork` is true, specified `hostPort` fields in port definitions must match `containerPort`, and unspecified `hostPort` fields in port definitions are defaulted to match `containerPort`. Default to false.
     """
-    host_pid: bool | None = Field(None, validation_alias="hostPID", serialization_alias="hostPID")
+    host_pid: bool | None = Field(
+        default=None, validation_alias="hostPID", serialization_alias="hostPID"
+    )
     """
     Use the host's pid namespace. Optional: Default to false.
     """
     host_users: bool | None = Field(
-        None, validation_alias="hostUsers", serialization_alias="hostUsers"
+        default=None, validation_alias="hostUsers", serialization_alias="hostUsers"
     )
     """
     Use the host's user namespace. Optional: Default to true. If set to true or not present, the pod will be run in the host user namespace, useful for when the pod needs a feature only available to the host user namespace, such as loading a kernel module with CAP_SYS_MODULE. When set to false, a new userns is created for the pod. Setting false is useful for mitigating container breakout vulnerabilities even allowing users to run their containers as root without actually having root privileges on the host.
@@ -141,7 +151,7 @@ class PodSpec(KubeModel):
     Specifies the hostname of the Pod If not specified, the pod's hostname will be set to a system-defined value.
     """
     hostname_override: str | None = Field(
-        None, validation_alias="hostnameOverride", serialization_alias="hostnameOverride"
+        default=None, validation_alias="hostnameOverride", serialization_alias="hostnameOverride"
     )
     """
     HostnameOverride specifies an explicit override for the pod's hostname as perceived by the pod. This field only specifies the pod's hostname and does not affect its DNS records. When this field is set to a non-empty string: - It takes precedence over the values set in `hostname` and `subdomain`. - The Pod's hostname will be set to this value. - `setHostnameAsFQDN` must be nil or set to false. - `hostNetwork` must be set to false.
@@ -149,23 +159,25 @@ class PodSpec(KubeModel):
     This field must be a valid DNS subdomain as defined in RFC 1123 and contain at most 64 characters. Requires the HostnameOverride feature gate to be enabled.
     """
     image_pull_secrets: list[local_object_reference.LocalObjectReference] | None = Field(
-        None, validation_alias="imagePullSecrets", serialization_alias="imagePullSecrets"
+        default=None, validation_alias="imagePullSecrets", serialization_alias="imagePullSecrets"
     )
     """
     ImagePullSecrets is an optional list of references to secrets in the same namespace to use for pulling any of the images used by this PodSpec. If specified, these secrets will be passed to individual puller implementations for them to use. More info: https://kubernetes.io/docs/concepts/containers/images#specifying-imagepullsecrets-on-a-pod
     """
     init_containers: list[container.Container] | None = Field(
-        None, validation_alias="initContainers", serialization_alias="initContainers"
+        default=None, validation_alias="initContainers", serialization_alias="initContainers"
     )
     """
     List of initialization containers belonging to the pod. Init containers are executed in order prior to containers being started. If any init container fails, the pod is considered to have failed and is handled according to its restartPolicy. The name for an init container or normal container must be unique among all containers. Init containers may not have Lifecycle actions, Readiness probes, Liveness probes, or Startup probes. The resourceRequirements of an init container are taken into account during scheduling by finding the highest request/limit for each resource type, and then using the max of that value or the sum of the normal containers. Limits are applied to init containers in a similar fashion. Init containers cannot currently be added or removed. Cannot be updated. More info: https://kubernetes.io/docs/concepts/workloads/pods/init-containers/
     """
-    node_name: str | None = Field(None, validation_alias="nodeName", serialization_alias="nodeName")
+    node_name: str | None = Field(
+        default=None, validation_alias="nodeName", serialization_alias="nodeName"
+    )
     """
     NodeName indicates in which node this pod is scheduled. If empty, this pod is a candidate for scheduling by the scheduler defined in schedulerName. Once this field is set, the kubelet for this node becomes responsible for the lifecycle of this pod. This field should not be used to express a desire for the pod to be scheduled on a specific node. https://kubernetes.io/docs/concepts/scheduling-eviction/assign-pod-node/#nodename
     """
     node_selector: dict[str, str | None] | None = Field(
-        None, validation_alias="nodeSelector", serialization_alias="nodeSelector"
+        default=None, validation_alias="nodeSelector", serialization_alias="nodeSelector"
     )
     """
     NodeSelector is a selector which must be true for the pod to fit on a node. Selector which must match a node's labels for the pod to be scheduled on that node. More info: https://kubernetes.io/docs/concepts/configuration/assign-pod-node/
@@ -183,7 +195,7 @@ class PodSpec(KubeModel):
     Overhead represents the resource overhead associated with running a pod for a given RuntimeClass. This field will be autopopulated at admission time by the RuntimeClass admission controller. If the RuntimeClass admission controller is enabled, overhead must not be set in Pod create requests. The RuntimeClass admission controller will reject Pod create requests which have the overhead already set. If RuntimeClass is configured and selected in the PodSpec, Overhead will be set to the value defined in the corresponding RuntimeClass, otherwise it will remain unset and treated as zero. More info: https://git.k8s.io/enhancements/keps/sig-node/688-pod-overhead/README.md
     """
     preemption_policy: str | None = Field(
-        None, validation_alias="preemptionPolicy", serialization_alias="preemptionPolicy"
+        default=None, validation_alias="preemptionPolicy", serialization_alias="preemptionPolicy"
     )
     """
     PreemptionPolicy is the Policy for preempting pods with lower priority. One of Never, PreemptLowerPriority. Defaults to PreemptLowerPriority if unset.
@@ -199,19 +211,19 @@ class PodSpec(KubeModel):
     The priority value. Various system components use this field to find the priority of the pod. When Priority Admission Controller is enabled, it prevents users from setting this field. The admission controller populates this field from PriorityClassName. The higher the value, the higher the priority.
     """
     priority_class_name: str | None = Field(
-        None, validation_alias="priorityClassName", serialization_alias="priorityClassName"
+        default=None, validation_alias="priorityClassName", serialization_alias="priorityClassName"
     )
     """
     If specified, indicates the pod's priority. "system-node-critical" and "system-cluster-critical" are two special keywords which indicate the highest priorities with the former being the highest priority. Any other name must be defined by creating a PriorityClass object with that name. If not specified, the pod priority will be default or zero if there is no default.
     """
     readiness_gates: list[pod_readiness_gate.PodReadinessGate] | None = Field(
-        None, validation_alias="readinessGates", serialization_alias="readinessGates"
+        default=None, validation_alias="readinessGates", serialization_alias="readinessGates"
     )
     """
     If specified, all readiness gates will be evaluated for pod readiness. A pod is ready when all its containers are ready AND all conditions specified in the readiness gates have status equal to "True" More info: https://git.k8s.io/enhancements/keps/sig-network/580-pod-readiness-gates
     """
     resource_claims: list[pod_resource_claim.PodResourceClaim] | None = Field(
-        None, validation_alias="resourceClaims", serialization_alias="resourceClaims"
+        default=None, validation_alias="resourceClaims", serialization_alias="resourceClaims"
     )
     """
     ResourceClaims defines which ResourceClaims must be allocated and reserved before the Pod is allowed to start. The resources will be made available to those containers which consume them by name.
@@ -229,7 +241,7 @@ class PodSpec(KubeModel):
     This is an alpha field and requires enabling the PodLevelResources feature gate.
     """
     restart_policy: str | None = Field(
-        None, validation_alias="restartPolicy", serialization_alias="restartPolicy"
+        default=None, validation_alias="restartPolicy", serialization_alias="restartPolicy"
     )
     """
     Restart policy for all containers within the pod. One of Always, OnFailure, Never. In some contexts, only a subset of those values may be permitted. Default to Always. More info: https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#restart-policy
@@ -242,19 +254,19 @@ class PodSpec(KubeModel):
     Known values: "Always", "Never", "OnFailure".
     """
     runtime_class_name: str | None = Field(
-        None, validation_alias="runtimeClassName", serialization_alias="runtimeClassName"
+        default=None, validation_alias="runtimeClassName", serialization_alias="runtimeClassName"
     )
     """
     RuntimeClassName refers to a RuntimeClass object in the node.k8s.io group, which should be used to run this pod.  If no RuntimeClass resource matches the named class, the pod will not be run. If unset or empty, the "legacy" RuntimeClass will be used, which is an implicit class with an empty definition that uses the default runtime handler. More info: https://git.k8s.io/enhancements/keps/sig-node/585-runtime-class
     """
     scheduler_name: str | None = Field(
-        None, validation_alias="schedulerName", serialization_alias="schedulerName"
+        default=None, validation_alias="schedulerName", serialization_alias="schedulerName"
     )
     """
     If specified, the pod will be dispatched by specified scheduler. If not specified, the pod will be dispatched by default scheduler.
     """
     scheduling_gates: list[pod_scheduling_gate.PodSchedulingGate] | None = Field(
-        None, validation_alias="schedulingGates", serialization_alias="schedulingGates"
+        default=None, validation_alias="schedulingGates", serialization_alias="schedulingGates"
     )
     """
     SchedulingGates is an opaque list of values that if specified will block scheduling the pod. If schedulingGates is not empty, the pod will stay in the SchedulingGated state and the scheduler will not attempt to schedule the pod.
@@ -262,37 +274,41 @@ class PodSpec(KubeModel):
     SchedulingGates can only be set at pod creation time, and be removed only afterwards.
     """
     scheduling_group: pod_scheduling_group.PodSchedulingGroup | None = Field(
-        None, validation_alias="schedulingGroup", serialization_alias="schedulingGroup"
+        default=None, validation_alias="schedulingGroup", serialization_alias="schedulingGroup"
     )
     """
     SchedulingGroup provides a reference to the immediate scheduling runtime grouping object that this Pod belongs to. This field is used by the scheduler to identify the group and apply the correct group scheduling policies. The association with a group also impacts other lifecycle aspects of a Pod that are relevant in a wider context of scheduling like preemption, resource attachment, etc. If not specified, the Pod is treated as a single unit in all of these aspects. The group object referenced by this field may not exist at the time the Pod is created. This field is immutable, but a group object with the same name may be recreated with different policies. Doing this during pod scheduling may result in the placement not conforming to the expected policies.
     """
     security_context: pod_security_context.PodSecurityContext | None = Field(
-        None, validation_alias="securityContext", serialization_alias="securityContext"
+        default=None, validation_alias="securityContext", serialization_alias="securityContext"
     )
     """
     SecurityContext holds pod-level security attributes and common container settings. Optional: Defaults to empty.  See type description for default values of each field.
     """
     service_account: str | None = Field(
-        None, validation_alias="serviceAccount", serialization_alias="serviceAccount"
+        default=None, validation_alias="serviceAccount", serialization_alias="serviceAccount"
     )
     """
     DeprecatedServiceAccount is a deprecated alias for ServiceAccountName. Deprecated: Use serviceAccountName instead.
     """
     service_account_name: str | None = Field(
-        None, validation_alias="serviceAccountName", serialization_alias="serviceAccountName"
+        default=None,
+        validation_alias="serviceAccountName",
+        serialization_alias="serviceAccountName",
     )
     """
     ServiceAccountName is the name of the ServiceAccount to use to run this pod. More info: https://kubernetes.io/docs/tasks/configure-pod-container/configure-service-account/
     """
     set_hostname_as_fqdn: bool | None = Field(
-        None, validation_alias="setHostnameAsFQDN", serialization_alias="setHostnameAsFQDN"
+        default=None, validation_alias="setHostnameAsFQDN", serialization_alias="setHostnameAsFQDN"
     )
     """
     If true the pod's hostname will be configured as the pod's FQDN, rather than the leaf name (the default). In Linux containers, this means setting the FQDN in the hostname field of the kernel (the nodename field of struct utsname). In Windows containers, this means setting the registry value of hostname for the registry key HKEY_LOCAL_MACHINE\\\\SYSTEM\\\\CurrentControlSet\\\\Services\\\\Tcpip\\\\Parameters to FQDN. If a pod does not have FQDN, this has no effect. Default to false.
     """
     share_process_namespace: bool | None = Field(
-        None, validation_alias="shareProcessNamespace", serialization_alias="shareProcessNamespace"
+        default=None,
+        validation_alias="shareProcessNamespace",
+        serialization_alias="shareProcessNamespace",
     )
     """
     Share a single process namespace between all of the containers in a pod. When this is set containers will be able to view and signal processes from other containers in the same pod, and the first process in each container will not be assigned PID 1. HostPID and ShareProcessNamespace cannot both be set. Optional: Default to false.
@@ -302,7 +318,7 @@ class PodSpec(KubeModel):
     If specified, the fully qualified Pod hostname will be "<hostname>.<subdomain>.<pod namespace>.svc.<cluster domain>". If not specified, the pod will not have a domainname at all.
     """
     termination_grace_period_seconds: int | None = Field(
-        None,
+        default=None,
         validation_alias="terminationGracePeriodSeconds",
         serialization_alias="terminationGracePeriodSeconds",
     )
@@ -316,7 +332,7 @@ class PodSpec(KubeModel):
     topology_spread_constraints: (
         list[topology_spread_constraint.TopologySpreadConstraint] | None
     ) = Field(
-        None,
+        default=None,
         validation_alias="topologySpreadConstraints",
         serialization_alias="topologySpreadConstraints",
     )

@@ -39,7 +39,9 @@ class PodStatus(KubeModel):
     """
 
     allocated_resources: dict[str, quantity.Quantity | None] | None = Field(
-        None, validation_alias="allocatedResources", serialization_alias="allocatedResources"
+        default=None,
+        validation_alias="allocatedResources",
+        serialization_alias="allocatedResources",
     )
     """
     AllocatedResources is the total requests allocated for this pod by the node. If pod-level requests are not set, this will be the total requests aggregated across containers in the pod.
@@ -49,13 +51,13 @@ class PodStatus(KubeModel):
     Current service state of pod. More info: https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle#pod-conditions
     """
     container_statuses: list[container_status.ContainerStatus] | None = Field(
-        None, validation_alias="containerStatuses", serialization_alias="containerStatuses"
+        default=None, validation_alias="containerStatuses", serialization_alias="containerStatuses"
     )
     """
     Statuses of containers in this pod. Each container in the pod should have at most one status in this list, and all statuses should be for containers in the pod. However this is not enforced. If a status for a non-existent container is present in the list, or the list has duplicate names, the behavior of various Kubernetes components is not defined and those statuses might be ignored. More info: https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle#pod-and-container-status
     """
     ephemeral_container_statuses: list[container_status.ContainerStatus] | None = Field(
-        None,
+        default=None,
         validation_alias="ephemeralContainerStatuses",
         serialization_alias="ephemeralContainerStatuses",
     )
@@ -65,25 +67,29 @@ class PodStatus(KubeModel):
     extended_resource_claim_status: (
         pod_extended_resource_claim_status.PodExtendedResourceClaimStatus | None
     ) = Field(
-        None,
+        default=None,
         validation_alias="extendedResourceClaimStatus",
         serialization_alias="extendedResourceClaimStatus",
     )
     """
     Status of extended resource claim backed by DRA.
     """
-    host_ip: str | None = Field(None, validation_alias="hostIP", serialization_alias="hostIP")
+    host_ip: str | None = Field(
+        default=None, validation_alias="hostIP", serialization_alias="hostIP"
+    )
     """
     hostIP holds the IP address of the host to which the pod is assigned. Empty if the pod has not started yet. A pod can be assigned to a node that has a problem in kubelet which in turns mean that HostIP will not be updated even if there is a node is assigned to pod
     """
     host_i_ps: list[host_ip_1.HostIP] | None = Field(
-        None, validation_alias="hostIPs", serialization_alias="hostIPs"
+        default=None, validation_alias="hostIPs", serialization_alias="hostIPs"
     )
     """
     hostIPs holds the IP addresses allocated to the host. If this field is specified, the first entry must match the hostIP field. This list is empty if the pod has not started yet. A pod can be assigned to a node that has a problem in kubelet which in turns means that HostIPs will not be updated even if there is a node is assigned to this pod.
     """
     init_container_statuses: list[container_status.ContainerStatus] | None = Field(
-        None, validation_alias="initContainerStatuses", serialization_alias="initContainerStatuses"
+        default=None,
+        validation_alias="initContainerStatuses",
+        serialization_alias="initContainerStatuses",
     )
     """
     Statuses of init containers in this pod. The most recent successful non-restartable init container will have ready = true, the most recently started container will have startTime set. Each init container in the pod should have at most one status in this list, and all statuses should be for containers in the pod. However this is not enforced. If a status for a non-existent container is present in the list, or the list has duplicate names, the behavior of various Kubernetes components is not defined and those statuses might be ignored. More info: https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#pod-and-container-status
@@ -95,7 +101,7 @@ class PodStatus(KubeModel):
     node_allocatable_resource_claim_statuses: (
         list[node_allocatable_resource_claim_status.NodeAllocatableResourceClaimStatus] | None
     ) = Field(
-        None,
+        default=None,
         validation_alias="nodeAllocatableResourceClaimStatuses",
         serialization_alias="nodeAllocatableResourceClaimStatuses",
     )
@@ -103,13 +109,15 @@ class PodStatus(KubeModel):
     NodeAllocatableResourceClaimStatuses contains the status of node-allocatable resources that were allocated for this pod through DRA claims. This includes resources currently reported in v1.Node `status.allocatable` that are not extended resources (see https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/#extended-resources). Examples include "cpu", "memory", "ephemeral-storage", and hugepages.
     """
     nominated_node_name: str | None = Field(
-        None, validation_alias="nominatedNodeName", serialization_alias="nominatedNodeName"
+        default=None, validation_alias="nominatedNodeName", serialization_alias="nominatedNodeName"
     )
     """
     nominatedNodeName is set only when this pod preempts other pods on the node, but it cannot be scheduled right away as preemption victims receive their graceful termination periods. This field does not guarantee that the pod will be scheduled on this node. Scheduler may decide to place the pod elsewhere if other nodes become available sooner. Scheduler may also decide to give the resources on this node to a higher priority pod that is created after preemption. As a result, this field may be different than PodSpec.nodeName when the pod is scheduled.
     """
     observed_generation: int | None = Field(
-        None, validation_alias="observedGeneration", serialization_alias="observedGeneration"
+        default=None,
+        validation_alias="observedGeneration",
+        serialization_alias="observedGeneration",
     )
     """
     If set, this represents the .metadata.generation that the pod status was set based upon. The PodObservedGenerationTracking feature gate must be enabled to use this field.
@@ -131,17 +139,19 @@ class PodStatus(KubeModel):
 
     Known values: "Failed", "Pending", "Running", "Succeeded", "Unknown".
     """
-    pod_ip: str | None = Field(None, validation_alias="podIP", serialization_alias="podIP")
+    pod_ip: str | None = Field(default=None, validation_alias="podIP", serialization_alias="podIP")
     """
     podIP address allocated to the pod. Routable at least within the cluster. Empty if not yet allocated.
     """
     pod_i_ps: list[pod_ip_1.PodIP] | None = Field(
-        None, validation_alias="podIPs", serialization_alias="podIPs"
+        default=None, validation_alias="podIPs", serialization_alias="podIPs"
     )
     """
     podIPs holds the IP addresses allocated to the pod. If this field is specified, the 0th entry must match the podIP field. Pods may be allocated at most 1 value for each of IPv4 and IPv6. This list is empty if no IPs have been allocated yet.
     """
-    qos_class: str | None = Field(None, validation_alias="qosClass", serialization_alias="qosClass")
+    qos_class: str | None = Field(
+        default=None, validation_alias="qosClass", serialization_alias="qosClass"
+    )
     """
     The Quality of Service (QOS) classification assigned to the pod based on resource requirements See PodQOSClass type for available QOS classes More info: https://kubernetes.io/docs/concepts/workloads/pods/pod-qos/#quality-of-service-classes
 
@@ -161,7 +171,9 @@ class PodStatus(KubeModel):
     Status of resources resize desired for pod's containers. It is empty if no resources resize is pending. Any changes to container resources will automatically set this to "Proposed" Deprecated: Resize status is moved to two pod conditions PodResizePending and PodResizeInProgress. PodResizePending will track states where the spec has been resized, but the Kubelet has not yet allocated the resources. PodResizeInProgress will track in-progress resizes, and should be present whenever allocated resources != acknowledged resources.
     """
     resource_claim_statuses: list[pod_resource_claim_status.PodResourceClaimStatus] | None = Field(
-        None, validation_alias="resourceClaimStatuses", serialization_alias="resourceClaimStatuses"
+        default=None,
+        validation_alias="resourceClaimStatuses",
+        serialization_alias="resourceClaimStatuses",
     )
     """
     Status of resource claims.
@@ -171,7 +183,7 @@ class PodStatus(KubeModel):
     Resources represents the compute resource requests and limits that have been applied at the pod level if pod-level requests or limits are set in PodSpec.Resources
     """
     start_time: time.Time | None = Field(
-        None, validation_alias="startTime", serialization_alias="startTime"
+        default=None, validation_alias="startTime", serialization_alias="startTime"
     )
     """
     RFC 3339 date and time at which the object was acknowledged by the Kubelet. This is before the Kubelet pulled the container image(s) for the pod.

@@ -11,17 +11,21 @@ class PortworxVolumeSource(KubeModel):
     PortworxVolumeSource represents a Portworx volume resource.
     """
 
-    fs_type: str | None = Field(None, validation_alias="fsType", serialization_alias="fsType")
+    fs_type: str | None = Field(
+        default=None, validation_alias="fsType", serialization_alias="fsType"
+    )
     """
     fSType represents the filesystem type to mount Must be a filesystem type supported by the host operating system. Ex. "ext4", "xfs". Implicitly inferred to be "ext4" if unspecified.
     """
     read_only: bool | None = Field(
-        None, validation_alias="readOnly", serialization_alias="readOnly"
+        default=None, validation_alias="readOnly", serialization_alias="readOnly"
     )
     """
     readOnly defaults to false (read/write). ReadOnly here will force the ReadOnly setting in VolumeMounts.
     """
-    volume_id: str | None = Field(None, validation_alias="volumeID", serialization_alias="volumeID")
+    volume_id: str | None = Field(
+        default=None, validation_alias="volumeID", serialization_alias="volumeID"
+    )
     """
     volumeID uniquely identifies a Portworx volume
 

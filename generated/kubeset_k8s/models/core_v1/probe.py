@@ -28,7 +28,7 @@ class Probe(KubeModel):
     Exec specifies a command to execute in the container.
     """
     failure_threshold: int | None = Field(
-        None, validation_alias="failureThreshold", serialization_alias="failureThreshold"
+        default=None, validation_alias="failureThreshold", serialization_alias="failureThreshold"
     )
     """
     Minimum consecutive failures for the probe to be considered failed after having succeeded. Defaults to 3. Minimum value is 1.
@@ -38,37 +38,39 @@ class Probe(KubeModel):
     GRPC specifies a GRPC HealthCheckRequest.
     """
     http_get: http_get_action.HTTPGetAction | None = Field(
-        None, validation_alias="httpGet", serialization_alias="httpGet"
+        default=None, validation_alias="httpGet", serialization_alias="httpGet"
     )
     """
     HTTPGet specifies an HTTP GET request to perform.
     """
     initial_delay_seconds: int | None = Field(
-        None, validation_alias="initialDelaySeconds", serialization_alias="initialDelaySeconds"
+        default=None,
+        validation_alias="initialDelaySeconds",
+        serialization_alias="initialDelaySeconds",
     )
     """
     Number of seconds after the container has started before liveness probes are initiated. More info: https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle#container-probes
     """
     period_seconds: int | None = Field(
-        None, validation_alias="periodSeconds", serialization_alias="periodSeconds"
+        default=None, validation_alias="periodSeconds", serialization_alias="periodSeconds"
     )
     """
     How often (in seconds) to perform the probe. Default to 10 seconds. Minimum value is 1.
     """
     success_threshold: int | None = Field(
-        None, validation_alias="successThreshold", serialization_alias="successThreshold"
+        default=None, validation_alias="successThreshold", serialization_alias="successThreshold"
     )
     """
     Minimum consecutive successes for the probe to be considered successful after having failed. Defaults to 1. Must be 1 for liveness and startup. Minimum value is 1.
     """
     tcp_socket: tcp_socket_action.TCPSocketAction | None = Field(
-        None, validation_alias="tcpSocket", serialization_alias="tcpSocket"
+        default=None, validation_alias="tcpSocket", serialization_alias="tcpSocket"
     )
     """
     TCPSocket specifies a connection to a TCP port.
     """
     termination_grace_period_seconds: int | None = Field(
-        None,
+        default=None,
         validation_alias="terminationGracePeriodSeconds",
         serialization_alias="terminationGracePeriodSeconds",
     )
@@ -76,7 +78,7 @@ class Probe(KubeModel):
     Optional duration in seconds the pod needs to terminate gracefully upon probe failure. The grace period is the duration in seconds after the processes running in the pod are sent a termination signal and the time when the processes are forcibly halted with a kill signal. Set this value longer than the expected cleanup time for your process. If this value is nil, the pod's terminationGracePeriodSeconds will be used. Otherwise, this value overrides the value provided by the pod spec. Value must be non-negative integer. The value zero indicates stop immediately via the kill signal (no opportunity to shut down). This is a beta field and requires enabling ProbeTerminationGracePeriod feature gate. Minimum value is 1. spec.terminationGracePeriodSeconds is used if unset.
     """
     timeout_seconds: int | None = Field(
-        None, validation_alias="timeoutSeconds", serialization_alias="timeoutSeconds"
+        default=None, validation_alias="timeoutSeconds", serialization_alias="timeoutSeconds"
     )
     """
     Number of seconds after which the probe times out. Defaults to 1 second. Minimum value is 1. More info: https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle#container-probes

@@ -16,7 +16,7 @@ class QuobyteVolumeSource(KubeModel):
     group to map volume access to Default is no group
     """
     read_only: bool | None = Field(
-        None, validation_alias="readOnly", serialization_alias="readOnly"
+        default=None, validation_alias="readOnly", serialization_alias="readOnly"
     )
     """
     readOnly here will force the Quobyte volume to be mounted with read-only permissions. Defaults to false.

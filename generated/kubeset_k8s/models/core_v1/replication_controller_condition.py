@@ -14,7 +14,9 @@ class ReplicationControllerCondition(KubeModel):
     """
 
     last_transition_time: time.Time | None = Field(
-        None, validation_alias="lastTransitionTime", serialization_alias="lastTransitionTime"
+        default=None,
+        validation_alias="lastTransitionTime",
+        serialization_alias="lastTransitionTime",
     )
     """
     The last time the condition transitioned from one status to another.

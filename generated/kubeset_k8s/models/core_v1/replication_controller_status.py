@@ -19,7 +19,7 @@ class ReplicationControllerStatus(KubeModel):
     """
 
     available_replicas: int | None = Field(
-        None, validation_alias="availableReplicas", serialization_alias="availableReplicas"
+        default=None, validation_alias="availableReplicas", serialization_alias="availableReplicas"
     )
     """
     The number of available replicas (ready for at least minReadySeconds) for this replication controller.
@@ -29,19 +29,23 @@ class ReplicationControllerStatus(KubeModel):
     Represents the latest available observations of a replication controller's current state.
     """
     fully_labeled_replicas: int | None = Field(
-        None, validation_alias="fullyLabeledReplicas", serialization_alias="fullyLabeledReplicas"
+        default=None,
+        validation_alias="fullyLabeledReplicas",
+        serialization_alias="fullyLabeledReplicas",
     )
     """
     The number of pods that have labels matching the labels of the pod template of the replication controller.
     """
     observed_generation: int | None = Field(
-        None, validation_alias="observedGeneration", serialization_alias="observedGeneration"
+        default=None,
+        validation_alias="observedGeneration",
+        serialization_alias="observedGeneration",
     )
     """
     ObservedGeneration reflects the generation of the most recently observed replication controller.
     """
     ready_replicas: int | None = Field(
-        None, validation_alias="readyReplicas", serialization_alias="readyReplicas"
+        default=None, validation_alias="readyReplicas", serialization_alias="readyReplicas"
     )
     """
     The number of ready replicas for this replication controller.

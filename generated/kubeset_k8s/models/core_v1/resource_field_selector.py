@@ -14,7 +14,7 @@ class ResourceFieldSelector(KubeModel):
     """
 
     container_name: str | None = Field(
-        None, validation_alias="containerName", serialization_alias="containerName"
+        default=None, validation_alias="containerName", serialization_alias="containerName"
     )
     """
     Container name: required for volumes, optional for env vars

@@ -28,7 +28,7 @@ class ResourceHealth(KubeModel):
     Message provides human-readable context for Health (e.g. "ECC error count exceeded threshold"). This field is populated by the kubelet when ResourceHealthStatusMessage is enabled if the DRA plugin returns a message, and is null otherwise.
     """
     resource_id: str | None = Field(
-        None, validation_alias="resourceID", serialization_alias="resourceID"
+        default=None, validation_alias="resourceID", serialization_alias="resourceID"
     )
     """
     ResourceID is the unique identifier of the resource. See the ResourceID type for more information.

@@ -25,7 +25,7 @@ class ResourceQuotaSpec(KubeModel):
     hard is the set of desired hard limits for each named resource. More info: https://kubernetes.io/docs/concepts/policy/resource-quotas/
     """
     scope_selector: scope_selector_1.ScopeSelector | None = Field(
-        None, validation_alias="scopeSelector", serialization_alias="scopeSelector"
+        default=None, validation_alias="scopeSelector", serialization_alias="scopeSelector"
     )
     """
     scopeSelector is also a collection of filters like scopes that must match each object tracked by a quota but expressed using ScopeSelectorOperator in combination with possible values. For a resource to match, both scopes AND scopeSelector (if specified in spec), must be matched.

@@ -18,7 +18,9 @@ class ScaleIOVolumeSource(KubeModel):
     ScaleIOVolumeSource represents a persistent ScaleIO volume
     """
 
-    fs_type: str | None = Field(None, validation_alias="fsType", serialization_alias="fsType")
+    fs_type: str | None = Field(
+        default=None, validation_alias="fsType", serialization_alias="fsType"
+    )
     """
     fsType is the filesystem type to mount. Must be a filesystem type supported by the host operating system. Ex. "ext4", "xfs", "ntfs". Default is "xfs".
     """
@@ -29,19 +31,19 @@ class ScaleIOVolumeSource(KubeModel):
     Required.
     """
     protection_domain: str | None = Field(
-        None, validation_alias="protectionDomain", serialization_alias="protectionDomain"
+        default=None, validation_alias="protectionDomain", serialization_alias="protectionDomain"
     )
     """
     protectionDomain is the name of the ScaleIO Protection Domain for the configured storage.
     """
     read_only: bool | None = Field(
-        None, validation_alias="readOnly", serialization_alias="readOnly"
+        default=None, validation_alias="readOnly", serialization_alias="readOnly"
     )
     """
     readOnly Defaults to false (read/write). ReadOnly here will force the ReadOnly setting in VolumeMounts.
     """
     secret_ref: local_object_reference.LocalObjectReference | None = Field(
-        None, validation_alias="secretRef", serialization_alias="secretRef"
+        default=None, validation_alias="secretRef", serialization_alias="secretRef"
     )
     """
     secretRef references to the secret for ScaleIO user and other sensitive information. If this is not provided, Login operation will fail.
@@ -49,19 +51,19 @@ class ScaleIOVolumeSource(KubeModel):
     Required.
     """
     ssl_enabled: bool | None = Field(
-        None, validation_alias="sslEnabled", serialization_alias="sslEnabled"
+        default=None, validation_alias="sslEnabled", serialization_alias="sslEnabled"
     )
     """
     sslEnabled Flag enable/disable SSL communication with Gateway, default false
     """
     storage_mode: str | None = Field(
-        None, validation_alias="storageMode", serialization_alias="storageMode"
+        default=None, validation_alias="storageMode", serialization_alias="storageMode"
     )
     """
     storageMode indicates whether the storage for a volume should be ThickProvisioned or ThinProvisioned. Default is ThinProvisioned.
     """
     storage_pool: str | None = Field(
-        None, validation_alias="storagePool", serialization_alias="storagePool"
+        default=None, validation_alias="storagePool", serialization_alias="storagePool"
     )
     """
     storagePool is the ScaleIO Storage Pool associated with the protection domain.
@@ -73,7 +75,7 @@ class ScaleIOVolumeSource(KubeModel):
     Required.
     """
     volume_name: str | None = Field(
-        None, validation_alias="volumeName", serialization_alias="volumeName"
+        default=None, validation_alias="volumeName", serialization_alias="volumeName"
     )
     """
     volumeName is the name of a volume already created in the ScaleIO system that is associated with this volume source.

@@ -20,7 +20,9 @@ class ScopeSelector(KubeModel):
 
     match_expressions: (
         list[scoped_resource_selector_requirement.ScopedResourceSelectorRequirement] | None
-    ) = Field(None, validation_alias="matchExpressions", serialization_alias="matchExpressions")
+    ) = Field(
+        default=None, validation_alias="matchExpressions", serialization_alias="matchExpressions"
+    )
     """
     A list of scope selector requirements by scope of the resources.
     """

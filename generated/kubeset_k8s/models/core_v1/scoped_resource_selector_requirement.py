@@ -25,7 +25,7 @@ class ScopedResourceSelectorRequirement(KubeModel):
     Known values: "DoesNotExist", "Exists", "In", "NotIn".
     """
     scope_name: str | None = Field(
-        None, validation_alias="scopeName", serialization_alias="scopeName"
+        default=None, validation_alias="scopeName", serialization_alias="scopeName"
     )
     """
     The name of the scope that the selector applies to.

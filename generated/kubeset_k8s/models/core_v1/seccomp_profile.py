@@ -12,7 +12,7 @@ class SeccompProfile(KubeModel):
     """
 
     localhost_profile: str | None = Field(
-        None, validation_alias="localhostProfile", serialization_alias="localhostProfile"
+        default=None, validation_alias="localhostProfile", serialization_alias="localhostProfile"
     )
     """
     localhostProfile indicates a profile defined in a file on the node should be used. The profile must be preconfigured on the node to work. Must be a descending path, relative to the kubelet's configured seccomp profile location. Must be set if type is "Localhost". Must NOT be set for any other type.

@@ -29,7 +29,7 @@ class SecurityContext(KubeModel):
     """
 
     allow_privilege_escalation: bool | None = Field(
-        None,
+        default=None,
         validation_alias="allowPrivilegeEscalation",
         serialization_alias="allowPrivilegeEscalation",
     )
@@ -37,7 +37,7 @@ class SecurityContext(KubeModel):
     AllowPrivilegeEscalation controls whether a process can gain more privileges than its parent process. This bool directly controls if the no_new_privs flag will be set on the container process. AllowPrivilegeEscalation is true always when the container is: 1) run as Privileged 2) has CAP_SYS_ADMIN Note that this field cannot be set when spec.os.name is windows.
     """
     app_armor_profile: app_armor_profile_1.AppArmorProfile | None = Field(
-        None, validation_alias="appArmorProfile", serialization_alias="appArmorProfile"
+        default=None, validation_alias="appArmorProfile", serialization_alias="appArmorProfile"
     )
     """
     appArmorProfile is the AppArmor options to use by this container. If set, this profile overrides the pod's appArmorProfile. Note that this field cannot be set when spec.os.name is windows.
@@ -51,7 +51,7 @@ class SecurityContext(KubeModel):
     Run container in privileged mode. Processes in privileged containers are essentially equivalent to root on the host. Defaults to false. Note that this field cannot be set when spec.os.name is windows.
     """
     proc_mount: str | None = Field(
-        None, validation_alias="procMount", serialization_alias="procMount"
+        default=None, validation_alias="procMount", serialization_alias="procMount"
     )
     """
     procMount denotes the type of proc mount to use for the containers. The default value is Default which uses the container runtime defaults for readonly paths and masked paths. Note that this field cannot be set when spec.os.name is windows.
@@ -63,7 +63,7 @@ class SecurityContext(KubeModel):
     Known values: "Default", "Unmasked".
     """
     read_only_root_filesystem: bool | None = Field(
-        None,
+        default=None,
         validation_alias="readOnlyRootFilesystem",
         serialization_alias="readOnlyRootFilesystem",
     )
@@ -71,37 +71,37 @@ class SecurityContext(KubeModel):
     Whether this container has a read-only root filesystem. Default is false. Note that this field cannot be set when spec.os.name is windows.
     """
     run_as_group: int | None = Field(
-        None, validation_alias="runAsGroup", serialization_alias="runAsGroup"
+        default=None, validation_alias="runAsGroup", serialization_alias="runAsGroup"
     )
     """
     The GID to run the entrypoint of the container process. Uses runtime default if unset. May also be set in PodSecurityContext.  If set in both SecurityContext and PodSecurityContext, the value specified in SecurityContext takes precedence. Note that this field cannot be set when spec.os.name is windows.
     """
     run_as_non_root: bool | None = Field(
-        None, validation_alias="runAsNonRoot", serialization_alias="runAsNonRoot"
+        default=None, validation_alias="runAsNonRoot", serialization_alias="runAsNonRoot"
     )
     """
     Indicates that the container must run as a non-root user. If true, the Kubelet will validate the image at runtime to ensure that it does not run as UID 0 (root) and fail to start the container if it does. If unset or false, no such validation will be performed. May also be set in PodSecurityContext.  If set in both SecurityContext and PodSecurityContext, the value specified in SecurityContext takes precedence.
     """
     run_as_user: int | None = Field(
-        None, validation_alias="runAsUser", serialization_alias="runAsUser"
+        default=None, validation_alias="runAsUser", serialization_alias="runAsUser"
     )
     """
     The UID to run the entrypoint of the container process. Defaults to user specified in image metadata if unspecified. May also be set in PodSecurityContext.  If set in both SecurityContext and PodSecurityContext, the value specified in SecurityContext takes precedence. Note that this field cannot be set when spec.os.name is windows.
     """
     se_linux_options: se_linux_options_1.SELinuxOptions | None = Field(
-        None, validation_alias="seLinuxOptions", serialization_alias="seLinuxOptions"
+        default=None, validation_alias="seLinuxOptions", serialization_alias="seLinuxOptions"
     )
     """
     The SELinux context to be applied to the container. If unspecified, the container runtime will allocate a random SELinux context for each container.  May also be set in PodSecurityContext.  If set in both SecurityContext and PodSecurityContext, the value specified in SecurityContext takes precedence. Note that this field cannot be set when spec.os.name is windows.
     """
     seccomp_profile: seccomp_profile_1.SeccompProfile | None = Field(
-        None, validation_alias="seccompProfile", serialization_alias="seccompProfile"
+        default=None, validation_alias="seccompProfile", serialization_alias="seccompProfile"
     )
     """
     The seccomp options to use by this container. If seccomp options are provided at both the pod & container level, the container options override the pod options. Note that this field cannot be set when spec.os.name is windows.
     """
     windows_options: windows_security_context_options.WindowsSecurityContextOptions | None = Field(
-        None, validation_alias="windowsOptions", serialization_alias="windowsOptions"
+        default=None, validation_alias="windowsOptions", serialization_alias="windowsOptions"
     )
     """
     The Windows specific settings applied to all containers. If unspecified, the options from the PodSecurityContext will be used. If set in both SecurityContext and PodSecurityContext, the value specified in SecurityContext takes precedence. Note that this field cannot be set when spec.os.name is linux.

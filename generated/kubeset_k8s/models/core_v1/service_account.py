@@ -24,13 +24,13 @@ class ServiceAccount(KubeModel):
     """
 
     api_version: str | None = Field(
-        None, validation_alias="apiVersion", serialization_alias="apiVersion"
+        default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     """
     APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources
     """
     automount_service_account_token: bool | None = Field(
-        None,
+        default=None,
         validation_alias="automountServiceAccountToken",
         serialization_alias="automountServiceAccountToken",
     )
@@ -38,7 +38,7 @@ class ServiceAccount(KubeModel):
     AutomountServiceAccountToken indicates whether pods running as this service account should have an API token automatically mounted. Can be overridden at the pod level.
     """
     image_pull_secrets: list[local_object_reference.LocalObjectReference] | None = Field(
-        None, validation_alias="imagePullSecrets", serialization_alias="imagePullSecrets"
+        default=None, validation_alias="imagePullSecrets", serialization_alias="imagePullSecrets"
     )
     """
     ImagePullSecrets is a list of references to secrets in the same namespace to use for pulling any images in pods that reference this ServiceAccount. ImagePullSecrets are distinct from Secrets because Secrets can be mounted in the pod, but ImagePullSecrets are only accessed by the kubelet. More info: https://kubernetes.io/docs/concepts/containers/images/#specifying-imagepullsecrets-on-a-pod

@@ -14,7 +14,7 @@ class ServicePort(KubeModel):
     """
 
     app_protocol: str | None = Field(
-        None, validation_alias="appProtocol", serialization_alias="appProtocol"
+        default=None, validation_alias="appProtocol", serialization_alias="appProtocol"
     )
     """
     The application protocol for this port. This is used as a hint for implementations to offer richer behavior for protocols that they understand. This field follows standard Kubernetes label syntax. Valid values are either:
@@ -32,7 +32,9 @@ class ServicePort(KubeModel):
     """
     The name of this port within the service. This must be a DNS_LABEL. All ports within a ServiceSpec must have unique names. When considering the endpoints for a Service, this must match the 'name' field in the EndpointPort. Optional if only one ServicePort is defined on this service.
     """
-    node_port: int | None = Field(None, validation_alias="nodePort", serialization_alias="nodePort")
+    node_port: int | None = Field(
+        default=None, validation_alias="nodePort", serialization_alias="nodePort"
+    )
     """
     The port on each node on which this service is exposed when type is NodePort or LoadBalancer.  Usually assigned by the system. If a value is specified, in-range, and not in use it will be used, otherwise the operation will fail.  If not specified, a port will be allocated if this Service requires one.  If this field is specified when creating a Service which does not need it, creation will fail. This field will be wiped when updating a Service to no longer need it (e.g. changing type from NodePort to ClusterIP). More info: https://kubernetes.io/docs/concepts/services-networking/service/#type-nodeport
     """
@@ -54,7 +56,7 @@ class ServicePort(KubeModel):
     Known values: "SCTP", "TCP", "UDP".
     """
     target_port: int_or_string.IntOrString | None = Field(
-        None, validation_alias="targetPort", serialization_alias="targetPort"
+        default=None, validation_alias="targetPort", serialization_alias="targetPort"
     )
     """
     Number or name of the port to access on the pods targeted by the service. Number must be in the range 1 to 65535. Name must be an IANA_SVC_NAME. If this is a string, it will be looked up as a named port in the target Pod's container ports. If this is not specified, the value of the 'port' field is used (an identity map). This field is ignored for services with clusterIP=None, and should be omitted or set equal to the 'port' field. More info: https://kubernetes.io/docs/concepts/services-networking/service/#defining-a-service

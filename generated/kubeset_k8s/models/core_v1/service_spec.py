@@ -23,7 +23,7 @@ class ServiceSpec(KubeModel):
     """
 
     allocate_load_balancer_node_ports: bool | None = Field(
-        None,
+        default=None,
         validation_alias="allocateLoadBalancerNodePorts",
         serialization_alias="allocateLoadBalancerNodePorts",
     )
@@ -31,13 +31,13 @@ class ServiceSpec(KubeModel):
     allocateLoadBalancerNodePorts defines if NodePorts will be automatically allocated for services with type LoadBalancer.  Default is "true". It may be set to "false" if the cluster load-balancer does not rely on NodePorts.  If the caller requests specific NodePorts (by specifying a value), those requests will be respected, regardless of this field. This field may only be set for services with type LoadBalancer and will be cleared if the type is changed to any other type.
     """
     cluster_ip: str | None = Field(
-        None, validation_alias="clusterIP", serialization_alias="clusterIP"
+        default=None, validation_alias="clusterIP", serialization_alias="clusterIP"
     )
     """
     clusterIP is the IP address of the service and is usually assigned randomly. If an address is specified manually, is in-range (as per system configuration), and is not in use, it will be allocated to the service; otherwise creation of the service will fail. This field may not be changed through updates unless the type field is also being changed to ExternalName (which requires this field to be blank) or the type field is being changed from ExternalName (in which case this field may optionally be specified, as describe above).  Valid values are "None", empty string (""), or a valid IP address. Setting this to "None" makes a "headless service" (no virtual IP), which is useful when direct endpoint connections are preferred and proxying is not required.  Only applies to types ClusterIP, NodePort, and LoadBalancer. If this field is specified when creating a Service of type ExternalName, creation will fail. This field will be wiped when updating a Service to type ExternalName. More info: https://kubernetes.io/docs/concepts/services-networking/service/#virtual-ips-and-service-proxies
     """
     cluster_i_ps: list[str] | None = Field(
-        None, validation_alias="clusterIPs", serialization_alias="clusterIPs"
+        default=None, validation_alias="clusterIPs", serialization_alias="clusterIPs"
     )
     """
     ClusterIPs is a list of IP addresses assigned to this service, and are usually assigned randomly.  If an address is specified manually, is in-range (as per system configuration), and is not in use, it will be allocated to the service; otherwise creation of the service will fail. This field may not be changed through updates unless the type field is also being changed to ExternalName (which requires this field to be empty) or the type field is being changed from ExternalName (in which case this field may optionally be specified, as describe above).  Valid values are "None", empty string (""), or a valid IP address.  Setting this to "None" makes a "headless service" (no virtual IP), which is useful when direct endpoint connections are preferred and proxying is not required.  Only applies to types ClusterIP, NodePort, and LoadBalancer. If this field is specified when creating a Service of type ExternalName, creation will fail. This field will be wiped when updating a Service to type ExternalName.  If this field is not specified, it will be initialized from the clusterIP field.  If this field is specified, clients must ensure that clusterIPs[0] and clusterIP have the same value.
@@ -45,19 +45,21 @@ class ServiceSpec(KubeModel):
     This field may hold a maximum of two entries (dual-stack IPs, in either order). These IPs must correspond to the values of the ipFamilies field. Both clusterIPs and ipFamilies are governed by the ipFamilyPolicy field. More info: https://kubernetes.io/docs/concepts/services-networking/service/#virtual-ips-and-service-proxies
     """
     external_i_ps: list[str] | None = Field(
-        None, validation_alias="externalIPs", serialization_alias="externalIPs"
+        default=None, validation_alias="externalIPs", serialization_alias="externalIPs"
     )
     """
     externalIPs is a list of IP addresses for which nodes in the cluster will also accept traffic for this service.  These IPs are not managed by Kubernetes.  The user is responsible for ensuring that traffic arrives at a node with this IP.  A common example is external load-balancers that are not part of the Kubernetes system.
     """
     external_name: str | None = Field(
-        None, validation_alias="externalName", serialization_alias="externalName"
+        default=None, validation_alias="externalName", serialization_alias="externalName"
     )
     """
     externalName is the external reference that discovery mechanisms will return as an alias for this service (e.g. a DNS CNAME record). No proxying will be involved.  Must be a lowercase RFC-1123 hostname (https://tools.ietf.org/html/rfc1123) and requires `type` to be "ExternalName".
     """
     external_traffic_policy: str | None = Field(
-        None, validation_alias="externalTrafficPolicy", serialization_alias="externalTrafficPolicy"
+        default=None,
+        validation_alias="externalTrafficPolicy",
+        serialization_alias="externalTrafficPolicy",
     )
     """
     externalTrafficPolicy describes how nodes distribute service traffic they receive on one of the Service's "externally-facing" addresses (NodePorts, ExternalIPs, and LoadBalancer IPs). If set to "Local", the proxy will configure the service in a way that assumes that external load balancers will take care of balancing the service traffic between nodes, and so each node will deliver traffic only to the node-local endpoints of the service, without masquerading the client source IP. (Traffic mistakenly sent to a node with no endpoints will be dropped.) The default value, "Cluster", uses the standard behavior of routing to all endpoints evenly (possibly modified by topology and other features). Note that traffic sent to an External IP or LoadBalancer IP from within the cluster will always get "Cluster" semantics, but clients sending to a NodePort from within the cluster may need to take traffic policy into account when picking a node.
@@ -69,13 +71,17 @@ class ServiceSpec(KubeModel):
     Known values: "Cluster", "Local".
     """
     health_check_node_port: int | None = Field(
-        None, validation_alias="healthCheckNodePort", serialization_alias="healthCheckNodePort"
+        default=None,
+        validation_alias="healthCheckNodePort",
+        serialization_alias="healthCheckNodePort",
     )
     """
     healthCheckNodePort specifies the healthcheck nodePort for the service. This only applies when type is set to LoadBalancer and externalTrafficPolicy is set to Local. If a value is specified, is in-range, and is not in use, it will be used.  If not specified, a value will be automatically allocated.  External systems (e.g. load-balancers) can use this port to determine if a given node holds endpoints for this service or not.  If this field is specified when creating a Service which does not need it, creation will fail. This field will be wiped when updating a Service to no longer need it (e.g. changing type). This field cannot be updated once set.
     """
     internal_traffic_policy: str | None = Field(
-        None, validation_alias="internalTrafficPolicy", serialization_alias="internalTrafficPolicy"
+        default=None,
+        validation_alias="internalTrafficPolicy",
+        serialization_alias="internalTrafficPolicy",
     )
     """
     InternalTrafficPolicy describes how nodes distribute service traffic they receive on the ClusterIP. If set to "Local", the proxy will assume that pods only want to talk to endpoints of the service on the same node as the pod, dropping the traffic if there are no local endpoints. The default value, "Cluster", uses the standard behavior of routing to all endpoints evenly (possibly modified by topology and other features).
@@ -87,7 +93,7 @@ class ServiceSpec(KubeModel):
     Known values: "Cluster", "Local".
     """
     ip_families: list[str] | None = Field(
-        None, validation_alias="ipFamilies", serialization_alias="ipFamilies"
+        default=None, validation_alias="ipFamilies", serialization_alias="ipFamilies"
     )
     """
     IPFamilies is a list of IP families (e.g. IPv4, IPv6) assigned to this service. This field is usually assigned automatically based on cluster configuration and the ipFamilyPolicy field. If this field is specified manually, the requested family is available in the cluster, and ipFamilyPolicy allows it, it will be used; otherwise creation of the service will fail. This field is conditionally mutable: it allows for adding or removing a secondary IP family, but it does not allow changing the primary IP family of the Service. Valid values are "IPv4" and "IPv6".  This field only applies to Services of types ClusterIP, NodePort, and LoadBalancer, and does apply to "headless" services. This field will be wiped when updating a Service to type ExternalName.
@@ -95,7 +101,7 @@ class ServiceSpec(KubeModel):
     This field may hold a maximum of two entries (dual-stack families, in either order).  These families must correspond to the values of the clusterIPs field, if specified. Both clusterIPs and ipFamilies are governed by the ipFamilyPolicy field.
     """
     ip_family_policy: str | None = Field(
-        None, validation_alias="ipFamilyPolicy", serialization_alias="ipFamilyPolicy"
+        default=None, validation_alias="ipFamilyPolicy", serialization_alias="ipFamilyPolicy"
     )
     """
     IPFamilyPolicy represents the dual-stack-ness requested or required by this Service. If there is no value provided, then this field will be set to SingleStack. Services can be "SingleStack" (a single IP family), "PreferDualStack" (two IP families on dual-stack configured clusters or a single IP family on single-stack clusters), or "RequireDualStack" (two IP families on dual-stack configured clusters, otherwise fail). The ipFamilies and clusterIPs fields depend on the value of this field. This field will be wiped when updating a service to type ExternalName.
@@ -108,19 +114,19 @@ class ServiceSpec(KubeModel):
     Known values: "PreferDualStack", "RequireDualStack", "SingleStack".
     """
     load_balancer_class: str | None = Field(
-        None, validation_alias="loadBalancerClass", serialization_alias="loadBalancerClass"
+        default=None, validation_alias="loadBalancerClass", serialization_alias="loadBalancerClass"
     )
     """
     loadBalancerClass is the class of the load balancer implementation this Service belongs to. If specified, the value of this field must be a label-style identifier, with an optional prefix, e.g. "internal-vip" or "example.com/internal-vip". Unprefixed names are reserved for end-users. This field can only be set when the Service type is 'LoadBalancer'. If not set, the default load balancer implementation is used, today this is typically done through the cloud provider integration, but should apply for any default implementation. If set, it is assumed that a load balancer implementation is watching for Services with a matching class. Any default load balancer implementation (e.g. cloud providers) should ignore Services that set this field. This field can only be set when creating or updating a Service to type 'LoadBalancer'. Once set, it can not be changed. This field will be wiped when a service is updated to a non 'LoadBalancer' type.
     """
     load_balancer_ip: str | None = Field(
-        None, validation_alias="loadBalancerIP", serialization_alias="loadBalancerIP"
+        default=None, validation_alias="loadBalancerIP", serialization_alias="loadBalancerIP"
     )
     """
     Only applies to Service Type: LoadBalancer. This feature depends on whether the underlying cloud-provider supports specifying the loadBalancerIP when a load balancer is created. This field will be ignored if the cloud-provider does not support the feature. Deprecated: This field was under-specified and its meaning varies across implementations. Using it is non-portable and it may not support dual-stack. Users are encouraged to use implementation-specific annotations when available.
     """
     load_balancer_source_ranges: list[str] | None = Field(
-        None,
+        default=None,
         validation_alias="loadBalancerSourceRanges",
         serialization_alias="loadBalancerSourceRanges",
     )
@@ -132,7 +138,7 @@ class ServiceSpec(KubeModel):
     The list of ports that are exposed by this service. More info: https://kubernetes.io/docs/concepts/services-networking/service/#virtual-ips-and-service-proxies
     """
     publish_not_ready_addresses: bool | None = Field(
-        None,
+        default=None,
         validation_alias="publishNotReadyAddresses",
         serialization_alias="publishNotReadyAddresses",
     )
@@ -144,7 +150,7 @@ class ServiceSpec(KubeModel):
     Route service traffic to pods with label keys and values matching this selector. If empty or not present, the service is assumed to have an external process managing its endpoints, which Kubernetes will not modify. Only applies to types ClusterIP, NodePort, and LoadBalancer. Ignored if type is ExternalName. More info: https://kubernetes.io/docs/concepts/services-networking/service/
     """
     session_affinity: str | None = Field(
-        None, validation_alias="sessionAffinity", serialization_alias="sessionAffinity"
+        default=None, validation_alias="sessionAffinity", serialization_alias="sessionAffinity"
     )
     """
     Supports "ClientIP" and "None". Used to maintain session affinity. Enable client IP based session affinity. Must be ClientIP or None. Defaults to None. More info: https://kubernetes.io/docs/concepts/services-networking/service/#virtual-ips-and-service-proxies
@@ -156,13 +162,17 @@ class ServiceSpec(KubeModel):
     Known values: "ClientIP", "None".
     """
     session_affinity_config: session_affinity_config_1.SessionAffinityConfig | None = Field(
-        None, validation_alias="sessionAffinityConfig", serialization_alias="sessionAffinityConfig"
+        default=None,
+        validation_alias="sessionAffinityConfig",
+        serialization_alias="sessionAffinityConfig",
     )
     """
     sessionAffinityConfig contains the configurations of session affinity.
     """
     traffic_distribution: str | None = Field(
-        None, validation_alias="trafficDistribution", serialization_alias="trafficDistribution"
+        default=None,
+        validation_alias="trafficDistribution",
+        serialization_alias="trafficDistribution",
     )
     """
     TrafficDistribution offers a way to express preferences for how traffic is distributed to Service endpoints. Implementations can use this field as a hint, but are not required to guarantee strict adherence. If the field is not set, the implementation will apply its default routing strategy. If set to "PreferClose", implementations should prioritize endpoints that are in the same zone.

@@ -27,7 +27,7 @@ class ServiceStatus(KubeModel):
     Current service state
     """
     load_balancer: load_balancer_status.LoadBalancerStatus | None = Field(
-        None, validation_alias="loadBalancer", serialization_alias="loadBalancer"
+        default=None, validation_alias="loadBalancer", serialization_alias="loadBalancer"
     )
     """
     LoadBalancer contains the current status of the load-balancer, if one is present.

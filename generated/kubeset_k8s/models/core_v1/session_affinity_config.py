@@ -19,7 +19,7 @@ class SessionAffinityConfig(KubeModel):
     """
 
     client_ip: client_ip_config.ClientIPConfig | None = Field(
-        None, validation_alias="clientIP", serialization_alias="clientIP"
+        default=None, validation_alias="clientIP", serialization_alias="clientIP"
     )
     """
     clientIP contains the configurations of Client IP based session affinity.

@@ -18,30 +18,32 @@ class StorageOSPersistentVolumeSource(KubeModel):
     Represents a StorageOS persistent volume resource.
     """
 
-    fs_type: str | None = Field(None, validation_alias="fsType", serialization_alias="fsType")
+    fs_type: str | None = Field(
+        default=None, validation_alias="fsType", serialization_alias="fsType"
+    )
     """
     fsType is the filesystem type to mount. Must be a filesystem type supported by the host operating system. Ex. "ext4", "xfs", "ntfs". Implicitly inferred to be "ext4" if unspecified.
     """
     read_only: bool | None = Field(
-        None, validation_alias="readOnly", serialization_alias="readOnly"
+        default=None, validation_alias="readOnly", serialization_alias="readOnly"
     )
     """
     readOnly defaults to false (read/write). ReadOnly here will force the ReadOnly setting in VolumeMounts.
     """
     secret_ref: object_reference.ObjectReference | None = Field(
-        None, validation_alias="secretRef", serialization_alias="secretRef"
+        default=None, validation_alias="secretRef", serialization_alias="secretRef"
     )
     """
     secretRef specifies the secret to use for obtaining the StorageOS API credentials.  If not specified, default values will be attempted.
     """
     volume_name: str | None = Field(
-        None, validation_alias="volumeName", serialization_alias="volumeName"
+        default=None, validation_alias="volumeName", serialization_alias="volumeName"
     )
     """
     volumeName is the human-readable name of the StorageOS volume.  Volume names are only unique within a namespace.
     """
     volume_namespace: str | None = Field(
-        None, validation_alias="volumeNamespace", serialization_alias="volumeNamespace"
+        default=None, validation_alias="volumeNamespace", serialization_alias="volumeNamespace"
     )
     """
     volumeNamespace specifies the scope of the volume within StorageOS.  If no namespace is specified then the Pod's namespace will be used.  This allows the Kubernetes name scoping to be mirrored within StorageOS for tighter integration. Set VolumeName to any name to override the default behaviour. Set to "default" if you are not using namespaces within StorageOS. Namespaces that do not pre-exist within StorageOS will be created.

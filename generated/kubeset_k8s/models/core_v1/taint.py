@@ -32,7 +32,7 @@ class Taint(KubeModel):
     Required.
     """
     time_added: time.Time | None = Field(
-        None, validation_alias="timeAdded", serialization_alias="timeAdded"
+        default=None, validation_alias="timeAdded", serialization_alias="timeAdded"
     )
     """
     TimeAdded represents the time at which the taint was added.

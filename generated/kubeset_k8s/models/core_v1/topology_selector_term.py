@@ -21,7 +21,9 @@ class TopologySelectorTerm(KubeModel):
     match_label_expressions: (
         list[topology_selector_label_requirement.TopologySelectorLabelRequirement] | None
     ) = Field(
-        None, validation_alias="matchLabelExpressions", serialization_alias="matchLabelExpressions"
+        default=None,
+        validation_alias="matchLabelExpressions",
+        serialization_alias="matchLabelExpressions",
     )
     """
     A list of topology selector requirements by labels.

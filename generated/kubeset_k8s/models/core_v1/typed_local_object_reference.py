@@ -11,7 +11,9 @@ class TypedLocalObjectReference(KubeModel):
     TypedLocalObjectReference contains enough information to let you locate the typed referenced object inside the same namespace.
     """
 
-    api_group: str | None = Field(None, validation_alias="apiGroup", serialization_alias="apiGroup")
+    api_group: str | None = Field(
+        default=None, validation_alias="apiGroup", serialization_alias="apiGroup"
+    )
     """
     APIGroup is the group for the resource being referenced. If APIGroup is not specified, the specified Kind must be in the core API group. For any other third-party types, APIGroup is required.
     """

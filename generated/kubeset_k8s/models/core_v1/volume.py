@@ -83,19 +83,21 @@ class Volume(KubeModel):
     aws_elastic_block_store: (
         aws_elastic_block_store_volume_source.AWSElasticBlockStoreVolumeSource | None
     ) = Field(
-        None, validation_alias="awsElasticBlockStore", serialization_alias="awsElasticBlockStore"
+        default=None,
+        validation_alias="awsElasticBlockStore",
+        serialization_alias="awsElasticBlockStore",
     )
     """
     awsElasticBlockStore represents an AWS Disk resource that is attached to a kubelet's host machine and then exposed to the pod. Deprecated: AWSElasticBlockStore is deprecated. All operations for the in-tree awsElasticBlockStore type are redirected to the ebs.csi.aws.com CSI driver. More info: https://kubernetes.io/docs/concepts/storage/volumes#awselasticblockstore
     """
     azure_disk: azure_disk_volume_source.AzureDiskVolumeSource | None = Field(
-        None, validation_alias="azureDisk", serialization_alias="azureDisk"
+        default=None, validation_alias="azureDisk", serialization_alias="azureDisk"
     )
     """
     azureDisk represents an Azure Data Disk mount on the host and bind mount to the pod. Deprecated: AzureDisk is deprecated. All operations for the in-tree azureDisk type are redirected to the disk.csi.azure.com CSI driver.
     """
     azure_file: azure_file_volume_source.AzureFileVolumeSource | None = Field(
-        None, validation_alias="azureFile", serialization_alias="azureFile"
+        default=None, validation_alias="azureFile", serialization_alias="azureFile"
     )
     """
     azureFile represents an Azure File Service mount on the host and bind mount to the pod. Deprecated: AzureFile is deprecated. All operations for the in-tree azureFile type are redirected to the file.csi.azure.com CSI driver.
@@ -109,7 +111,7 @@ class Volume(KubeModel):
     cinder represents a cinder volume attached and mounted on kubelets host machine. Deprecated: Cinder is deprecated. All operations for the in-tree cinder type are redirected to the cinder.csi.openstack.org CSI driver. More info: https://examples.k8s.io/mysql-cinder-pd/README.md
     """
     config_map: config_map_volume_source.ConfigMapVolumeSource | None = Field(
-        None, validation_alias="configMap", serialization_alias="configMap"
+        default=None, validation_alias="configMap", serialization_alias="configMap"
     )
     """
     configMap represents a configMap that should populate this volume
@@ -119,13 +121,13 @@ class Volume(KubeModel):
     csi (Container Storage Interface) represents ephemeral storage that is handled by certain external CSI drivers.
     """
     downward_api: downward_api_volume_source.DownwardAPIVolumeSource | None = Field(
-        None, validation_alias="downwardAPI", serialization_alias="downwardAPI"
+        default=None, validation_alias="downwardAPI", serialization_alias="downwardAPI"
     )
     """
     downwardAPI represents downward API about the pod that should populate this volume
     """
     empty_dir: empty_dir_volume_source.EmptyDirVolumeSource | None = Field(
-        None, validation_alias="emptyDir", serialization_alias="emptyDir"
+        default=None, validation_alias="emptyDir", serialization_alias="emptyDir"
     )
     """
     emptyDir represents a temporary directory that shares a pod's lifetime. More info: https://kubernetes.io/docs/concepts/storage/volumes#emptydir
@@ -152,7 +154,7 @@ class Volume(KubeModel):
     fc represents a Fibre Channel resource that is attached to a kubelet's host machine and then exposed to the pod.
     """
     flex_volume: flex_volume_source.FlexVolumeSource | None = Field(
-        None, validation_alias="flexVolume", serialization_alias="flexVolume"
+        default=None, validation_alias="flexVolume", serialization_alias="flexVolume"
     )
     """
     flexVolume represents a generic volume resource that is provisioned/attached using an exec based plugin. Deprecated: FlexVolume is deprecated. Consider using a CSIDriver instead.
@@ -162,13 +164,17 @@ class Volume(KubeModel):
     flocker represents a Flocker volume attached to a kubelet's host machine. This depends on the Flocker control service being running. Deprecated: Flocker is deprecated and the in-tree flocker type is no longer supported.
     """
     gce_persistent_disk: gce_persistent_disk_volume_source.GCEPersistentDiskVolumeSource | None = (
-        Field(None, validation_alias="gcePersistentDisk", serialization_alias="gcePersistentDisk")
+        Field(
+            default=None,
+            validation_alias="gcePersistentDisk",
+            serialization_alias="gcePersistentDisk",
+        )
     )
     """
     gcePersistentDisk represents a GCE Disk resource that is attached to a kubelet's host machine and then exposed to the pod. Deprecated: GCEPersistentDisk is deprecated. All operations for the in-tree gcePersistentDisk type are redirected to the pd.csi.storage.gke.io CSI driver. More info: https://kubernetes.io/docs/concepts/storage/volumes#gcepersistentdisk
     """
     git_repo: git_repo_volume_source.GitRepoVolumeSource | None = Field(
-        None, validation_alias="gitRepo", serialization_alias="gitRepo"
+        default=None, validation_alias="gitRepo", serialization_alias="gitRepo"
     )
     """
     gitRepo represents a git repository at a particular revision. Deprecated: GitRepo is deprecated. To provision a container with a git repo, mount an EmptyDir into an InitContainer that clones the repo using git, then mount the EmptyDir into the Pod's container.
@@ -178,7 +184,7 @@ class Volume(KubeModel):
     glusterfs represents a Glusterfs mount on the host that shares a pod's lifetime. Deprecated: Glusterfs is deprecated and the in-tree glusterfs type is no longer supported.
     """
     host_path: host_path_volume_source.HostPathVolumeSource | None = Field(
-        None, validation_alias="hostPath", serialization_alias="hostPath"
+        default=None, validation_alias="hostPath", serialization_alias="hostPath"
     )
     """
     hostPath represents a pre-existing file or directory on the host machine that is directly exposed to the container. This is generally used for system agents or other privileged things that are allowed to see the host machine. Most containers will NOT need this. More info: https://kubernetes.io/docs/concepts/storage/volumes#hostpath
@@ -208,7 +214,9 @@ class Volume(KubeModel):
     persistent_volume_claim: (
         persistent_volume_claim_volume_source.PersistentVolumeClaimVolumeSource | None
     ) = Field(
-        None, validation_alias="persistentVolumeClaim", serialization_alias="persistentVolumeClaim"
+        default=None,
+        validation_alias="persistentVolumeClaim",
+        serialization_alias="persistentVolumeClaim",
     )
     """
     persistentVolumeClaimVolumeSource represents a reference to a PersistentVolumeClaim in the same namespace. More info: https://kubernetes.io/docs/concepts/storage/persistent-volumes#persistentvolumeclaims
@@ -216,13 +224,15 @@ class Volume(KubeModel):
     photon_persistent_disk: (
         photon_persistent_disk_volume_source.PhotonPersistentDiskVolumeSource | None
     ) = Field(
-        None, validation_alias="photonPersistentDisk", serialization_alias="photonPersistentDisk"
+        default=None,
+        validation_alias="photonPersistentDisk",
+        serialization_alias="photonPersistentDisk",
     )
     """
     photonPersistentDisk represents a PhotonController persistent disk attached and mounted on kubelets host machine. Deprecated: PhotonPersistentDisk is deprecated and the in-tree photonPersistentDisk type is no longer supported.
     """
     portworx_volume: portworx_volume_source.PortworxVolumeSource | None = Field(
-        None, validation_alias="portworxVolume", serialization_alias="portworxVolume"
+        default=None, validation_alias="portworxVolume", serialization_alias="portworxVolume"
     )
     """
     portworxVolume represents a portworx volume attached and mounted on kubelets host machine. Deprecated: PortworxVolume is deprecated. All operations for the in-tree portworxVolume type are redirected to the pxd.portworx.com CSI driver.
@@ -240,7 +250,7 @@ class Volume(KubeModel):
     rbd represents a Rados Block Device mount on the host that shares a pod's lifetime. Deprecated: RBD is deprecated and the in-tree rbd type is no longer supported.
     """
     scale_io: scale_io_volume_source.ScaleIOVolumeSource | None = Field(
-        None, validation_alias="scaleIO", serialization_alias="scaleIO"
+        default=None, validation_alias="scaleIO", serialization_alias="scaleIO"
     )
     """
     scaleIO represents a ScaleIO persistent volume attached and mounted on Kubernetes nodes. Deprecated: ScaleIO is deprecated and the in-tree scaleIO type is no longer supported.
@@ -254,7 +264,7 @@ class Volume(KubeModel):
     storageOS represents a StorageOS volume attached and mounted on Kubernetes nodes. Deprecated: StorageOS is deprecated and the in-tree storageos type is no longer supported.
     """
     vsphere_volume: vsphere_virtual_disk_volume_source.VsphereVirtualDiskVolumeSource | None = (
-        Field(None, validation_alias="vsphereVolume", serialization_alias="vsphereVolume")
+        Field(default=None, validation_alias="vsphereVolume", serialization_alias="vsphereVolume")
     )
     """
     vsphereVolume represents a vSphere volume attached and mounted on kubelets host machine. Deprecated: VsphereVolume is deprecated. All operations for the in-tree vsphereVolume type are redirected to the csi.vsphere.vmware.com CSI driver.

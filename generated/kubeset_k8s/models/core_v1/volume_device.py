@@ -12,7 +12,7 @@ class VolumeDevice(KubeModel):
     """
 
     device_path: str | None = Field(
-        None, validation_alias="devicePath", serialization_alias="devicePath"
+        default=None, validation_alias="devicePath", serialization_alias="devicePath"
     )
     """
     devicePath is the path inside of the container that the device will be mapped to.

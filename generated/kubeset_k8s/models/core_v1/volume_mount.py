@@ -12,7 +12,7 @@ class VolumeMount(KubeModel):
     """
 
     mount_path: str | None = Field(
-        None, validation_alias="mountPath", serialization_alias="mountPath"
+        default=None, validation_alias="mountPath", serialization_alias="mountPath"
     )
     """
     Path within the container at which the volume should be mounted.  Must not contain ':'.
@@ -20,7 +20,7 @@ class VolumeMount(KubeModel):
     Required.
     """
     mount_propagation: str | None = Field(
-        None, validation_alias="mountPropagation", serialization_alias="mountPropagation"
+        default=None, validation_alias="mountPropagation", serialization_alias="mountPropagation"
     )
     """
     mountPropagation determines how mounts are propagated from the host to container and the other way around. When not set, MountPropagationNone is used. This field is beta in 1.10. When RecursiveReadOnly is set to IfPossible or to Enabled, MountPropagation must be None or unspecified (which defaults to None).
@@ -39,13 +39,13 @@ class VolumeMount(KubeModel):
     Required.
     """
     read_only: bool | None = Field(
-        None, validation_alias="readOnly", serialization_alias="readOnly"
+        default=None, validation_alias="readOnly", serialization_alias="readOnly"
     )
     """
     Mounted read-only if true, read-write otherwise (false or unspecified). Defaults to false.
     """
     recursive_read_only: str | None = Field(
-        None, validation_alias="recursiveReadOnly", serialization_alias="recursiveReadOnly"
+        default=None, validation_alias="recursiveReadOnly", serialization_alias="recursiveReadOnly"
     )
     """
     RecursiveReadOnly specifies whether read-only mounts should be handled recursively.
@@ -58,12 +58,14 @@ class VolumeMount(KubeModel):
 
     If this field is not specified, it is treated as an equivalent of Disabled.
     """
-    sub_path: str | None = Field(None, validation_alias="subPath", serialization_alias="subPath")
+    sub_path: str | None = Field(
+        default=None, validation_alias="subPath", serialization_alias="subPath"
+    )
     """
     Path within the volume from which the container's volume should be mounted. Defaults to "" (volume's root).
     """
     sub_path_expr: str | None = Field(
-        None, validation_alias="subPathExpr", serialization_alias="subPathExpr"
+        default=None, validation_alias="subPathExpr", serialization_alias="subPathExpr"
     )
     """
     Expanded path within the volume from which the container's volume should be mounted. Behaves similarly to SubPath but environment variable references $(VAR_NAME) are expanded using the container's environment. Defaults to "" (volume's root). SubPathExpr and SubPath are mutually exclusive.

@@ -19,7 +19,7 @@ class VolumeMountStatus(KubeModel):
     """
 
     mount_path: str | None = Field(
-        None, validation_alias="mountPath", serialization_alias="mountPath"
+        default=None, validation_alias="mountPath", serialization_alias="mountPath"
     )
     """
     MountPath corresponds to the original VolumeMount.
@@ -33,19 +33,19 @@ class VolumeMountStatus(KubeModel):
     Required.
     """
     read_only: bool | None = Field(
-        None, validation_alias="readOnly", serialization_alias="readOnly"
+        default=None, validation_alias="readOnly", serialization_alias="readOnly"
     )
     """
     ReadOnly corresponds to the original VolumeMount.
     """
     recursive_read_only: str | None = Field(
-        None, validation_alias="recursiveReadOnly", serialization_alias="recursiveReadOnly"
+        default=None, validation_alias="recursiveReadOnly", serialization_alias="recursiveReadOnly"
     )
     """
     RecursiveReadOnly must be set to Disabled, Enabled, or unspecified (for non-readonly mounts). An IfPossible value in the original VolumeMount must be translated to Disabled or Enabled, depending on the mount result.
     """
     volume_status: volume_status_1.VolumeStatus | None = Field(
-        None, validation_alias="volumeStatus", serialization_alias="volumeStatus"
+        default=None, validation_alias="volumeStatus", serialization_alias="volumeStatus"
     )
     """
     volumeStatus represents volume-type-specific status about the mounted volume.

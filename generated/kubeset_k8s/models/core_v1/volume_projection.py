@@ -33,7 +33,11 @@ class VolumeProjection(KubeModel):
     """
 
     cluster_trust_bundle: cluster_trust_bundle_projection.ClusterTrustBundleProjection | None = (
-        Field(None, validation_alias="clusterTrustBundle", serialization_alias="clusterTrustBundle")
+        Field(
+            default=None,
+            validation_alias="clusterTrustBundle",
+            serialization_alias="clusterTrustBundle",
+        )
     )
     """
     ClusterTrustBundle allows a pod to access the `.spec.trustBundle` field of ClusterTrustBundle objects in an auto-updating file.
@@ -45,19 +49,19 @@ class VolumeProjection(KubeModel):
     Kubelet performs aggressive normalization of the PEM contents written into the pod filesystem.  Esoteric PEM features such as inter-block comments and block headers are stripped.  Certificates are deduplicated. The ordering of certificates within the file is arbitrary, and Kubelet may change the order over time.
     """
     config_map: config_map_projection.ConfigMapProjection | None = Field(
-        None, validation_alias="configMap", serialization_alias="configMap"
+        default=None, validation_alias="configMap", serialization_alias="configMap"
     )
     """
     configMap information about the configMap data to project
     """
     downward_api: downward_api_projection.DownwardAPIProjection | None = Field(
-        None, validation_alias="downwardAPI", serialization_alias="downwardAPI"
+        default=None, validation_alias="downwardAPI", serialization_alias="downwardAPI"
     )
     """
     downwardAPI information about the downwardAPI data to project
     """
     pod_certificate: pod_certificate_projection.PodCertificateProjection | None = Field(
-        None, validation_alias="podCertificate", serialization_alias="podCertificate"
+        default=None, validation_alias="podCertificate", serialization_alias="podCertificate"
     )
     """
     Projects an auto-rotating credential bundle (private key and certificate chain) that the pod can use either as a TLS client or server.
@@ -80,7 +84,9 @@ class VolumeProjection(KubeModel):
     """
     service_account_token: service_account_token_projection.ServiceAccountTokenProjection | None = (
         Field(
-            None, validation_alias="serviceAccountToken", serialization_alias="serviceAccountToken"
+            default=None,
+            validation_alias="serviceAccountToken",
+            serialization_alias="serviceAccountToken",
         )
     )
     """

@@ -11,24 +11,26 @@ class VsphereVirtualDiskVolumeSource(KubeModel):
     Represents a vSphere volume resource.
     """
 
-    fs_type: str | None = Field(None, validation_alias="fsType", serialization_alias="fsType")
+    fs_type: str | None = Field(
+        default=None, validation_alias="fsType", serialization_alias="fsType"
+    )
     """
     fsType is filesystem type to mount. Must be a filesystem type supported by the host operating system. Ex. "ext4", "xfs", "ntfs". Implicitly inferred to be "ext4" if unspecified.
     """
     storage_policy_id: str | None = Field(
-        None, validation_alias="storagePolicyID", serialization_alias="storagePolicyID"
+        default=None, validation_alias="storagePolicyID", serialization_alias="storagePolicyID"
     )
     """
     storagePolicyID is the storage Policy Based Management (SPBM) profile ID associated with the StoragePolicyName.
     """
     storage_policy_name: str | None = Field(
-        None, validation_alias="storagePolicyName", serialization_alias="storagePolicyName"
+        default=None, validation_alias="storagePolicyName", serialization_alias="storagePolicyName"
     )
     """
     storagePolicyName is the storage Policy Based Management (SPBM) profile name.
     """
     volume_path: str | None = Field(
-        None, validation_alias="volumePath", serialization_alias="volumePath"
+        default=None, validation_alias="volumePath", serialization_alias="volumePath"
     )
     """
     volumePath is the path that identifies vSphere volume vmdk

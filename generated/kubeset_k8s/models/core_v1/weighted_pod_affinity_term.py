@@ -19,7 +19,7 @@ class WeightedPodAffinityTerm(KubeModel):
     """
 
     pod_affinity_term: pod_affinity_term_1.PodAffinityTerm | None = Field(
-        None, validation_alias="podAffinityTerm", serialization_alias="podAffinityTerm"
+        default=None, validation_alias="podAffinityTerm", serialization_alias="podAffinityTerm"
     )
     """
     Required. A pod affinity term, associated with the corresponding weight.

@@ -12,13 +12,15 @@ class WindowsSecurityContextOptions(KubeModel):
     """
 
     gmsa_credential_spec: str | None = Field(
-        None, validation_alias="gmsaCredentialSpec", serialization_alias="gmsaCredentialSpec"
+        default=None,
+        validation_alias="gmsaCredentialSpec",
+        serialization_alias="gmsaCredentialSpec",
     )
     """
     GMSACredentialSpec is where the GMSA admission webhook (https://github.com/kubernetes-sigs/windows-gmsa) inlines the contents of the GMSA credential spec named by the GMSACredentialSpecName field.
     """
     gmsa_credential_spec_name: str | None = Field(
-        None,
+        default=None,
         validation_alias="gmsaCredentialSpecName",
         serialization_alias="gmsaCredentialSpecName",
     )
@@ -26,13 +28,13 @@ class WindowsSecurityContextOptions(KubeModel):
     GMSACredentialSpecName is the name of the GMSA credential spec to use.
     """
     host_process: bool | None = Field(
-        None, validation_alias="hostProcess", serialization_alias="hostProcess"
+        default=None, validation_alias="hostProcess", serialization_alias="hostProcess"
     )
     """
     HostProcess determines if a container should be run as a 'Host Process' container. All of a Pod's containers must have the same effective HostProcess value (it is not allowed to have a mix of HostProcess containers and non-HostProcess containers). In addition, if HostProcess is true then HostNetwork must also be set to true.
     """
     run_as_user_name: str | None = Field(
-        None, validation_alias="runAsUserName", serialization_alias="runAsUserName"
+        default=None, validation_alias="runAsUserName", serialization_alias="runAsUserName"
     )
     """
     The UserName in Windows to run the entrypoint of the container process. Defaults to the user specified in image metadata if unspecified. May also be set in PodSecurityContext. If set in both SecurityContext and PodSecurityContext, the value specified in SecurityContext takes precedence.

@@ -34,7 +34,9 @@ class Endpoint(KubeModel):
     conditions contains information about the current status of the endpoint.
     """
     deprecated_topology: dict[str, str | None] | None = Field(
-        None, validation_alias="deprecatedTopology", serialization_alias="deprecatedTopology"
+        default=None,
+        validation_alias="deprecatedTopology",
+        serialization_alias="deprecatedTopology",
     )
     """
     deprecatedTopology contains topology information part of the v1beta1 API. This field is deprecated, and will be removed when the v1beta1 API is removed (no sooner than kubernetes v1.24).  While this field can hold values, it is not writable through the v1 API, and any attempts to write to it will be silently ignored. Topology information can be found in the zone and nodeName fields instead.
@@ -47,12 +49,14 @@ class Endpoint(KubeModel):
     """
     hostname of this endpoint. This field may be used by consumers of endpoints to distinguish endpoints from each other (e.g. in DNS names). Multiple endpoints which use the same hostname should be considered fungible (e.g. multiple A values in DNS). Must be lowercase and pass DNS Label (RFC 1123) validation.
     """
-    node_name: str | None = Field(None, validation_alias="nodeName", serialization_alias="nodeName")
+    node_name: str | None = Field(
+        default=None, validation_alias="nodeName", serialization_alias="nodeName"
+    )
     """
     nodeName represents the name of the Node hosting this endpoint. This can be used to determine endpoints local to a Node.
     """
     target_ref: object_reference.ObjectReference | None = Field(
-        None, validation_alias="targetRef", serialization_alias="targetRef"
+        default=None, validation_alias="targetRef", serialization_alias="targetRef"
     )
     """
     targetRef is a reference to a Kubernetes object that represents this endpoint.

@@ -19,13 +19,13 @@ class EndpointHints(KubeModel):
     """
 
     for_nodes: list[for_node.ForNode] | None = Field(
-        None, validation_alias="forNodes", serialization_alias="forNodes"
+        default=None, validation_alias="forNodes", serialization_alias="forNodes"
     )
     """
     forNodes indicates the node(s) this endpoint should be consumed by when using topology aware routing. May contain a maximum of 8 entries.
     """
     for_zones: list[for_zone.ForZone] | None = Field(
-        None, validation_alias="forZones", serialization_alias="forZones"
+        default=None, validation_alias="forZones", serialization_alias="forZones"
     )
     """
     forZones indicates the zone(s) this endpoint should be consumed by when using topology aware routing. May contain a maximum of 8 entries.

@@ -24,7 +24,7 @@ class EndpointSlice(KubeModel):
     """
 
     address_type: str | None = Field(
-        None, validation_alias="addressType", serialization_alias="addressType"
+        default=None, validation_alias="addressType", serialization_alias="addressType"
     )
     """
     addressType specifies the type of address carried by this EndpointSlice. All addresses in this slice must be the same type. This field is immutable after creation. The following address types are currently supported: * IPv4: Represents an IPv4 Address. * IPv6: Represents an IPv6 Address. * FQDN: Represents a Fully Qualified Domain Name. (Deprecated) The EndpointSlice controller only generates, and kube-proxy only processes, slices of addressType "IPv4" and "IPv6". No semantics are defined for the "FQDN" type.
@@ -38,7 +38,7 @@ class EndpointSlice(KubeModel):
     Known values: "FQDN", "IPv4", "IPv6".
     """
     api_version: str | None = Field(
-        None, validation_alias="apiVersion", serialization_alias="apiVersion"
+        default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     """
     APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources

@@ -32,19 +32,19 @@ class Event(KubeModel):
     action is what action was taken/failed regarding to the regarding object. It is machine-readable. This field cannot be empty for new Events and it can have at most 128 characters.
     """
     api_version: str | None = Field(
-        None, validation_alias="apiVersion", serialization_alias="apiVersion"
+        default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     """
     APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources
     """
     deprecated_count: int | None = Field(
-        None, validation_alias="deprecatedCount", serialization_alias="deprecatedCount"
+        default=None, validation_alias="deprecatedCount", serialization_alias="deprecatedCount"
     )
     """
     deprecatedCount is the deprecated field assuring backward compatibility with core.v1 Event type.
     """
     deprecated_first_timestamp: time.Time | None = Field(
-        None,
+        default=None,
         validation_alias="deprecatedFirstTimestamp",
         serialization_alias="deprecatedFirstTimestamp",
     )
@@ -52,7 +52,7 @@ class Event(KubeModel):
     deprecatedFirstTimestamp is the deprecated field assuring backward compatibility with core.v1 Event type.
     """
     deprecated_last_timestamp: time.Time | None = Field(
-        None,
+        default=None,
         validation_alias="deprecatedLastTimestamp",
         serialization_alias="deprecatedLastTimestamp",
     )
@@ -60,13 +60,13 @@ class Event(KubeModel):
     deprecatedLastTimestamp is the deprecated field assuring backward compatibility with core.v1 Event type.
     """
     deprecated_source: event_source.EventSource | None = Field(
-        None, validation_alias="deprecatedSource", serialization_alias="deprecatedSource"
+        default=None, validation_alias="deprecatedSource", serialization_alias="deprecatedSource"
     )
     """
     deprecatedSource is the deprecated field assuring backward compatibility with core.v1 Event type.
     """
     event_time: micro_time.MicroTime | None = Field(
-        None, validation_alias="eventTime", serialization_alias="eventTime"
+        default=None, validation_alias="eventTime", serialization_alias="eventTime"
     )
     """
     eventTime is the time when this Event was first observed. It is required.
@@ -98,13 +98,15 @@ class Event(KubeModel):
     related is the optional secondary object for more complex actions. E.g. when regarding object triggers a creation or deletion of related object.
     """
     reporting_controller: str | None = Field(
-        None, validation_alias="reportingController", serialization_alias="reportingController"
+        default=None,
+        validation_alias="reportingController",
+        serialization_alias="reportingController",
     )
     """
     reportingController is the name of the controller that emitted this Event, e.g. `kubernetes.io/kubelet`. This field cannot be empty for new Events.
     """
     reporting_instance: str | None = Field(
-        None, validation_alias="reportingInstance", serialization_alias="reportingInstance"
+        default=None, validation_alias="reportingInstance", serialization_alias="reportingInstance"
     )
     """
     reportingInstance is the ID of the controller instance, e.g. `kubelet-xyzf`. This field cannot be empty for new Events and it can have at most 128 characters.

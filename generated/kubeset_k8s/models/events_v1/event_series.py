@@ -20,7 +20,7 @@ class EventSeries(KubeModel):
     Required.
     """
     last_observed_time: micro_time.MicroTime | None = Field(
-        None, validation_alias="lastObservedTime", serialization_alias="lastObservedTime"
+        default=None, validation_alias="lastObservedTime", serialization_alias="lastObservedTime"
     )
     """
     lastObservedTime is the time when last Event from the series was seen before last heartbeat.

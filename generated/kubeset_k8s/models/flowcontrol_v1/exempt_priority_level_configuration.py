@@ -12,7 +12,7 @@ class ExemptPriorityLevelConfiguration(KubeModel):
     """
 
     lendable_percent: int | None = Field(
-        None, validation_alias="lendablePercent", serialization_alias="lendablePercent"
+        default=None, validation_alias="lendablePercent", serialization_alias="lendablePercent"
     )
     """
     `lendablePercent` prescribes the fraction of the level's NominalCL that can be borrowed by other priority levels.  This value of this field must be between 0 and 100, inclusive, and it defaults to 0. The number of seats that other levels can borrow from this level, known as this level's LendableConcurrencyLimit (LendableCL), is defined as follows.
@@ -20,7 +20,7 @@ class ExemptPriorityLevelConfiguration(KubeModel):
     LendableCL(i) = round( NominalCL(i) * lendablePercent(i)/100.0 )
     """
     nominal_concurrency_shares: int | None = Field(
-        None,
+        default=None,
         validation_alias="nominalConcurrencyShares",
         serialization_alias="nominalConcurrencyShares",
     )

@@ -27,13 +27,17 @@ class FlowSchemaSpec(KubeModel):
     """
 
     distinguisher_method: flow_distinguisher_method.FlowDistinguisherMethod | None = Field(
-        None, validation_alias="distinguisherMethod", serialization_alias="distinguisherMethod"
+        default=None,
+        validation_alias="distinguisherMethod",
+        serialization_alias="distinguisherMethod",
     )
     """
     `distinguisherMethod` defines how to compute the flow distinguisher for requests that match this schema. `nil` specifies that the distinguisher is disabled and thus will always be the empty string.
     """
     matching_precedence: int | None = Field(
-        None, validation_alias="matchingPrecedence", serialization_alias="matchingPrecedence"
+        default=None,
+        validation_alias="matchingPrecedence",
+        serialization_alias="matchingPrecedence",
     )
     """
     `matchingPrecedence` is used to choose among the FlowSchemas that match a given request. The chosen FlowSchema is among those with the numerically lowest (which we take to be logically highest) MatchingPrecedence.  Each MatchingPrecedence value must be ranged in [1,10000]. Note that if the precedence is not specified, it will be set to 1000 as default.
@@ -41,7 +45,7 @@ class FlowSchemaSpec(KubeModel):
     priority_level_configuration: (
         priority_level_configuration_reference.PriorityLevelConfigurationReference | None
     ) = Field(
-        None,
+        default=None,
         validation_alias="priorityLevelConfiguration",
         serialization_alias="priorityLevelConfiguration",
     )

@@ -21,7 +21,9 @@ class LimitedPriorityLevelConfiguration(KubeModel):
     """
 
     borrowing_limit_percent: int | None = Field(
-        None, validation_alias="borrowingLimitPercent", serialization_alias="borrowingLimitPercent"
+        default=None,
+        validation_alias="borrowingLimitPercent",
+        serialization_alias="borrowingLimitPercent",
     )
     """
     `borrowingLimitPercent`, if present, configures a limit on how many seats this priority level can borrow from other priority levels. The limit is known as this level's BorrowingConcurrencyLimit (BorrowingCL) and is a limit on the total number of seats that this level may borrow at any one time. This field holds the ratio of that limit to the level's nominal concurrency limit. When this field is non-nil, it must hold a non-negative integer and the limit is calculated as follows.
@@ -31,7 +33,7 @@ class LimitedPriorityLevelConfiguration(KubeModel):
     The value of this field can be more than 100, implying that this priority level can borrow a number of seats that is greater than its own nominal concurrency limit (NominalCL). When this field is left `nil`, the limit is effectively infinite.
     """
     lendable_percent: int | None = Field(
-        None, validation_alias="lendablePercent", serialization_alias="lendablePercent"
+        default=None, validation_alias="lendablePercent", serialization_alias="lendablePercent"
     )
     """
     `lendablePercent` prescribes the fraction of the level's NominalCL that can be borrowed by other priority levels. The value of this field must be between 0 and 100, inclusive, and it defaults to 0. The number of seats that other levels can borrow from this level, known as this level's LendableConcurrencyLimit (LendableCL), is defined as follows.
@@ -39,13 +41,13 @@ class LimitedPriorityLevelConfiguration(KubeModel):
     LendableCL(i) = round( NominalCL(i) * lendablePercent(i)/100.0 )
     """
     limit_response: limit_response_1.LimitResponse | None = Field(
-        None, validation_alias="limitResponse", serialization_alias="limitResponse"
+        default=None, validation_alias="limitResponse", serialization_alias="limitResponse"
     )
     """
     `limitResponse` indicates what to do with requests that can not be executed right now
     """
     nominal_concurrency_shares: int | None = Field(
-        None,
+        default=None,
         validation_alias="nominalConcurrencyShares",
         serialization_alias="nominalConcurrencyShares",
     )

@@ -12,7 +12,7 @@ class NonResourcePolicyRule(KubeModel):
     """
 
     non_resource_ur_ls: list[str] | None = Field(
-        None, validation_alias="nonResourceURLs", serialization_alias="nonResourceURLs"
+        default=None, validation_alias="nonResourceURLs", serialization_alias="nonResourceURLs"
     )
     """
     `nonResourceURLs` is a set of url prefixes that a user should have access to and may not be empty. For example:

@@ -23,13 +23,13 @@ class PolicyRulesWithSubjects(KubeModel):
     """
 
     non_resource_rules: list[non_resource_policy_rule.NonResourcePolicyRule] | None = Field(
-        None, validation_alias="nonResourceRules", serialization_alias="nonResourceRules"
+        default=None, validation_alias="nonResourceRules", serialization_alias="nonResourceRules"
     )
     """
     `nonResourceRules` is a list of NonResourcePolicyRules that identify matching requests according to their verb and the target non-resource URL.
     """
     resource_rules: list[resource_policy_rule.ResourcePolicyRule] | None = Field(
-        None, validation_alias="resourceRules", serialization_alias="resourceRules"
+        default=None, validation_alias="resourceRules", serialization_alias="resourceRules"
     )
     """
     `resourceRules` is a slice of ResourcePolicyRules that identify matching requests according to their verb and the target resource. At least one of `resourceRules` and `nonResourceRules` has to be non-empty.

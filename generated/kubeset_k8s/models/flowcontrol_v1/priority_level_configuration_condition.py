@@ -14,7 +14,9 @@ class PriorityLevelConfigurationCondition(KubeModel):
     """
 
     last_transition_time: time.Time | None = Field(
-        None, validation_alias="lastTransitionTime", serialization_alias="lastTransitionTime"
+        default=None,
+        validation_alias="lastTransitionTime",
+        serialization_alias="lastTransitionTime",
     )
     """
     `lastTransitionTime` is the last time the condition transitioned from one status to another.

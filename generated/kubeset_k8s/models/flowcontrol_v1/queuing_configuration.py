@@ -11,12 +11,14 @@ class QueuingConfiguration(KubeModel):
     QueuingConfiguration holds the configuration parameters for queuing
     """
 
-    hand_size: int | None = Field(None, validation_alias="handSize", serialization_alias="handSize")
+    hand_size: int | None = Field(
+        default=None, validation_alias="handSize", serialization_alias="handSize"
+    )
     """
     `handSize` is a small positive number that configures the shuffle sharding of requests into queues.  When enqueuing a request at this priority level the request's flow identifier (a string pair) is hashed and the hash value is used to shuffle the list of queues and deal a hand of the size specified here.  The request is put into one of the shortest queues in that hand. `handSize` must be no larger than `queues`, and should be significantly smaller (so that a few heavy flows do not saturate most of the queues).  See the user-facing documentation for more extensive guidance on setting this field.  This field has a default value of 8.
     """
     queue_length_limit: int | None = Field(
-        None, validation_alias="queueLengthLimit", serialization_alias="queueLengthLimit"
+        default=None, validation_alias="queueLengthLimit", serialization_alias="queueLengthLimit"
     )
     """
     `queueLengthLimit` is the maximum number of requests allowed to be waiting in a given queue of this priority level at a time; excess requests are rejected.  This value must be positive.  If not specified, it will be defaulted to 50.

@@ -12,7 +12,7 @@ class ResourcePolicyRule(KubeModel):
     """
 
     api_groups: list[str] | None = Field(
-        None, validation_alias="apiGroups", serialization_alias="apiGroups"
+        default=None, validation_alias="apiGroups", serialization_alias="apiGroups"
     )
     """
     `apiGroups` is a list of matching API groups and may not be empty. "*" matches all API groups and, if present, must be the only entry. Required.
@@ -20,7 +20,7 @@ class ResourcePolicyRule(KubeModel):
     Required.
     """
     cluster_scope: bool | None = Field(
-        None, validation_alias="clusterScope", serialization_alias="clusterScope"
+        default=None, validation_alias="clusterScope", serialization_alias="clusterScope"
     )
     """
     `clusterScope` indicates whether to match requests that do not specify a namespace (which happens either because the resource is not namespaced or the request targets all namespaces). If this field is omitted or false then the `namespaces` field must contain a non-empty list.

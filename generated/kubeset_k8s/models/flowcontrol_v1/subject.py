@@ -33,7 +33,7 @@ class Subject(KubeModel):
     Required.
     """
     service_account: service_account_subject.ServiceAccountSubject | None = Field(
-        None, validation_alias="serviceAccount", serialization_alias="serviceAccount"
+        default=None, validation_alias="serviceAccount", serialization_alias="serviceAccount"
     )
     """
     `serviceAccount` matches ServiceAccounts.

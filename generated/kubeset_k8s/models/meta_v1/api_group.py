@@ -22,7 +22,7 @@ class APIGroup(KubeModel):
     """
 
     api_version: str | None = Field(
-        None, validation_alias="apiVersion", serialization_alias="apiVersion"
+        default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     """
     APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources
@@ -38,7 +38,7 @@ class APIGroup(KubeModel):
     Required.
     """
     preferred_version: group_version_for_discovery.GroupVersionForDiscovery | None = Field(
-        None, validation_alias="preferredVersion", serialization_alias="preferredVersion"
+        default=None, validation_alias="preferredVersion", serialization_alias="preferredVersion"
     )
     """
     preferredVersion is the version preferred by the API server, which probably is the storage version.
@@ -46,7 +46,7 @@ class APIGroup(KubeModel):
     server_address_by_client_cid_rs: (
         list[server_address_by_client_cidr.ServerAddressByClientCIDR] | None
     ) = Field(
-        None,
+        default=None,
         validation_alias="serverAddressByClientCIDRs",
         serialization_alias="serverAddressByClientCIDRs",
     )

@@ -38,13 +38,13 @@ class APIResource(KubeModel):
     Required.
     """
     short_names: list[str] | None = Field(
-        None, validation_alias="shortNames", serialization_alias="shortNames"
+        default=None, validation_alias="shortNames", serialization_alias="shortNames"
     )
     """
     shortNames is a list of suggested short names of the resource.
     """
     singular_name: str | None = Field(
-        None, validation_alias="singularName", serialization_alias="singularName"
+        default=None, validation_alias="singularName", serialization_alias="singularName"
     )
     """
     singularName is the singular name of the resource.  This allows clients to handle plural and singular opaquely. The singularName is more correct for reporting status on a single item and both singular and plural are allowed from the kubectl CLI interface.
@@ -52,7 +52,9 @@ class APIResource(KubeModel):
     Required.
     """
     storage_version_hash: str | None = Field(
-        None, validation_alias="storageVersionHash", serialization_alias="storageVersionHash"
+        default=None,
+        validation_alias="storageVersionHash",
+        serialization_alias="storageVersionHash",
     )
     """
     The hash value of the storage version, the version this resource is converted to when written to the data store. Value must be treated as opaque by clients. Only equality comparison on the value is valid. This is an alpha feature and may change or be removed in the future. The field is populated by the apiserver only if the StorageVersionHash feature gate is enabled. This field will remain optional even if it graduates.

@@ -19,23 +19,27 @@ class DeleteOptions(KubeModel):
     """
 
     api_version: str | None = Field(
-        None, validation_alias="apiVersion", serialization_alias="apiVersion"
+        default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     """
     APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources
     """
-    dry_run: list[str] | None = Field(None, validation_alias="dryRun", serialization_alias="dryRun")
+    dry_run: list[str] | None = Field(
+        default=None, validation_alias="dryRun", serialization_alias="dryRun"
+    )
     """
     When present, indicates that modifications should not be persisted. An invalid or unrecognized dryRun directive will result in an error response and no further processing of the request. Valid values are: - All: all dry run stages will be processed
     """
     grace_period_seconds: int | None = Field(
-        None, validation_alias="gracePeriodSeconds", serialization_alias="gracePeriodSeconds"
+        default=None,
+        validation_alias="gracePeriodSeconds",
+        serialization_alias="gracePeriodSeconds",
     )
     """
     The duration in seconds before the object should be deleted. Value must be non-negative integer. The value zero indicates delete immediately. If this value is nil, the default grace period for the specified type will be used. Defaults to a per object value if not specified. zero means delete immediately.
     """
     ignore_store_read_error_with_cluster_breaking_potential: bool | None = Field(
-        None,
+        default=None,
         validation_alias="ignoreStoreReadErrorWithClusterBreakingPotential",
         serialization_alias="ignoreStoreReadErrorWithClusterBreakingPotential",
     )
@@ -47,7 +51,7 @@ class DeleteOptions(KubeModel):
     Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds
     """
     orphan_dependents: bool | None = Field(
-        None, validation_alias="orphanDependents", serialization_alias="orphanDependents"
+        default=None, validation_alias="orphanDependents", serialization_alias="orphanDependents"
     )
     """
     Deprecated: please use the PropagationPolicy, this field will be deprecated in 1.7. Should the dependent objects be orphaned. If true/false, the "orphan" finalizer will be added to/removed from the object's finalizers list. Either this field or PropagationPolicy may be set, but not both.
@@ -57,7 +61,7 @@ class DeleteOptions(KubeModel):
     Must be fulfilled before a deletion is carried out. If not possible, a 409 Conflict status will be returned.
     """
     propagation_policy: str | None = Field(
-        None, validation_alias="propagationPolicy", serialization_alias="propagationPolicy"
+        default=None, validation_alias="propagationPolicy", serialization_alias="propagationPolicy"
     )
     """
     Whether and how garbage collection will be performed. Either this field or OrphanDependents may be set, but not both. The default policy is decided by the existing finalizer set in the metadata.finalizers and the resource-specific default policy. Acceptable values are: 'Orphan' - orphan the dependents; 'Background' - allow the garbage collector to delete the dependents in the background; 'Foreground' - a cascading policy that deletes all dependents in the foreground.

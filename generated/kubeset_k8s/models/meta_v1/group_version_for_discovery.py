@@ -12,7 +12,7 @@ class GroupVersionForDiscovery(KubeModel):
     """
 
     group_version: str | None = Field(
-        None, validation_alias="groupVersion", serialization_alias="groupVersion"
+        default=None, validation_alias="groupVersion", serialization_alias="groupVersion"
     )
     """
     groupVersion specifies the API group and version in the form "group/version"

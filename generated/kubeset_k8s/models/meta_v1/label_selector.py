@@ -19,13 +19,13 @@ class LabelSelector(KubeModel):
     """
 
     match_expressions: list[label_selector_requirement.LabelSelectorRequirement] | None = Field(
-        None, validation_alias="matchExpressions", serialization_alias="matchExpressions"
+        default=None, validation_alias="matchExpressions", serialization_alias="matchExpressions"
     )
     """
     matchExpressions is a list of label selector requirements. The requirements are ANDed.
     """
     match_labels: dict[str, str | None] | None = Field(
-        None, validation_alias="matchLabels", serialization_alias="matchLabels"
+        default=None, validation_alias="matchLabels", serialization_alias="matchLabels"
     )
     """
     matchLabels is a map of {key,value} pairs. A single {key,value} in the matchLabels map is equivalent to an element of matchExpressions, whose key field is "key", the operator is "In", and the values array contains only "value". The requirements are ANDed.

@@ -15,19 +15,19 @@ class ManagedFieldsEntry(KubeModel):
     """
 
     api_version: str | None = Field(
-        None, validation_alias="apiVersion", serialization_alias="apiVersion"
+        default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     """
     APIVersion defines the version of this resource that this field set applies to. The format is "group/version" just like the top-level APIVersion field. It is necessary to track the version of a field set because it cannot be automatically converted.
     """
     fields_type: str | None = Field(
-        None, validation_alias="fieldsType", serialization_alias="fieldsType"
+        default=None, validation_alias="fieldsType", serialization_alias="fieldsType"
     )
     """
     FieldsType is the discriminator for the different fields format and version. There is currently only one possible value: "FieldsV1"
     """
     fields_v1: object.Object | None = Field(
-        None, validation_alias="fieldsV1", serialization_alias="fieldsV1"
+        default=None, validation_alias="fieldsV1", serialization_alias="fieldsV1"
     )
     """
     FieldsV1 holds the first JSON version format as described in the "FieldsV1" type.

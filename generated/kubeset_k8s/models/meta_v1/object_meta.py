@@ -28,7 +28,7 @@ class ObjectMeta(KubeModel):
     Annotations is an unstructured key value map stored with a resource that may be set by external tools to store and retrieve arbitrary metadata. They are not queryable and should be preserved when modifying objects. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/annotations
     """
     creation_timestamp: time.Time | None = Field(
-        None, validation_alias="creationTimestamp", serialization_alias="creationTimestamp"
+        default=None, validation_alias="creationTimestamp", serialization_alias="creationTimestamp"
     )
     """
     CreationTimestamp is a timestamp representing the server time when this object was created. It is not guaranteed to be set in happens-before order across separate operations. Clients may not set this value. It is represented in RFC3339 form and is in UTC.
@@ -36,7 +36,7 @@ class ObjectMeta(KubeModel):
     Populated by the system. Read-only. Null for lists. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
     """
     deletion_grace_period_seconds: int | None = Field(
-        None,
+        default=None,
         validation_alias="deletionGracePeriodSeconds",
         serialization_alias="deletionGracePeriodSeconds",
     )
@@ -44,7 +44,7 @@ class ObjectMeta(KubeModel):
     Number of seconds allowed for this object to gracefully terminate before it will be removed from the system. Only set when deletionTimestamp is also set. May only be shortened. Read-only.
     """
     deletion_timestamp: time.Time | None = Field(
-        None, validation_alias="deletionTimestamp", serialization_alias="deletionTimestamp"
+        default=None, validation_alias="deletionTimestamp", serialization_alias="deletionTimestamp"
     )
     """
     DeletionTimestamp is RFC 3339 date and time at which this resource will be deleted. This field is set by the server when a graceful deletion is requested by the user, and is not directly settable by a client. The resource is expected to be deleted (no longer visible from resource lists, and not reachable by name) after the time in this field, once the finalizers list is empty. As long as the finalizers list contains items, deletion is blocked. Once the deletionTimestamp is set, this value may not be unset or be set further into the future, although it may be shortened or the resource may be deleted prior to this time. For example, a user may request that a pod is deleted in 30 seconds. The Kubelet will react by sending a graceful termination signal to the containers in the pod. After that 30 seconds, the Kubelet will send a hard termination signal (SIGKILL) to the container and after cleanup, remove the pod from the API. In the presence of network partitions, this object may still exist after this timestamp, until an administrator or automated process can determine the resource is fully terminated. If not set, graceful deletion of the object has not been requested.
@@ -56,7 +56,7 @@ class ObjectMeta(KubeModel):
     Must be empty before the object is deleted from the registry. Each entry is an identifier for the responsible component that will remove the entry from the list. If the deletionTimestamp of the object is non-nil, entries in this list can only be removed. Finalizers may be processed and removed in any order.  Order is NOT enforced because it introduces significant risk of stuck finalizers. finalizers is a shared field, any actor with permission can reorder it. If the finalizer list is processed in order, then this can lead to a situation in which the component responsible for the first finalizer in the list is waiting for a signal (field value, external system, or other) produced by a component responsible for a finalizer later in the list, resulting in a deadlock. Without enforced ordering finalizers are free to order amongst themselves and are not vulnerable to ordering changes in the list.
     """
     generate_name: str | None = Field(
-        None, validation_alias="generateName", serialization_alias="generateName"
+        default=None, validation_alias="generateName", serialization_alias="generateName"
     )
     """
     GenerateName is an optional prefix, used by the server, to generate a unique name ONLY IF the Name field has not been provided. If this field is used, the name returned to the client will be different than the name passed. This value will also be combined with a unique suffix. The provided value has the same validation rules as the Name field, and may be truncated by the length of the suffix required to make the value unique on the server.
@@ -74,7 +74,7 @@ class ObjectMeta(KubeModel):
     Map of string keys and values that can be used to organize and categorize (scope and select) objects. May match selectors of replication controllers and services. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/labels
     """
     managed_fields: list[managed_fields_entry.ManagedFieldsEntry] | None = Field(
-        None, validation_alias="managedFields", serialization_alias="managedFields"
+        default=None, validation_alias="managedFields", serialization_alias="managedFields"
     )
     """
     ManagedFields maps workflow-id and version to the set of fields that are managed by that workflow. This is mostly for internal housekeeping, and users typically shouldn't need to set or understand this field. A workflow can be the user's name, a controller's name, or the name of a specific apply path like "ci-cd". The set of fields is always in the version that the workflow used when modifying the object.
@@ -90,20 +90,22 @@ class ObjectMeta(KubeModel):
     Must be a DNS_LABEL. Cannot be updated. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/namespaces
     """
     owner_references: list[owner_reference.OwnerReference] | None = Field(
-        None, validation_alias="ownerReferences", serialization_alias="ownerReferences"
+        default=None, validation_alias="ownerReferences", serialization_alias="ownerReferences"
     )
     """
     List of objects depended by this object. If ALL objects in the list have been deleted, this object will be garbage collected. If this object is managed by a controller, then an entry in this list will point to this controller, with the controller field set to true. There cannot be more than one managing controller.
     """
     resource_version: str | None = Field(
-        None, validation_alias="resourceVersion", serialization_alias="resourceVersion"
+        default=None, validation_alias="resourceVersion", serialization_alias="resourceVersion"
     )
     """
     An opaque value that represents the internal version of this object that can be used by clients to determine when objects have changed. May be used for optimistic concurrency, change detection, and the watch operation on a resource or set of resources. Clients must treat these values as opaque and passed unmodified back to the server. They may only be valid for a particular resource or set of resources.
 
     Populated by the system. Read-only. Value must be treated as opaque by clients and . More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#concurrency-control-and-consistency
     """
-    self_link: str | None = Field(None, validation_alias="selfLink", serialization_alias="selfLink")
+    self_link: str | None = Field(
+        default=None, validation_alias="selfLink", serialization_alias="selfLink"
+    )
     """
     Deprecated: selfLink is a legacy read-only field that is no longer populated by the system.
     """

@@ -12,7 +12,7 @@ class OwnerReference(KubeModel):
     """
 
     api_version: str | None = Field(
-        None, validation_alias="apiVersion", serialization_alias="apiVersion"
+        default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     """
     API version of the referent.
@@ -20,7 +20,9 @@ class OwnerReference(KubeModel):
     Required.
     """
     block_owner_deletion: bool | None = Field(
-        None, validation_alias="blockOwnerDeletion", serialization_alias="blockOwnerDeletion"
+        default=None,
+        validation_alias="blockOwnerDeletion",
+        serialization_alias="blockOwnerDeletion",
     )
     """
     If true, AND if the owner has the "foregroundDeletion" finalizer, then the owner cannot be deleted from the key-value store until this reference is removed. See https://kubernetes.io/docs/concepts/architecture/garbage-collection/#foreground-deletion for how the garbage collector interacts with this field and enforces the foreground deletion. Defaults to false. To set this field, a user needs "delete" permission of the owner, otherwise 422 (Unprocessable Entity) will be returned.

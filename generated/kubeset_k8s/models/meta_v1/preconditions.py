@@ -12,7 +12,7 @@ class Preconditions(KubeModel):
     """
 
     resource_version: str | None = Field(
-        None, validation_alias="resourceVersion", serialization_alias="resourceVersion"
+        default=None, validation_alias="resourceVersion", serialization_alias="resourceVersion"
     )
     """
     Specifies the target ResourceVersion

@@ -12,7 +12,7 @@ class ServerAddressByClientCIDR(KubeModel):
     """
 
     client_cidr: str | None = Field(
-        None, validation_alias="clientCIDR", serialization_alias="clientCIDR"
+        default=None, validation_alias="clientCIDR", serialization_alias="clientCIDR"
     )
     """
     The CIDR with which clients can match their IP to figure out the server address that they should use.
@@ -20,7 +20,7 @@ class ServerAddressByClientCIDR(KubeModel):
     Required.
     """
     server_address: str | None = Field(
-        None, validation_alias="serverAddress", serialization_alias="serverAddress"
+        default=None, validation_alias="serverAddress", serialization_alias="serverAddress"
     )
     """
     Address of this server, suitable for a client that matches the above CIDR. This can be a hostname, hostname:port, IP or IP:port.

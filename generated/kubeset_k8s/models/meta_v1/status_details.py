@@ -35,7 +35,7 @@ class StatusDetails(KubeModel):
     The name attribute of the resource associated with the status StatusReason (when there is a single name which can be described).
     """
     retry_after_seconds: int | None = Field(
-        None, validation_alias="retryAfterSeconds", serialization_alias="retryAfterSeconds"
+        default=None, validation_alias="retryAfterSeconds", serialization_alias="retryAfterSeconds"
     )
     """
     If specified, the time in seconds before the operation should be retried. Some errors may indicate the client must take an alternate action - for those errors this field may indicate how long to wait before taking the alternate action.

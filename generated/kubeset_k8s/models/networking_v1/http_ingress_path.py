@@ -28,7 +28,9 @@ class HTTPIngressPath(KubeModel):
     """
     path is matched against the path of an incoming request. Currently it can contain characters disallowed from the conventional "path" part of a URL as defined by RFC 3986. Paths must begin with a '/' and must be present when using PathType with value "Exact" or "Prefix".
     """
-    path_type: str | None = Field(None, validation_alias="pathType", serialization_alias="pathType")
+    path_type: str | None = Field(
+        default=None, validation_alias="pathType", serialization_alias="pathType"
+    )
     """
     pathType determines the interpretation of the path matching. PathType can be one of the following values: * Exact: Matches the URL path exactly. * Prefix: Matches based on a URL path prefix split by '/'. Matching is
       done on a path element by element basis. A path element refers is the

@@ -11,7 +11,9 @@ class IngressClassParametersReference(KubeModel):
     IngressClassParametersReference identifies an API object. This can be used to specify a cluster or namespace-scoped resource.
     """
 
-    api_group: str | None = Field(None, validation_alias="apiGroup", serialization_alias="apiGroup")
+    api_group: str | None = Field(
+        default=None, validation_alias="apiGroup", serialization_alias="apiGroup"
+    )
     """
     apiGroup is the group for the resource being referenced. If APIGroup is not specified, the specified Kind must be in the core API group. For any other third-party types, APIGroup is required.
     """

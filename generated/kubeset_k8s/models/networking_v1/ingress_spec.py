@@ -23,13 +23,13 @@ class IngressSpec(KubeModel):
     """
 
     default_backend: ingress_backend.IngressBackend | None = Field(
-        None, validation_alias="defaultBackend", serialization_alias="defaultBackend"
+        default=None, validation_alias="defaultBackend", serialization_alias="defaultBackend"
     )
     """
     defaultBackend is the backend that should handle requests that don't match any rule. If Rules are not specified, DefaultBackend must be specified. If DefaultBackend is not set, the handling of requests that do not match any of the rules will be up to the Ingress controller.
     """
     ingress_class_name: str | None = Field(
-        None, validation_alias="ingressClassName", serialization_alias="ingressClassName"
+        default=None, validation_alias="ingressClassName", serialization_alias="ingressClassName"
     )
     """
     ingressClassName is the name of an IngressClass cluster resource. Ingress controller implementations use this field to know whether they should be serving this Ingress resource, by a transitive connection (controller -> IngressClass -> Ingress resource). Although the `kubernetes.io/ingress.class` annotation (simple constant name) was never formally defined, it was widely supported by Ingress controllers to create a direct binding between Ingress controller and Ingress resources. Newly created Ingress resources should prefer using the field. However, even though the annotation is officially deprecated, for backwards compatibility reasons, ingress controllers should still honor that annotation if present.

@@ -19,7 +19,7 @@ class IngressStatus(KubeModel):
     """
 
     load_balancer: ingress_load_balancer_status.IngressLoadBalancerStatus | None = Field(
-        None, validation_alias="loadBalancer", serialization_alias="loadBalancer"
+        default=None, validation_alias="loadBalancer", serialization_alias="loadBalancer"
     )
     """
     loadBalancer contains the current status of the load-balancer.

@@ -17,7 +17,9 @@ class IPBlock(KubeModel):
 
     Required.
     """
-    except_: list[str] | None = Field(None, validation_alias="except", serialization_alias="except")
+    except_: list[str] | None = Field(
+        default=None, validation_alias="except", serialization_alias="except"
+    )
     """
     except is a slice of CIDRs that should not be included within an IPBlock Valid examples are "192.168.1.0/24" or "2001:db8::/64" Except values will be rejected if they are outside the cidr range
     """

@@ -22,7 +22,7 @@ class NetworkPolicyIngressRule(KubeModel):
     """
 
     from_: list[network_policy_peer.NetworkPolicyPeer] | None = Field(
-        None, validation_alias="from", serialization_alias="from"
+        default=None, validation_alias="from", serialization_alias="from"
     )
     """
     from is a list of sources which should be able to access the pods selected for this rule. Items in this list are combined using a logical OR operation. If this field is empty or missing, this rule matches all sources (traffic not restricted by source). If this field is present and contains at least one item, this rule allows traffic only if the traffic matches at least one item in the from list.

@@ -20,13 +20,13 @@ class NetworkPolicyPeer(KubeModel):
     """
 
     ip_block: ip_block_1.IPBlock | None = Field(
-        None, validation_alias="ipBlock", serialization_alias="ipBlock"
+        default=None, validation_alias="ipBlock", serialization_alias="ipBlock"
     )
     """
     ipBlock defines policy on a particular IPBlock. If this field is set then neither of the other fields can be.
     """
     namespace_selector: label_selector.LabelSelector | None = Field(
-        None, validation_alias="namespaceSelector", serialization_alias="namespaceSelector"
+        default=None, validation_alias="namespaceSelector", serialization_alias="namespaceSelector"
     )
     """
     namespaceSelector selects namespaces using cluster-scoped labels. This field follows standard label selector semantics; if present but empty, it selects all namespaces.
@@ -34,7 +34,7 @@ class NetworkPolicyPeer(KubeModel):
     If podSelector is also set, then the NetworkPolicyPeer as a whole selects the pods matching podSelector in the namespaces selected by namespaceSelector. Otherwise it selects all pods in the namespaces selected by namespaceSelector.
     """
     pod_selector: label_selector.LabelSelector | None = Field(
-        None, validation_alias="podSelector", serialization_alias="podSelector"
+        default=None, validation_alias="podSelector", serialization_alias="podSelector"
     )
     """
     podSelector is a label selector which selects pods. This field follows standard label selector semantics; if present but empty, it selects all pods.

@@ -13,7 +13,9 @@ class NetworkPolicyPort(KubeModel):
     NetworkPolicyPort describes a port to allow traffic on
     """
 
-    end_port: int | None = Field(None, validation_alias="endPort", serialization_alias="endPort")
+    end_port: int | None = Field(
+        default=None, validation_alias="endPort", serialization_alias="endPort"
+    )
     """
     endPort indicates that the range of ports from port to endPort if set, inclusive, should be allowed by the policy. This field cannot be defined if the port field is not defined or if the port field is defined as a named (string) port. The endPort must be equal or greater than port.
     """

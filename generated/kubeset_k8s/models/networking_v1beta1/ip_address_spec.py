@@ -19,7 +19,7 @@ class IPAddressSpec(KubeModel):
     """
 
     parent_ref: parent_reference.ParentReference | None = Field(
-        None, validation_alias="parentRef", serialization_alias="parentRef"
+        default=None, validation_alias="parentRef", serialization_alias="parentRef"
     )
     """
     ParentRef references the resource that an IPAddress is attached to. An IPAddress must reference a parent object.

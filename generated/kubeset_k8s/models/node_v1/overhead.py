@@ -14,7 +14,7 @@ class Overhead(KubeModel):
     """
 
     pod_fixed: dict[str, quantity.Quantity | None] | None = Field(
-        None, validation_alias="podFixed", serialization_alias="podFixed"
+        default=None, validation_alias="podFixed", serialization_alias="podFixed"
     )
     """
     podFixed represents the fixed resource overhead associated with running a pod.

@@ -23,13 +23,13 @@ class Eviction(KubeModel):
     """
 
     api_version: str | None = Field(
-        None, validation_alias="apiVersion", serialization_alias="apiVersion"
+        default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     """
     APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources
     """
     delete_options: delete_options_1.DeleteOptions | None = Field(
-        None, validation_alias="deleteOptions", serialization_alias="deleteOptions"
+        default=None, validation_alias="deleteOptions", serialization_alias="deleteOptions"
     )
     """
     DeleteOptions may be provided

@@ -21,13 +21,13 @@ class PodDisruptionBudgetSpec(KubeModel):
     """
 
     max_unavailable: int_or_string.IntOrString | None = Field(
-        None, validation_alias="maxUnavailable", serialization_alias="maxUnavailable"
+        default=None, validation_alias="maxUnavailable", serialization_alias="maxUnavailable"
     )
     """
     An eviction is allowed if at most "maxUnavailable" pods selected by "selector" are unavailable after the eviction, i.e. even in absence of the evicted pod. For example, one can prevent all voluntary evictions by specifying 0. This is a mutually exclusive setting with "minAvailable".
     """
     min_available: int_or_string.IntOrString | None = Field(
-        None, validation_alias="minAvailable", serialization_alias="minAvailable"
+        default=None, validation_alias="minAvailable", serialization_alias="minAvailable"
     )
     """
     An eviction is allowed if at least "minAvailable" pods selected by "selector" will still be available after the eviction, i.e. even in the absence of the evicted pod.  So for example you can prevent all voluntary evictions by specifying "100%".
@@ -37,7 +37,7 @@ class PodDisruptionBudgetSpec(KubeModel):
     Label query over pods whose evictions are managed by the disruption budget. A null selector will match no pods, while an empty ({}) selector will select all pods within the namespace.
     """
     unhealthy_pod_eviction_policy: str | None = Field(
-        None,
+        default=None,
         validation_alias="unhealthyPodEvictionPolicy",
         serialization_alias="unhealthyPodEvictionPolicy",
     )

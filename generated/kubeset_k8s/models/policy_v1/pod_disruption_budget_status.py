@@ -33,37 +33,41 @@ class PodDisruptionBudgetStatus(KubeModel):
                       disruptions are provided by the disruptionsAllowed property.
     """
     current_healthy: int | None = Field(
-        None, validation_alias="currentHealthy", serialization_alias="currentHealthy"
+        default=None, validation_alias="currentHealthy", serialization_alias="currentHealthy"
     )
     """
     current number of healthy pods
     """
     desired_healthy: int | None = Field(
-        None, validation_alias="desiredHealthy", serialization_alias="desiredHealthy"
+        default=None, validation_alias="desiredHealthy", serialization_alias="desiredHealthy"
     )
     """
     minimum desired number of healthy pods
     """
     disrupted_pods: dict[str, time.Time | None] | None = Field(
-        None, validation_alias="disruptedPods", serialization_alias="disruptedPods"
+        default=None, validation_alias="disruptedPods", serialization_alias="disruptedPods"
     )
     """
     DisruptedPods contains information about pods whose eviction was processed by the API server eviction subresource handler but has not yet been observed by the PodDisruptionBudget controller. A pod will be in this map from the time when the API server processed the eviction request to the time when the pod is seen by PDB controller as having been marked for deletion (or after a timeout). The key in the map is the name of the pod and the value is the time when the API server processed the eviction request. If the deletion didn't occur and a pod is still there it will be removed from the list automatically by PodDisruptionBudget controller after some time. If everything goes smooth this map should be empty for the most of the time. Large number of entries in the map may indicate problems with pod deletions.
     """
     disruptions_allowed: int | None = Field(
-        None, validation_alias="disruptionsAllowed", serialization_alias="disruptionsAllowed"
+        default=None,
+        validation_alias="disruptionsAllowed",
+        serialization_alias="disruptionsAllowed",
     )
     """
     Number of pod disruptions that are currently allowed.
     """
     expected_pods: int | None = Field(
-        None, validation_alias="expectedPods", serialization_alias="expectedPods"
+        default=None, validation_alias="expectedPods", serialization_alias="expectedPods"
     )
     """
     total number of pods counted by this disruption budget
     """
     observed_generation: int | None = Field(
-        None, validation_alias="observedGeneration", serialization_alias="observedGeneration"
+        default=None,
+        validation_alias="observedGeneration",
+        serialization_alias="observedGeneration",
     )
     """
     Most recent generation observed when updating this PDB status. DisruptionsAllowed and other status information is valid only if observedGeneration equals to PDB's object generation.

@@ -19,7 +19,9 @@ class AggregationRule(KubeModel):
     """
 
     cluster_role_selectors: list[label_selector.LabelSelector] | None = Field(
-        None, validation_alias="clusterRoleSelectors", serialization_alias="clusterRoleSelectors"
+        default=None,
+        validation_alias="clusterRoleSelectors",
+        serialization_alias="clusterRoleSelectors",
     )
     """
     ClusterRoleSelectors holds a list of selectors which will be used to find ClusterRoles and create the rules. If any of the selectors match, then the ClusterRole's permissions will be added

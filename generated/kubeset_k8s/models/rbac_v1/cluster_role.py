@@ -25,13 +25,13 @@ class ClusterRole(KubeModel):
     """
 
     aggregation_rule: aggregation_rule_1.AggregationRule | None = Field(
-        None, validation_alias="aggregationRule", serialization_alias="aggregationRule"
+        default=None, validation_alias="aggregationRule", serialization_alias="aggregationRule"
     )
     """
     AggregationRule is an optional field that describes how to build the Rules for this ClusterRole. If AggregationRule is set, then the Rules are controller managed and direct changes to Rules will be stomped by the controller.
     """
     api_version: str | None = Field(
-        None, validation_alias="apiVersion", serialization_alias="apiVersion"
+        default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     """
     APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources

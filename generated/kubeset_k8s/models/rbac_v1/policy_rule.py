@@ -12,19 +12,19 @@ class PolicyRule(KubeModel):
     """
 
     api_groups: list[str] | None = Field(
-        None, validation_alias="apiGroups", serialization_alias="apiGroups"
+        default=None, validation_alias="apiGroups", serialization_alias="apiGroups"
     )
     """
     APIGroups is the name of the APIGroup that contains the resources.  If multiple API groups are specified, any action requested against one of the enumerated resources in any API group will be allowed. "" represents the core API group and "*" represents all API groups.
     """
     non_resource_ur_ls: list[str] | None = Field(
-        None, validation_alias="nonResourceURLs", serialization_alias="nonResourceURLs"
+        default=None, validation_alias="nonResourceURLs", serialization_alias="nonResourceURLs"
     )
     """
     NonResourceURLs is a set of partial urls that a user should have access to.  *s are allowed, but only as the full, final step in the path Since non-resource URLs are not namespaced, this field is only applicable for ClusterRoles referenced from a ClusterRoleBinding. Rules can either apply to API resources (such as "pods" or "secrets") or non-resource URL paths (such as "/api"),  but not both.
     """
     resource_names: list[str] | None = Field(
-        None, validation_alias="resourceNames", serialization_alias="resourceNames"
+        default=None, validation_alias="resourceNames", serialization_alias="resourceNames"
     )
     """
     ResourceNames is an optional white list of names that the rule applies to.  An empty set means that everything is allowed.

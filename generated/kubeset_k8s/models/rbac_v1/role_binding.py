@@ -25,7 +25,7 @@ class RoleBinding(KubeModel):
     """
 
     api_version: str | None = Field(
-        None, validation_alias="apiVersion", serialization_alias="apiVersion"
+        default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     """
     APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources
@@ -39,7 +39,7 @@ class RoleBinding(KubeModel):
     Standard object's metadata.
     """
     role_ref: role_ref_1.RoleRef | None = Field(
-        None, validation_alias="roleRef", serialization_alias="roleRef"
+        default=None, validation_alias="roleRef", serialization_alias="roleRef"
     )
     """
     RoleRef can reference a Role in the current namespace or a ClusterRole in the global namespace. If the RoleRef cannot be resolved, the Authorizer must return an error. This field is immutable.

@@ -11,7 +11,9 @@ class RoleRef(KubeModel):
     RoleRef contains information that points to the role being used
     """
 
-    api_group: str | None = Field(None, validation_alias="apiGroup", serialization_alias="apiGroup")
+    api_group: str | None = Field(
+        default=None, validation_alias="apiGroup", serialization_alias="apiGroup"
+    )
     """
     APIGroup is the group for the resource being referenced
     """

@@ -21,7 +21,7 @@ class DeviceCapacity(KubeModel):
     """
 
     request_policy: capacity_request_policy.CapacityRequestPolicy | None = Field(
-        None, validation_alias="requestPolicy", serialization_alias="requestPolicy"
+        default=None, validation_alias="requestPolicy", serialization_alias="requestPolicy"
     )
     """
     RequestPolicy defines how this DeviceCapacity must be consumed when the device is allowed to be shared by multiple allocations.

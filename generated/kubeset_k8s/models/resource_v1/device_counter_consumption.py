@@ -19,7 +19,7 @@ class DeviceCounterConsumption(KubeModel):
     """
 
     counter_set: str | None = Field(
-        None, validation_alias="counterSet", serialization_alias="counterSet"
+        default=None, validation_alias="counterSet", serialization_alias="counterSet"
     )
     """
     CounterSet is the name of the set from which the counters defined will be consumed.

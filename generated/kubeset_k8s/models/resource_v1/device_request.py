@@ -28,7 +28,7 @@ class DeviceRequest(KubeModel):
     One of Exactly or FirstAvailable must be set.
     """
     first_available: list[device_sub_request.DeviceSubRequest] | None = Field(
-        None, validation_alias="firstAvailable", serialization_alias="firstAvailable"
+        default=None, validation_alias="firstAvailable", serialization_alias="firstAvailable"
     )
     """
     FirstAvailable contains subrequests, of which exactly one will be selected by the scheduler. It tries to satisfy them in the order in which they are listed here. So if there are two entries in the list, the scheduler will only check the second one if it determines that the first one can not be used.

@@ -21,7 +21,7 @@ class DeviceRequestAllocationResult(KubeModel):
     """
 
     admin_access: bool | None = Field(
-        None, validation_alias="adminAccess", serialization_alias="adminAccess"
+        default=None, validation_alias="adminAccess", serialization_alias="adminAccess"
     )
     """
     AdminAccess indicates that this device was allocated for administrative access. See the corresponding request field for a definition of mode.
@@ -29,7 +29,7 @@ class DeviceRequestAllocationResult(KubeModel):
     Admin access is disabled if this field is unset or set to false, otherwise it is enabled.
     """
     binding_conditions: list[str] | None = Field(
-        None, validation_alias="bindingConditions", serialization_alias="bindingConditions"
+        default=None, validation_alias="bindingConditions", serialization_alias="bindingConditions"
     )
     """
     BindingConditions contains a copy of the BindingConditions from the corresponding ResourceSlice at the time of allocation.
@@ -37,7 +37,7 @@ class DeviceRequestAllocationResult(KubeModel):
     This is a beta field and requires enabling the DRADeviceBindingConditions and DRAResourceClaimDeviceStatus feature gates.
     """
     binding_failure_conditions: list[str] | None = Field(
-        None,
+        default=None,
         validation_alias="bindingFailureConditions",
         serialization_alias="bindingFailureConditions",
     )
@@ -47,7 +47,7 @@ class DeviceRequestAllocationResult(KubeModel):
     This is a beta field and requires enabling the DRADeviceBindingConditions and DRAResourceClaimDeviceStatus feature gates.
     """
     consumed_capacity: dict[str, quantity.Quantity | None] | None = Field(
-        None, validation_alias="consumedCapacity", serialization_alias="consumedCapacity"
+        default=None, validation_alias="consumedCapacity", serialization_alias="consumedCapacity"
     )
     """
     ConsumedCapacity tracks the amount of capacity consumed per device as part of the claim request. The consumed amount may differ from the requested amount: it is rounded up to the nearest valid value based on the device’s requestPolicy if applicable (i.e., may not be less than the requested amount).
@@ -86,7 +86,9 @@ class DeviceRequestAllocationResult(KubeModel):
 
     Required.
     """
-    share_id: str | None = Field(None, validation_alias="shareID", serialization_alias="shareID")
+    share_id: str | None = Field(
+        default=None, validation_alias="shareID", serialization_alias="shareID"
+    )
     """
     ShareID uniquely identifies an individual allocation share of the device, used when the device supports multiple simultaneous allocations. It serves as an additional map key to differentiate concurrent shares of the same device.
     """

@@ -23,7 +23,7 @@ class ExactDeviceRequest(KubeModel):
     """
 
     admin_access: bool | None = Field(
-        None, validation_alias="adminAccess", serialization_alias="adminAccess"
+        default=None, validation_alias="adminAccess", serialization_alias="adminAccess"
     )
     """
     AdminAccess indicates that this is a claim for administrative access to the device(s). Claims with AdminAccess are expected to be used for monitoring or other management services for a device.  They ignore all ordinary claims to the device with respect to access modes and any resource allocations.
@@ -31,7 +31,7 @@ class ExactDeviceRequest(KubeModel):
     Admin access is disabled if this field is unset or set to false, otherwise it is enabled.
     """
     allocation_mode: str | None = Field(
-        None, validation_alias="allocationMode", serialization_alias="allocationMode"
+        default=None, validation_alias="allocationMode", serialization_alias="allocationMode"
     )
     """
     AllocationMode and its related fields define how devices are allocated to satisfy this request. Supported values are:
@@ -69,7 +69,7 @@ class ExactDeviceRequest(KubeModel):
     Count is used only when the count mode is "ExactCount". Must be greater than zero. If AllocationMode is ExactCount and this field is not specified, the default is one.
     """
     device_class_name: str | None = Field(
-        None, validation_alias="deviceClassName", serialization_alias="deviceClassName"
+        default=None, validation_alias="deviceClassName", serialization_alias="deviceClassName"
     )
     """
     DeviceClassName references a specific DeviceClass, which can define additional configuration and selectors to be inherited by this request.

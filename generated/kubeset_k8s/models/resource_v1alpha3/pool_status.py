@@ -12,13 +12,13 @@ class PoolStatus(KubeModel):
     """
 
     allocated_devices: int | None = Field(
-        None, validation_alias="allocatedDevices", serialization_alias="allocatedDevices"
+        default=None, validation_alias="allocatedDevices", serialization_alias="allocatedDevices"
     )
     """
     AllocatedDevices is the number of devices currently allocated to claims. A value of 0 means no devices are allocated. May be unset when validationError is set.
     """
     available_devices: int | None = Field(
-        None, validation_alias="availableDevices", serialization_alias="availableDevices"
+        default=None, validation_alias="availableDevices", serialization_alias="availableDevices"
     )
     """
     AvailableDevices is the number of devices available for allocation. This equals TotalDevices - AllocatedDevices - UnavailableDevices. A value of 0 means no devices are currently available. May be unset when validationError is set.
@@ -35,36 +35,44 @@ class PoolStatus(KubeModel):
 
     Required.
     """
-    node_name: str | None = Field(None, validation_alias="nodeName", serialization_alias="nodeName")
+    node_name: str | None = Field(
+        default=None, validation_alias="nodeName", serialization_alias="nodeName"
+    )
     """
     NodeName is the node this pool is associated with. When omitted, the pool is not associated with a specific node. Must be a valid DNS subdomain name (RFC1123).
     """
-    pool_name: str | None = Field(None, validation_alias="poolName", serialization_alias="poolName")
+    pool_name: str | None = Field(
+        default=None, validation_alias="poolName", serialization_alias="poolName"
+    )
     """
     PoolName is the name of the pool. Must be a valid resource pool name (DNS subdomains separated by "/").
 
     Required.
     """
     resource_slice_count: int | None = Field(
-        None, validation_alias="resourceSliceCount", serialization_alias="resourceSliceCount"
+        default=None,
+        validation_alias="resourceSliceCount",
+        serialization_alias="resourceSliceCount",
     )
     """
     ResourceSliceCount is the number of ResourceSlices that make up this pool. May be unset when validationError is set.
     """
     total_devices: int | None = Field(
-        None, validation_alias="totalDevices", serialization_alias="totalDevices"
+        default=None, validation_alias="totalDevices", serialization_alias="totalDevices"
     )
     """
     TotalDevices is the total number of devices in the pool across all slices. A value of 0 means the pool has no devices. May be unset when validationError is set.
     """
     unavailable_devices: int | None = Field(
-        None, validation_alias="unavailableDevices", serialization_alias="unavailableDevices"
+        default=None,
+        validation_alias="unavailableDevices",
+        serialization_alias="unavailableDevices",
     )
     """
     UnavailableDevices is the number of devices that are not available due to taints or other conditions, but are not allocated. A value of 0 means all unallocated devices are available. May be unset when validationError is set.
     """
     validation_error: str | None = Field(
-        None, validation_alias="validationError", serialization_alias="validationError"
+        default=None, validation_alias="validationError", serialization_alias="validationError"
     )
     """
     ValidationError is set when the pool's data could not be fully validated (e.g., incomplete slice publication). When set, device count fields and ResourceSliceCount may be unset.

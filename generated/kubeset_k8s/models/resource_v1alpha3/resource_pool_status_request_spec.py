@@ -23,7 +23,9 @@ class ResourcePoolStatusRequestSpec(KubeModel):
 
     Default: 100 Minimum: 1 Maximum: 1000
     """
-    pool_name: str | None = Field(None, validation_alias="poolName", serialization_alias="poolName")
+    pool_name: str | None = Field(
+        default=None, validation_alias="poolName", serialization_alias="poolName"
+    )
     """
     PoolName optionally filters to a specific pool name. If not specified, all pools from the specified driver are included. When specified, must be a non-empty valid resource pool name (DNS subdomains separated by "/").
     """

@@ -26,7 +26,7 @@ class ResourcePoolStatusRequestStatus(KubeModel):
     Known condition types: - "Complete": True when the request has been processed successfully - "Failed": True when the request could not be processed
     """
     pool_count: int | None = Field(
-        None, validation_alias="poolCount", serialization_alias="poolCount"
+        default=None, validation_alias="poolCount", serialization_alias="poolCount"
     )
     """
     PoolCount is the total number of pools that matched the filter criteria, regardless of truncation. This helps users understand how many pools exist even when the response is truncated. A value of 0 means no pools matched the filter criteria.

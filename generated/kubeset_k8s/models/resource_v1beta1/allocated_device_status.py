@@ -53,7 +53,7 @@ class AllocatedDeviceStatus(KubeModel):
     Required.
     """
     network_data: network_device_data.NetworkDeviceData | None = Field(
-        None, validation_alias="networkData", serialization_alias="networkData"
+        default=None, validation_alias="networkData", serialization_alias="networkData"
     )
     """
     NetworkData contains network-related information specific to the device.
@@ -66,7 +66,9 @@ class AllocatedDeviceStatus(KubeModel):
 
     Required.
     """
-    share_id: str | None = Field(None, validation_alias="shareID", serialization_alias="shareID")
+    share_id: str | None = Field(
+        default=None, validation_alias="shareID", serialization_alias="shareID"
+    )
     """
     ShareID uniquely identifies an individual allocation share of the device.
     """

@@ -25,7 +25,9 @@ class AllocationResult(KubeModel):
     """
 
     allocation_timestamp: time.Time | None = Field(
-        None, validation_alias="allocationTimestamp", serialization_alias="allocationTimestamp"
+        default=None,
+        validation_alias="allocationTimestamp",
+        serialization_alias="allocationTimestamp",
     )
     """
     AllocationTimestamp stores the time when the resources were allocated. This field is not guaranteed to be set, in which case that time is unknown.
@@ -37,7 +39,7 @@ class AllocationResult(KubeModel):
     Devices is the result of allocating devices.
     """
     node_selector: node_selector_1.NodeSelector | None = Field(
-        None, validation_alias="nodeSelector", serialization_alias="nodeSelector"
+        default=None, validation_alias="nodeSelector", serialization_alias="nodeSelector"
     )
     """
     NodeSelector defines where the allocated resources are available. If unset, they are available everywhere.

@@ -11,7 +11,7 @@ class DeviceAttribute(KubeModel):
     DeviceAttribute must have exactly one field set.
     """
 
-    bool_: bool | None = Field(None, validation_alias="bool", serialization_alias="bool")
+    bool_: bool | None = Field(default=None, validation_alias="bool", serialization_alias="bool")
     """
     BoolValue is a true/false value.
     """
@@ -19,7 +19,7 @@ class DeviceAttribute(KubeModel):
     """
     BoolValues is a non-empty list of true/false values.
     """
-    int_: int | None = Field(None, validation_alias="int", serialization_alias="int")
+    int_: int | None = Field(default=None, validation_alias="int", serialization_alias="int")
     """
     IntValue is a number.
     """

@@ -12,7 +12,7 @@ class DeviceConstraint(KubeModel):
     """
 
     distinct_attribute: str | None = Field(
-        None, validation_alias="distinctAttribute", serialization_alias="distinctAttribute"
+        default=None, validation_alias="distinctAttribute", serialization_alias="distinctAttribute"
     )
     """
     DistinctAttribute requires that all devices in question have this attribute and that its type and value are unique across those devices.
@@ -26,7 +26,7 @@ class DeviceConstraint(KubeModel):
     This is useful for scenarios where resource requests must be fulfilled by separate physical devices. For example, a container requests two network interfaces that must be allocated from two different physical NICs.
     """
     match_attribute: str | None = Field(
-        None, validation_alias="matchAttribute", serialization_alias="matchAttribute"
+        default=None, validation_alias="matchAttribute", serialization_alias="matchAttribute"
     )
     """
     MatchAttribute requires that all devices in question have this attribute and that its type and value are the same across those devices.

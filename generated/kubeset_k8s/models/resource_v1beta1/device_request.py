@@ -24,7 +24,7 @@ class DeviceRequest(KubeModel):
     """
 
     admin_access: bool | None = Field(
-        None, validation_alias="adminAccess", serialization_alias="adminAccess"
+        default=None, validation_alias="adminAccess", serialization_alias="adminAccess"
     )
     """
     AdminAccess indicates that this is a claim for administrative access to the device(s). Claims with AdminAccess are expected to be used for monitoring or other management services for a device.  They ignore all ordinary claims to the device with respect to access modes and any resource allocations.
@@ -34,7 +34,7 @@ class DeviceRequest(KubeModel):
     This is an alpha field and requires enabling the DRAAdminAccess feature gate. Admin access is disabled if this field is unset or set to false, otherwise it is enabled.
     """
     allocation_mode: str | None = Field(
-        None, validation_alias="allocationMode", serialization_alias="allocationMode"
+        default=None, validation_alias="allocationMode", serialization_alias="allocationMode"
     )
     """
     AllocationMode and its related fields define how devices are allocated to satisfy this request. Supported values are:
@@ -76,7 +76,7 @@ class DeviceRequest(KubeModel):
     This field can only be set when deviceClassName is set and no subrequests are specified in the firstAvailable list.
     """
     device_class_name: str | None = Field(
-        None, validation_alias="deviceClassName", serialization_alias="deviceClassName"
+        default=None, validation_alias="deviceClassName", serialization_alias="deviceClassName"
     )
     """
     DeviceClassName references a specific DeviceClass, which can define additional configuration and selectors to be inherited by this request.
@@ -86,7 +86,7 @@ class DeviceRequest(KubeModel):
     Administrators may use this to restrict which devices may get requested by only installing classes with selectors for permitted devices. If users are free to request anything without restrictions, then administrators can create an empty DeviceClass for users to reference.
     """
     first_available: list[device_sub_request.DeviceSubRequest] | None = Field(
-        None, validation_alias="firstAvailable", serialization_alias="firstAvailable"
+        default=None, validation_alias="firstAvailable", serialization_alias="firstAvailable"
     )
     """
     FirstAvailable contains subrequests, of which exactly one will be satisfied by the scheduler to satisfy this request. It tries to satisfy them in the order in which they are listed here. So if there are two entries in the list, the scheduler will only check the second one if it determines that the first one cannot be used.

@@ -35,7 +35,7 @@ class DeviceTaint(KubeModel):
     Required.
     """
     time_added: time.Time | None = Field(
-        None, validation_alias="timeAdded", serialization_alias="timeAdded"
+        default=None, validation_alias="timeAdded", serialization_alias="timeAdded"
     )
     """
     TimeAdded represents the time at which the taint was added or (only in a DeviceTaintRule) the effect was modified. Added automatically during create or update if not set.

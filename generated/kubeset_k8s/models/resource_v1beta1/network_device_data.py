@@ -12,7 +12,7 @@ class NetworkDeviceData(KubeModel):
     """
 
     hardware_address: str | None = Field(
-        None, validation_alias="hardwareAddress", serialization_alias="hardwareAddress"
+        default=None, validation_alias="hardwareAddress", serialization_alias="hardwareAddress"
     )
     """
     HardwareAddress represents the hardware address (e.g. MAC Address) of the device's network interface.
@@ -20,7 +20,7 @@ class NetworkDeviceData(KubeModel):
     Must not be longer than 128 bytes.
     """
     interface_name: str | None = Field(
-        None, validation_alias="interfaceName", serialization_alias="interfaceName"
+        default=None, validation_alias="interfaceName", serialization_alias="interfaceName"
     )
     """
     InterfaceName specifies the name of the network interface associated with the allocated device. This might be the name of a physical or virtual network interface being configured in the pod.

@@ -31,7 +31,7 @@ class ResourceClaimStatus(KubeModel):
     Devices contains the status of each device allocated for this claim, as reported by the driver. This can include driver-specific information. Entries are owned by their respective drivers.
     """
     reserved_for: list[resource_claim_consumer_reference.ResourceClaimConsumerReference] | None = (
-        Field(None, validation_alias="reservedFor", serialization_alias="reservedFor")
+        Field(default=None, validation_alias="reservedFor", serialization_alias="reservedFor")
     )
     """
     ReservedFor indicates which entities are currently allowed to use the claim. A Pod which references a ResourceClaim which is not reserved for that Pod will not be started. A claim that is in use or might be in use because it has been reserved must not get deallocated.

@@ -28,7 +28,9 @@ class ResourcePool(KubeModel):
     Required.
     """
     resource_slice_count: int | None = Field(
-        None, validation_alias="resourceSliceCount", serialization_alias="resourceSliceCount"
+        default=None,
+        validation_alias="resourceSliceCount",
+        serialization_alias="resourceSliceCount",
     )
     """
     ResourceSliceCount is the total number of ResourceSlices in the pool at this generation number. Must be greater than zero.

@@ -27,7 +27,7 @@ class CapacityRequestPolicy(KubeModel):
     Default specifies how much of this capacity is consumed by a request that does not contain an entry for it in DeviceRequest's Capacity.
     """
     valid_range: capacity_request_policy_range.CapacityRequestPolicyRange | None = Field(
-        None, validation_alias="validRange", serialization_alias="validRange"
+        default=None, validation_alias="validRange", serialization_alias="validRange"
     )
     """
     ValidRange defines an acceptable quantity value range in consuming requests.
@@ -39,7 +39,7 @@ class CapacityRequestPolicy(KubeModel):
     If the request doesn't contain this capacity entry, Default value is used.
     """
     valid_values: list[quantity.Quantity] | None = Field(
-        None, validation_alias="validValues", serialization_alias="validValues"
+        default=None, validation_alias="validValues", serialization_alias="validValues"
     )
     """
     ValidValues defines a set of acceptable quantity values in consuming requests.

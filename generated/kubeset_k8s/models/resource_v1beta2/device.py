@@ -33,7 +33,7 @@ class Device(KubeModel):
     """
 
     all_nodes: bool | None = Field(
-        None, validation_alias="allNodes", serialization_alias="allNodes"
+        default=None, validation_alias="allNodes", serialization_alias="allNodes"
     )
     """
     AllNodes indicates that all nodes have access to the device.
@@ -41,7 +41,7 @@ class Device(KubeModel):
     Must only be set if Spec.PerDeviceNodeSelection is set to true. At most one of NodeName, NodeSelector and AllNodes can be set.
     """
     allow_multiple_allocations: bool | None = Field(
-        None,
+        default=None,
         validation_alias="allowMultipleAllocations",
         serialization_alias="allowMultipleAllocations",
     )
@@ -57,7 +57,7 @@ class Device(KubeModel):
     The maximum number of attributes and capacities combined is 32.
     """
     binding_conditions: list[str] | None = Field(
-        None, validation_alias="bindingConditions", serialization_alias="bindingConditions"
+        default=None, validation_alias="bindingConditions", serialization_alias="bindingConditions"
     )
     """
     BindingConditions defines the conditions for proceeding with binding. All of these conditions must be set in the per-device status conditions with a value of True to proceed with binding the pod to the node while scheduling the pod.
@@ -69,7 +69,7 @@ class Device(KubeModel):
     This is a beta field and requires enabling the DRADeviceBindingConditions and DRAResourceClaimDeviceStatus feature gates.
     """
     binding_failure_conditions: list[str] | None = Field(
-        None,
+        default=None,
         validation_alias="bindingFailureConditions",
         serialization_alias="bindingFailureConditions",
     )
@@ -83,7 +83,7 @@ class Device(KubeModel):
     This is a beta field and requires enabling the DRADeviceBindingConditions and DRAResourceClaimDeviceStatus feature gates.
     """
     binds_to_node: bool | None = Field(
-        None, validation_alias="bindsToNode", serialization_alias="bindsToNode"
+        default=None, validation_alias="bindsToNode", serialization_alias="bindsToNode"
     )
     """
     BindsToNode indicates if the usage of an allocation involving this device has to be limited to exactly the node that was chosen when allocating the claim. If set to true, the scheduler will set the ResourceClaim.Status.Allocation.NodeSelector to match the node where the allocation was made.
@@ -97,7 +97,7 @@ class Device(KubeModel):
     The maximum number of attributes and capacities combined is 32.
     """
     consumes_counters: list[device_counter_consumption.DeviceCounterConsumption] | None = Field(
-        None, validation_alias="consumesCounters", serialization_alias="consumesCounters"
+        default=None, validation_alias="consumesCounters", serialization_alias="consumesCounters"
     )
     """
     ConsumesCounters defines a list of references to sharedCounters and the set of counters that the device will consume from those counter sets.
@@ -115,21 +115,23 @@ class Device(KubeModel):
     node_allocatable_resource_mappings: (
         dict[str, node_allocatable_resource_mapping.NodeAllocatableResourceMapping | None] | None
     ) = Field(
-        None,
+        default=None,
         validation_alias="nodeAllocatableResourceMappings",
         serialization_alias="nodeAllocatableResourceMappings",
     )
     """
     NodeAllocatableResourceMappings defines the mapping of node resources that are managed by the DRA driver exposing this device. This includes resources currently reported in v1.Node `status.allocatable` that are not extended resources (see https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/#extended-resources). Examples include "cpu", "memory", "ephemeral-storage", and hugepages. In addition to standard requests made through the Pod `spec`, these resources can also be requested through claims and allocated by the DRA driver. For example, a CPU DRA driver might allocate exclusive CPUs or auxiliary node memory dependencies of an accelerator device. The keys of this map are the node-allocatable resource names (e.g., "cpu", "memory"). Extended resource names are not permitted as keys.
     """
-    node_name: str | None = Field(None, validation_alias="nodeName", serialization_alias="nodeName")
+    node_name: str | None = Field(
+        default=None, validation_alias="nodeName", serialization_alias="nodeName"
+    )
     """
     NodeName identifies the node where the device is available.
 
     Must only be set if Spec.PerDeviceNodeSelection is set to true. At most one of NodeName, NodeSelector and AllNodes can be set.
     """
     node_selector: node_selector_1.NodeSelector | None = Field(
-        None, validation_alias="nodeSelector", serialization_alias="nodeSelector"
+        default=None, validation_alias="nodeSelector", serialization_alias="nodeSelector"
     )
     """
     NodeSelector defines the nodes where the device is available.

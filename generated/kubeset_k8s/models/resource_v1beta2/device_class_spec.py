@@ -28,7 +28,9 @@ class DeviceClassSpec(KubeModel):
     They are passed to the driver, but are not considered while allocating the claim.
     """
     extended_resource_name: str | None = Field(
-        None, validation_alias="extendedResourceName", serialization_alias="extendedResourceName"
+        default=None,
+        validation_alias="extendedResourceName",
+        serialization_alias="extendedResourceName",
     )
     """
     ExtendedResourceName is the extended resource name for the devices of this class. The devices of this class can be used to satisfy a pod's extended resource requests. It has the same format as the name of a pod's extended resource. It should be unique among all the device classes in a cluster. If two device classes have the same name, then the class created later is picked to satisfy a pod's extended resource requests. If two classes are created at the same time, then the name of the class lexicographically sorted first is picked.

@@ -25,7 +25,7 @@ class DeviceSubRequest(KubeModel):
     """
 
     allocation_mode: str | None = Field(
-        None, validation_alias="allocationMode", serialization_alias="allocationMode"
+        default=None, validation_alias="allocationMode", serialization_alias="allocationMode"
     )
     """
     AllocationMode and its related fields define how devices are allocated to satisfy this subrequest. Supported values are:
@@ -62,7 +62,7 @@ class DeviceSubRequest(KubeModel):
     Count is used only when the count mode is "ExactCount". Must be greater than zero. If AllocationMode is ExactCount and this field is not specified, the default is one.
     """
     device_class_name: str | None = Field(
-        None, validation_alias="deviceClassName", serialization_alias="deviceClassName"
+        default=None, validation_alias="deviceClassName", serialization_alias="deviceClassName"
     )
     """
     DeviceClassName references a specific DeviceClass, which can define additional configuration and selectors to be inherited by this subrequest.

@@ -22,7 +22,7 @@ class DeviceTaintRuleSpec(KubeModel):
     """
 
     device_selector: device_taint_selector.DeviceTaintSelector | None = Field(
-        None, validation_alias="deviceSelector", serialization_alias="deviceSelector"
+        default=None, validation_alias="deviceSelector", serialization_alias="deviceSelector"
     )
     """
     DeviceSelector defines which device(s) the taint is applied to. All selector criteria must be satisfied for a device to match. The empty selector matches all devices. Without a selector, no devices are matches.

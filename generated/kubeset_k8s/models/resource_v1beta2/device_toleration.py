@@ -39,7 +39,7 @@ class DeviceToleration(KubeModel):
     Known values: "Equal", "Exists".
     """
     toleration_seconds: int | None = Field(
-        None, validation_alias="tolerationSeconds", serialization_alias="tolerationSeconds"
+        default=None, validation_alias="tolerationSeconds", serialization_alias="tolerationSeconds"
     )
     """
     TolerationSeconds represents the period of time the toleration (which must be of effect NoExecute, otherwise this field is ignored) tolerates the taint. By default, it is not set, which means tolerate the taint forever (do not evict). Zero and negative values will be treated as 0 (evict immediately) by the system. If larger than zero, the time when the pod needs to be evicted is calculated as <time when taint was adedd> + <toleration seconds>.

@@ -25,7 +25,7 @@ class ResourceSliceSpec(KubeModel):
     """
 
     all_nodes: bool | None = Field(
-        None, validation_alias="allNodes", serialization_alias="allNodes"
+        default=None, validation_alias="allNodes", serialization_alias="allNodes"
     )
     """
     AllNodes indicates that all nodes have access to the resources in the pool.
@@ -48,7 +48,9 @@ class ResourceSliceSpec(KubeModel):
 
     Required.
     """
-    node_name: str | None = Field(None, validation_alias="nodeName", serialization_alias="nodeName")
+    node_name: str | None = Field(
+        default=None, validation_alias="nodeName", serialization_alias="nodeName"
+    )
     """
     NodeName identifies the node which provides the resources in this pool. A field selector can be used to list only ResourceSlice objects belonging to a certain node.
 
@@ -57,7 +59,7 @@ class ResourceSliceSpec(KubeModel):
     Exactly one of NodeName, NodeSelector, AllNodes, and PerDeviceNodeSelection must be set. This field is immutable.
     """
     node_selector: node_selector_1.NodeSelector | None = Field(
-        None, validation_alias="nodeSelector", serialization_alias="nodeSelector"
+        default=None, validation_alias="nodeSelector", serialization_alias="nodeSelector"
     )
     """
     NodeSelector defines which nodes have access to the resources in the pool, when that pool is not limited to a single node.
@@ -67,7 +69,7 @@ class ResourceSliceSpec(KubeModel):
     Exactly one of NodeName, NodeSelector, AllNodes, and PerDeviceNodeSelection must be set.
     """
     per_device_node_selection: bool | None = Field(
-        None,
+        default=None,
         validation_alias="perDeviceNodeSelection",
         serialization_alias="perDeviceNodeSelection",
     )
@@ -83,7 +85,7 @@ class ResourceSliceSpec(KubeModel):
     Required.
     """
     shared_counters: list[counter_set.CounterSet] | None = Field(
-        None, validation_alias="sharedCounters", serialization_alias="sharedCounters"
+        default=None, validation_alias="sharedCounters", serialization_alias="sharedCounters"
     )
     """
     SharedCounters defines a list of counter sets, each of which has a name and a list of counters available.

@@ -19,7 +19,7 @@ class PriorityClass(KubeModel):
     """
 
     api_version: str | None = Field(
-        None, validation_alias="apiVersion", serialization_alias="apiVersion"
+        default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     """
     APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources
@@ -29,7 +29,7 @@ class PriorityClass(KubeModel):
     description is an arbitrary string that usually provides guidelines on when this priority class should be used.
     """
     global_default: bool | None = Field(
-        None, validation_alias="globalDefault", serialization_alias="globalDefault"
+        default=None, validation_alias="globalDefault", serialization_alias="globalDefault"
     )
     """
     globalDefault specifies whether this PriorityClass should be considered as the default priority for pods that do not have any priority class. Only one PriorityClass can be marked as `globalDefault`. However, if more than one PriorityClasses exists with their `globalDefault` field set to true, the smallest value of such global default PriorityClasses will be used as the default priority.
@@ -43,7 +43,7 @@ class PriorityClass(KubeModel):
     Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
     """
     preemption_policy: str | None = Field(
-        None, validation_alias="preemptionPolicy", serialization_alias="preemptionPolicy"
+        default=None, validation_alias="preemptionPolicy", serialization_alias="preemptionPolicy"
     )
     """
     preemptionPolicy is the Policy for preempting pods with lower priority. One of Never, PreemptLowerPriority. Defaults to PreemptLowerPriority if unset.

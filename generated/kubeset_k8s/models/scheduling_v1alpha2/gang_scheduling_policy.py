@@ -11,7 +11,9 @@ class GangSchedulingPolicy(KubeModel):
     GangSchedulingPolicy defines the parameters for gang scheduling.
     """
 
-    min_count: int | None = Field(None, validation_alias="minCount", serialization_alias="minCount")
+    min_count: int | None = Field(
+        default=None, validation_alias="minCount", serialization_alias="minCount"
+    )
     """
     MinCount is the minimum number of pods that must be schedulable or scheduled at the same time for the scheduler to admit the entire group. It must be a positive integer.
 

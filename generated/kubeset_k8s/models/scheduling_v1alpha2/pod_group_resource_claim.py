@@ -20,7 +20,7 @@ class PodGroupResourceClaim(KubeModel):
     Required.
     """
     resource_claim_name: str | None = Field(
-        None, validation_alias="resourceClaimName", serialization_alias="resourceClaimName"
+        default=None, validation_alias="resourceClaimName", serialization_alias="resourceClaimName"
     )
     """
     ResourceClaimName is the name of a ResourceClaim object in the same namespace as this PodGroup. The ResourceClaim will be reserved for the PodGroup instead of its individual pods.
@@ -28,7 +28,7 @@ class PodGroupResourceClaim(KubeModel):
     Exactly one of ResourceClaimName and ResourceClaimTemplateName must be set.
     """
     resource_claim_template_name: str | None = Field(
-        None,
+        default=None,
         validation_alias="resourceClaimTemplateName",
         serialization_alias="resourceClaimTemplateName",
     )

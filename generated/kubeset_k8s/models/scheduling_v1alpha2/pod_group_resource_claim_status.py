@@ -18,7 +18,7 @@ class PodGroupResourceClaimStatus(KubeModel):
     Required.
     """
     resource_claim_name: str | None = Field(
-        None, validation_alias="resourceClaimName", serialization_alias="resourceClaimName"
+        default=None, validation_alias="resourceClaimName", serialization_alias="resourceClaimName"
     )
     """
     ResourceClaimName is the name of the ResourceClaim that was generated for the PodGroup in the namespace of the PodGroup. If this is unset, then generating a ResourceClaim was not necessary. The podgroup.spec.resourceClaims entry can be ignored in this case.

@@ -29,7 +29,7 @@ class PodGroupSpec(KubeModel):
     """
 
     disruption_mode: str | None = Field(
-        None, validation_alias="disruptionMode", serialization_alias="disruptionMode"
+        default=None, validation_alias="disruptionMode", serialization_alias="disruptionMode"
     )
     """
     DisruptionMode defines the mode in which a given PodGroup can be disrupted. Controllers are expected to fill this field by copying it from a PodGroupTemplate. One of Pod, PodGroup. Defaults to Pod if unset. This field is immutable. This field is available only when the WorkloadAwarePreemption feature gate is enabled.
@@ -42,7 +42,9 @@ class PodGroupSpec(KubeModel):
     Known values: "Pod", "PodGroup".
     """
     pod_group_template_ref: pod_group_template_reference.PodGroupTemplateReference | None = Field(
-        None, validation_alias="podGroupTemplateRef", serialization_alias="podGroupTemplateRef"
+        default=None,
+        validation_alias="podGroupTemplateRef",
+        serialization_alias="podGroupTemplateRef",
     )
     """
     PodGroupTemplateRef references an optional PodGroup template within other object (e.g. Workload) that was used to create the PodGroup. This field is immutable.
@@ -52,13 +54,13 @@ class PodGroupSpec(KubeModel):
     Priority is the value of priority of this pod group. Various system components use this field to find the priority of the pod group. When Priority Admission Controller is enabled, it prevents users from setting this field. The admission controller populates this field from PriorityClassName. The higher the value, the higher the priority. This field is immutable. This field is available only when the WorkloadAwarePreemption feature gate is enabled.
     """
     priority_class_name: str | None = Field(
-        None, validation_alias="priorityClassName", serialization_alias="priorityClassName"
+        default=None, validation_alias="priorityClassName", serialization_alias="priorityClassName"
     )
     """
     PriorityClassName defines the priority that should be considered when scheduling this pod group. Controllers are expected to fill this field by copying it from a PodGroupTemplate. Otherwise, it is validated and resolved similarly to the PriorityClassName on PodGroupTemplate (i.e. if no priority class is specified, admission control can set this to the global default priority class if it exists. Otherwise, the pod group's priority will be zero). This field is immutable. This field is available only when the WorkloadAwarePreemption feature gate is enabled.
     """
     resource_claims: list[pod_group_resource_claim.PodGroupResourceClaim] | None = Field(
-        None, validation_alias="resourceClaims", serialization_alias="resourceClaims"
+        default=None, validation_alias="resourceClaims", serialization_alias="resourceClaims"
     )
     """
     ResourceClaims defines which ResourceClaims may be shared among Pods in the group. Pods consume the devices allocated to a PodGroup's claim by defining a claim in its own Spec.ResourceClaims that matches the PodGroup's claim exactly. The claim must have the same name and refer to the same ResourceClaim or ResourceClaimTemplate.
@@ -70,13 +72,15 @@ class PodGroupSpec(KubeModel):
     scheduling_constraints: (
         pod_group_scheduling_constraints.PodGroupSchedulingConstraints | None
     ) = Field(
-        None, validation_alias="schedulingConstraints", serialization_alias="schedulingConstraints"
+        default=None,
+        validation_alias="schedulingConstraints",
+        serialization_alias="schedulingConstraints",
     )
     """
     SchedulingConstraints defines optional scheduling constraints (e.g. topology) for this PodGroup. Controllers are expected to fill this field by copying it from a PodGroupTemplate. This field is immutable. This field is only available when the TopologyAwareWorkloadScheduling feature gate is enabled.
     """
     scheduling_policy: pod_group_scheduling_policy.PodGroupSchedulingPolicy | None = Field(
-        None, validation_alias="schedulingPolicy", serialization_alias="schedulingPolicy"
+        default=None, validation_alias="schedulingPolicy", serialization_alias="schedulingPolicy"
     )
     """
     SchedulingPolicy defines the scheduling policy for this instance of the PodGroup. Controllers are expected to fill this field by copying it from a PodGroupTemplate. This field is immutable.

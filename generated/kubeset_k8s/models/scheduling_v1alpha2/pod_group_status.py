@@ -40,7 +40,9 @@ class PodGroupStatus(KubeModel):
     resource_claim_statuses: (
         list[pod_group_resource_claim_status.PodGroupResourceClaimStatus] | None
     ) = Field(
-        None, validation_alias="resourceClaimStatuses", serialization_alias="resourceClaimStatuses"
+        default=None,
+        validation_alias="resourceClaimStatuses",
+        serialization_alias="resourceClaimStatuses",
     )
     """
     Status of resource claims.

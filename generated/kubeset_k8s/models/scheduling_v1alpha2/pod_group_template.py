@@ -27,7 +27,7 @@ class PodGroupTemplate(KubeModel):
     """
 
     disruption_mode: str | None = Field(
-        None, validation_alias="disruptionMode", serialization_alias="disruptionMode"
+        default=None, validation_alias="disruptionMode", serialization_alias="disruptionMode"
     )
     """
     DisruptionMode defines the mode in which a given PodGroup can be disrupted. One of Pod, PodGroup. This field is available only when the WorkloadAwarePreemption feature gate is enabled.
@@ -50,13 +50,13 @@ class PodGroupTemplate(KubeModel):
     Priority is the value of priority of pod groups created from this template. Various system components use this field to find the priority of the pod group. When Priority Admission Controller is enabled, it prevents users from setting this field. The admission controller populates this field from PriorityClassName. The higher the value, the higher the priority. This field is available only when the WorkloadAwarePreemption feature gate is enabled.
     """
     priority_class_name: str | None = Field(
-        None, validation_alias="priorityClassName", serialization_alias="priorityClassName"
+        default=None, validation_alias="priorityClassName", serialization_alias="priorityClassName"
     )
     """
     PriorityClassName indicates the priority that should be considered when scheduling a pod group created from this template. If no priority class is specified, admission control can set this to the global default priority class if it exists. Otherwise, pod groups created from this template will have the priority set to zero. This field is available only when the WorkloadAwarePreemption feature gate is enabled.
     """
     resource_claims: list[pod_group_resource_claim.PodGroupResourceClaim] | None = Field(
-        None, validation_alias="resourceClaims", serialization_alias="resourceClaims"
+        default=None, validation_alias="resourceClaims", serialization_alias="resourceClaims"
     )
     """
     ResourceClaims defines which ResourceClaims may be shared among Pods in the group. Pods consume the devices allocated to a PodGroup's claim by defining a claim in its own Spec.ResourceClaims that matches the PodGroup's claim exactly. The claim must have the same name and refer to the same ResourceClaim or ResourceClaimTemplate.
@@ -68,13 +68,15 @@ class PodGroupTemplate(KubeModel):
     scheduling_constraints: (
         pod_group_scheduling_constraints.PodGroupSchedulingConstraints | None
     ) = Field(
-        None, validation_alias="schedulingConstraints", serialization_alias="schedulingConstraints"
+        default=None,
+        validation_alias="schedulingConstraints",
+        serialization_alias="schedulingConstraints",
     )
     """
     SchedulingConstraints defines optional scheduling constraints (e.g. topology) for this PodGroupTemplate. This field is only available when the TopologyAwareWorkloadScheduling feature gate is enabled.
     """
     scheduling_policy: pod_group_scheduling_policy.PodGroupSchedulingPolicy | None = Field(
-        None, validation_alias="schedulingPolicy", serialization_alias="schedulingPolicy"
+        default=None, validation_alias="schedulingPolicy", serialization_alias="schedulingPolicy"
     )
     """
     SchedulingPolicy defines the scheduling policy for this PodGroupTemplate.

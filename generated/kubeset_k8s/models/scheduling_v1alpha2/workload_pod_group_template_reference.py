@@ -12,7 +12,9 @@ class WorkloadPodGroupTemplateReference(KubeModel):
     """
 
     pod_group_template_name: str | None = Field(
-        None, validation_alias="podGroupTemplateName", serialization_alias="podGroupTemplateName"
+        default=None,
+        validation_alias="podGroupTemplateName",
+        serialization_alias="podGroupTemplateName",
     )
     """
     PodGroupTemplateName defines the PodGroupTemplate name within the Workload object.
@@ -20,7 +22,7 @@ class WorkloadPodGroupTemplateReference(KubeModel):
     Required.
     """
     workload_name: str | None = Field(
-        None, validation_alias="workloadName", serialization_alias="workloadName"
+        default=None, validation_alias="workloadName", serialization_alias="workloadName"
     )
     """
     WorkloadName defines the name of the Workload object.

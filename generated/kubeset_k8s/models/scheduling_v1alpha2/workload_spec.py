@@ -22,13 +22,13 @@ class WorkloadSpec(KubeModel):
     """
 
     controller_ref: typed_local_object_reference.TypedLocalObjectReference | None = Field(
-        None, validation_alias="controllerRef", serialization_alias="controllerRef"
+        default=None, validation_alias="controllerRef", serialization_alias="controllerRef"
     )
     """
     ControllerRef is an optional reference to the controlling object, such as a Deployment or Job. This field is intended for use by tools like CLIs to provide a link back to the original workload definition. This field is immutable.
     """
     pod_group_templates: list[pod_group_template.PodGroupTemplate] | None = Field(
-        None, validation_alias="podGroupTemplates", serialization_alias="podGroupTemplates"
+        default=None, validation_alias="podGroupTemplates", serialization_alias="podGroupTemplates"
     )
     """
     PodGroupTemplates is the list of templates that make up the Workload. The maximum number of templates is 8. This field is immutable.

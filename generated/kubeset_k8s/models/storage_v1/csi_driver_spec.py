@@ -19,7 +19,7 @@ class CSIDriverSpec(KubeModel):
     """
 
     attach_required: bool | None = Field(
-        None, validation_alias="attachRequired", serialization_alias="attachRequired"
+        default=None, validation_alias="attachRequired", serialization_alias="attachRequired"
     )
     """
     attachRequired indicates this CSI volume driver requires an attach operation (because it implements the CSI ControllerPublishVolume() method), and that the Kubernetes attach detach controller should call the attach volume interface which checks the volumeattachment status and waits until the volume is attached before proceeding to mounting. The CSI external-attacher coordinates with CSI volume driver and updates the volumeattachment status when the attach operation is complete. If the value is specified to false, the attach operation will be skipped. Otherwise the attach operation will be called.
@@ -27,7 +27,7 @@ class CSIDriverSpec(KubeModel):
     This field is immutable.
     """
     fs_group_policy: str | None = Field(
-        None, validation_alias="fsGroupPolicy", serialization_alias="fsGroupPolicy"
+        default=None, validation_alias="fsGroupPolicy", serialization_alias="fsGroupPolicy"
     )
     """
     fsGroupPolicy defines if the underlying volume supports changing ownership and permission of the volume before being mounted. Refer to the specific FSGroupPolicy values for additional details.
@@ -37,7 +37,7 @@ class CSIDriverSpec(KubeModel):
     Defaults to ReadWriteOnceWithFSType, which will examine each volume to determine if Kubernetes should modify ownership and permissions of the volume. With the default policy the defined fsGroup will only be applied if a fstype is defined and the volume's access mode contains ReadWriteOnce.
     """
     node_allocatable_update_period_seconds: int | None = Field(
-        None,
+        default=None,
         validation_alias="nodeAllocatableUpdatePeriodSeconds",
         serialization_alias="nodeAllocatableUpdatePeriodSeconds",
     )
@@ -49,7 +49,7 @@ class CSIDriverSpec(KubeModel):
     This field is mutable.
     """
     pod_info_on_mount: bool | None = Field(
-        None, validation_alias="podInfoOnMount", serialization_alias="podInfoOnMount"
+        default=None, validation_alias="podInfoOnMount", serialization_alias="podInfoOnMount"
     )
     """
     podInfoOnMount indicates this CSI volume driver requires additional pod information (like podName, podUID, etc.) during mount operations, if set to true. If set to false, pod information will not be passed on mount. Default is false.
@@ -64,7 +64,7 @@ class CSIDriverSpec(KubeModel):
     This field was immutable in Kubernetes < 1.29 and now is mutable.
     """
     prevent_pod_scheduling_if_missing: bool | None = Field(
-        None,
+        default=None,
         validation_alias="preventPodSchedulingIfMissing",
         serialization_alias="preventPodSchedulingIfMissing",
     )
@@ -78,7 +78,7 @@ class CSIDriverSpec(KubeModel):
     This is an alpha feature and requires the VolumeLimitScaling feature gate to be enabled. Default is "false".
     """
     requires_republish: bool | None = Field(
-        None, validation_alias="requiresRepublish", serialization_alias="requiresRepublish"
+        default=None, validation_alias="requiresRepublish", serialization_alias="requiresRepublish"
     )
     """
     requiresRepublish indicates the CSI driver wants `NodePublishVolume` being periodically called to reflect any possible change in the mounted volume. This field defaults to false.
@@ -86,7 +86,7 @@ class CSIDriverSpec(KubeModel):
     Note: After a successful initial NodePublishVolume call, subsequent calls to NodePublishVolume should only update the contents of the volume. New mount points will not be seen by a running container.
     """
     se_linux_mount: bool | None = Field(
-        None, validation_alias="seLinuxMount", serialization_alias="seLinuxMount"
+        default=None, validation_alias="seLinuxMount", serialization_alias="seLinuxMount"
     )
     """
     seLinuxMount specifies if the CSI driver supports "-o context" mount option.
@@ -98,7 +98,7 @@ class CSIDriverSpec(KubeModel):
     Default is "false".
     """
     service_account_token_in_secrets: bool | None = Field(
-        None,
+        default=None,
         validation_alias="serviceAccountTokenInSecrets",
         serialization_alias="serviceAccountTokenInSecrets",
     )
@@ -114,7 +114,7 @@ class CSIDriverSpec(KubeModel):
     Default behavior if unset is to pass tokens in the VolumeContext field.
     """
     storage_capacity: bool | None = Field(
-        None, validation_alias="storageCapacity", serialization_alias="storageCapacity"
+        default=None, validation_alias="storageCapacity", serialization_alias="storageCapacity"
     )
     """
     storageCapacity indicates that the CSI volume driver wants pod scheduling to consider the storage capacity that the driver deployment will report by creating CSIStorageCapacity objects with capacity information, if set to true.
@@ -126,7 +126,7 @@ class CSIDriverSpec(KubeModel):
     This field was immutable in Kubernetes <= 1.22 and now is mutable.
     """
     token_requests: list[token_request.TokenRequest] | None = Field(
-        None, validation_alias="tokenRequests", serialization_alias="tokenRequests"
+        default=None, validation_alias="tokenRequests", serialization_alias="tokenRequests"
     )
     """
     tokenRequests indicates the CSI driver needs pods' service account tokens it is mounting volume for to do necessary authentication. Kubelet will pass the tokens in VolumeContext in the CSI NodePublishVolume calls. The CSI driver should parse and validate the following VolumeContext: "csi.storage.k8s.io/serviceAccount.tokens": {
@@ -140,7 +140,9 @@ class CSIDriverSpec(KubeModel):
     Note: Audience in each TokenRequest should be different and at most one token is empty string. To receive a new token after expiry, RequiresRepublish can be used to trigger NodePublishVolume periodically.
     """
     volume_lifecycle_modes: list[str] | None = Field(
-        None, validation_alias="volumeLifecycleModes", serialization_alias="volumeLifecycleModes"
+        default=None,
+        validation_alias="volumeLifecycleModes",
+        serialization_alias="volumeLifecycleModes",
     )
     """
     volumeLifecycleModes defines what kind of volumes this CSI volume driver supports. The default if the list is empty is "Persistent", which is the usage defined by the CSI specification and implemented in Kubernetes via the usual PV/PVC mechanism.

@@ -32,7 +32,7 @@ class CSIStorageCapacity(KubeModel):
     """
 
     api_version: str | None = Field(
-        None, validation_alias="apiVersion", serialization_alias="apiVersion"
+        default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     """
     APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources
@@ -48,7 +48,7 @@ class CSIStorageCapacity(KubeModel):
     Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds
     """
     maximum_volume_size: quantity.Quantity | None = Field(
-        None, validation_alias="maximumVolumeSize", serialization_alias="maximumVolumeSize"
+        default=None, validation_alias="maximumVolumeSize", serialization_alias="maximumVolumeSize"
     )
     """
     maximumVolumeSize is the value reported by the CSI driver in its GetCapacityResponse for a GetCapacityRequest with topology and parameters that match the previous fields.
@@ -64,13 +64,13 @@ class CSIStorageCapacity(KubeModel):
     More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
     """
     node_topology: label_selector.LabelSelector | None = Field(
-        None, validation_alias="nodeTopology", serialization_alias="nodeTopology"
+        default=None, validation_alias="nodeTopology", serialization_alias="nodeTopology"
     )
     """
     nodeTopology defines which nodes have access to the storage for which capacity was reported. If not set, the storage is not accessible from any node in the cluster. If empty, the storage is accessible from all nodes. This field is immutable.
     """
     storage_class_name: str | None = Field(
-        None, validation_alias="storageClassName", serialization_alias="storageClassName"
+        default=None, validation_alias="storageClassName", serialization_alias="storageClassName"
     )
     """
     storageClassName represents the name of the StorageClass that the reported capacity applies to. It must meet the same requirements as the name of a StorageClass object (non-empty, DNS subdomain). If that object no longer exists, the CSIStorageCapacity object is obsolete and should be removed by its creator. This field is immutable.

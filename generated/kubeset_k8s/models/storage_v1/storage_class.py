@@ -25,19 +25,21 @@ class StorageClass(KubeModel):
     """
 
     allow_volume_expansion: bool | None = Field(
-        None, validation_alias="allowVolumeExpansion", serialization_alias="allowVolumeExpansion"
+        default=None,
+        validation_alias="allowVolumeExpansion",
+        serialization_alias="allowVolumeExpansion",
     )
     """
     allowVolumeExpansion shows whether the storage class allow volume expand.
     """
     allowed_topologies: list[topology_selector_term.TopologySelectorTerm] | None = Field(
-        None, validation_alias="allowedTopologies", serialization_alias="allowedTopologies"
+        default=None, validation_alias="allowedTopologies", serialization_alias="allowedTopologies"
     )
     """
     allowedTopologies restrict the node topologies where volumes can be dynamically provisioned. Each volume plugin defines its own supported topology specifications. An empty TopologySelectorTerm list means there is no topology restriction. This field is only honored by servers that enable the VolumeScheduling feature.
     """
     api_version: str | None = Field(
-        None, validation_alias="apiVersion", serialization_alias="apiVersion"
+        default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     """
     APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources
@@ -51,7 +53,7 @@ class StorageClass(KubeModel):
     Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
     """
     mount_options: list[str] | None = Field(
-        None, validation_alias="mountOptions", serialization_alias="mountOptions"
+        default=None, validation_alias="mountOptions", serialization_alias="mountOptions"
     )
     """
     mountOptions controls the mountOptions for dynamically provisioned PersistentVolumes of this storage class. e.g. ["ro", "soft"]. Not validated - mount of the PVs will simply fail if one is invalid.
@@ -67,7 +69,7 @@ class StorageClass(KubeModel):
     Required.
     """
     reclaim_policy: str | None = Field(
-        None, validation_alias="reclaimPolicy", serialization_alias="reclaimPolicy"
+        default=None, validation_alias="reclaimPolicy", serialization_alias="reclaimPolicy"
     )
     """
     reclaimPolicy controls the reclaimPolicy for dynamically provisioned PersistentVolumes of this storage class. Defaults to Delete.
@@ -80,7 +82,7 @@ class StorageClass(KubeModel):
     Known values: "Delete", "Recycle", "Retain".
     """
     volume_binding_mode: str | None = Field(
-        None, validation_alias="volumeBindingMode", serialization_alias="volumeBindingMode"
+        default=None, validation_alias="volumeBindingMode", serialization_alias="volumeBindingMode"
     )
     """
     volumeBindingMode indicates how PersistentVolumeClaims should be provisioned and bound.  When unset, VolumeBindingImmediate is used. This field is only honored by servers that enable the VolumeScheduling feature.

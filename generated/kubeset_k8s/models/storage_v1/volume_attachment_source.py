@@ -19,13 +19,15 @@ class VolumeAttachmentSource(KubeModel):
     """
 
     inline_volume_spec: persistent_volume_spec.PersistentVolumeSpec | None = Field(
-        None, validation_alias="inlineVolumeSpec", serialization_alias="inlineVolumeSpec"
+        default=None, validation_alias="inlineVolumeSpec", serialization_alias="inlineVolumeSpec"
     )
     """
     inlineVolumeSpec contains all the information necessary to attach a persistent volume defined by a pod's inline VolumeSource. This field is populated only for the CSIMigration feature. It contains translated fields from a pod's inline VolumeSource to a PersistentVolumeSpec. This field is beta-level and is only honored by servers that enabled the CSIMigration feature.
     """
     persistent_volume_name: str | None = Field(
-        None, validation_alias="persistentVolumeName", serialization_alias="persistentVolumeName"
+        default=None,
+        validation_alias="persistentVolumeName",
+        serialization_alias="persistentVolumeName",
     )
     """
     persistentVolumeName represents the name of the persistent volume to attach.

@@ -24,7 +24,9 @@ class VolumeAttachmentSpec(KubeModel):
 
     Required.
     """
-    node_name: str | None = Field(None, validation_alias="nodeName", serialization_alias="nodeName")
+    node_name: str | None = Field(
+        default=None, validation_alias="nodeName", serialization_alias="nodeName"
+    )
     """
     nodeName represents the node that the volume should be attached to.
 

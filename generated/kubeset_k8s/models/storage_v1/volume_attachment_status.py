@@ -19,7 +19,7 @@ class VolumeAttachmentStatus(KubeModel):
     """
 
     attach_error: volume_error.VolumeError | None = Field(
-        None, validation_alias="attachError", serialization_alias="attachError"
+        default=None, validation_alias="attachError", serialization_alias="attachError"
     )
     """
     attachError represents the last error encountered during attach operation, if any. This field must only be set by the entity completing the attach operation, i.e. the external-attacher.
@@ -31,13 +31,15 @@ class VolumeAttachmentStatus(KubeModel):
     Required.
     """
     attachment_metadata: dict[str, str | None] | None = Field(
-        None, validation_alias="attachmentMetadata", serialization_alias="attachmentMetadata"
+        default=None,
+        validation_alias="attachmentMetadata",
+        serialization_alias="attachmentMetadata",
     )
     """
     attachmentMetadata is populated with any information returned by the attach operation, upon successful attach, that must be passed into subsequent WaitForAttach or Mount calls. This field must only be set by the entity completing the attach operation, i.e. the external-attacher.
     """
     detach_error: volume_error.VolumeError | None = Field(
-        None, validation_alias="detachError", serialization_alias="detachError"
+        default=None, validation_alias="detachError", serialization_alias="detachError"
     )
     """
     detachError represents the last error encountered during detach operation, if any. This field must only be set by the entity completing the detach operation, i.e. the external-attacher.

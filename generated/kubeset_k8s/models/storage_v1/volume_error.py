@@ -14,7 +14,7 @@ class VolumeError(KubeModel):
     """
 
     error_code: int | None = Field(
-        None, validation_alias="errorCode", serialization_alias="errorCode"
+        default=None, validation_alias="errorCode", serialization_alias="errorCode"
     )
     """
     errorCode is a numeric gRPC code representing the error encountered during Attach or Detach operations.

@@ -12,7 +12,7 @@ class Info(KubeModel):
     """
 
     build_date: str | None = Field(
-        None, validation_alias="buildDate", serialization_alias="buildDate"
+        default=None, validation_alias="buildDate", serialization_alias="buildDate"
     )
     """
     Required.
@@ -22,37 +22,37 @@ class Info(KubeModel):
     Required.
     """
     emulation_major: str | None = Field(
-        None, validation_alias="emulationMajor", serialization_alias="emulationMajor"
+        default=None, validation_alias="emulationMajor", serialization_alias="emulationMajor"
     )
     """
     EmulationMajor is the major version of the emulation version
     """
     emulation_minor: str | None = Field(
-        None, validation_alias="emulationMinor", serialization_alias="emulationMinor"
+        default=None, validation_alias="emulationMinor", serialization_alias="emulationMinor"
     )
     """
     EmulationMinor is the minor version of the emulation version
     """
     git_commit: str | None = Field(
-        None, validation_alias="gitCommit", serialization_alias="gitCommit"
+        default=None, validation_alias="gitCommit", serialization_alias="gitCommit"
     )
     """
     Required.
     """
     git_tree_state: str | None = Field(
-        None, validation_alias="gitTreeState", serialization_alias="gitTreeState"
+        default=None, validation_alias="gitTreeState", serialization_alias="gitTreeState"
     )
     """
     Required.
     """
     git_version: str | None = Field(
-        None, validation_alias="gitVersion", serialization_alias="gitVersion"
+        default=None, validation_alias="gitVersion", serialization_alias="gitVersion"
     )
     """
     Required.
     """
     go_version: str | None = Field(
-        None, validation_alias="goVersion", serialization_alias="goVersion"
+        default=None, validation_alias="goVersion", serialization_alias="goVersion"
     )
     """
     Required.
@@ -64,13 +64,17 @@ class Info(KubeModel):
     Required.
     """
     min_compatibility_major: str | None = Field(
-        None, validation_alias="minCompatibilityMajor", serialization_alias="minCompatibilityMajor"
+        default=None,
+        validation_alias="minCompatibilityMajor",
+        serialization_alias="minCompatibilityMajor",
     )
     """
     MinCompatibilityMajor is the major version of the minimum compatibility version
     """
     min_compatibility_minor: str | None = Field(
-        None, validation_alias="minCompatibilityMinor", serialization_alias="minCompatibilityMinor"
+        default=None,
+        validation_alias="minCompatibilityMinor",
+        serialization_alias="minCompatibilityMinor",
     )
     """
     MinCompatibilityMinor is the minor version of the minimum compatibility version

@@ -16,7 +16,7 @@ __kubeset_refs__ = {"object_meta": "..meta_v1.object_meta", "scale_spec": ".scal
 
 class Scale(KubeModel):
     api_version: str | None = Field(
-        None, validation_alias="apiVersion", serialization_alias="apiVersion"
+        default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     kind: str | None = None
     metadata: object_meta.ObjectMeta | None = None

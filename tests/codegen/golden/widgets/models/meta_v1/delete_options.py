@@ -8,5 +8,7 @@ from kubeset.model import KubeModel
 
 class DeleteOptions(KubeModel):
     grace_period_seconds: int | None = Field(
-        None, validation_alias="gracePeriodSeconds", serialization_alias="gracePeriodSeconds"
+        default=None,
+        validation_alias="gracePeriodSeconds",
+        serialization_alias="gracePeriodSeconds",
     )

@@ -7,7 +7,9 @@ from kubeset.model import KubeModel
 
 
 class ListMeta(KubeModel):
-    continue_: str | None = Field(None, validation_alias="continue", serialization_alias="continue")
+    continue_: str | None = Field(
+        default=None, validation_alias="continue", serialization_alias="continue"
+    )
     resource_version: str | None = Field(
-        None, validation_alias="resourceVersion", serialization_alias="resourceVersion"
+        default=None, validation_alias="resourceVersion", serialization_alias="resourceVersion"
     )

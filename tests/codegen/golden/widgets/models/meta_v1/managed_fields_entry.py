@@ -11,7 +11,7 @@ from ..wiretypes import time as time_1
 
 class ManagedFieldsEntry(KubeModel):
     fields_v1: object.Object | None = Field(
-        None, validation_alias="fieldsV1", serialization_alias="fieldsV1"
+        default=None, validation_alias="fieldsV1", serialization_alias="fieldsV1"
     )
     manager: str | None = None
     time: time_1.Time | None = None

@@ -17,14 +17,14 @@ __kubeset_refs__ = {"managed_fields_entry": ".managed_fields_entry"}
 
 class ObjectMeta(KubeModel):
     creation_timestamp: time.Time | None = Field(
-        None, validation_alias="creationTimestamp", serialization_alias="creationTimestamp"
+        default=None, validation_alias="creationTimestamp", serialization_alias="creationTimestamp"
     )
     labels: dict[str, str | None] | None = None
     managed_fields: list[managed_fields_entry.ManagedFieldsEntry] | None = Field(
-        None, validation_alias="managedFields", serialization_alias="managedFields"
+        default=None, validation_alias="managedFields", serialization_alias="managedFields"
     )
     name: str | None = None
     namespace: str | None = None
     resource_version: str | None = Field(
-        None, validation_alias="resourceVersion", serialization_alias="resourceVersion"
+        default=None, validation_alias="resourceVersion", serialization_alias="resourceVersion"
     )

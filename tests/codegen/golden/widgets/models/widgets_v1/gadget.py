@@ -15,7 +15,7 @@ __kubeset_refs__ = {"object_meta": "..meta_v1.object_meta"}
 
 class Gadget(KubeModel):
     api_version: str | None = Field(
-        None, validation_alias="apiVersion", serialization_alias="apiVersion"
+        default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     color: str | None = None
     kind: str | None = None

@@ -24,7 +24,7 @@ class Widget(KubeModel):
     """
 
     api_version: str | None = Field(
-        None, validation_alias="apiVersion", serialization_alias="apiVersion"
+        default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     kind: str | None = None
     metadata: object_meta.ObjectMeta | None = None

@@ -16,7 +16,7 @@ __kubeset_refs__ = {"list_meta": "..meta_v1.list_meta", "widget": ".widget"}
 
 class WidgetList(KubeModel):
     api_version: str | None = Field(
-        None, validation_alias="apiVersion", serialization_alias="apiVersion"
+        default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     items: list[widget.Widget] | None = None
     """

@@ -9,18 +9,18 @@ from ..wiretypes import int_or_string, json, micro_time, object, quantity
 
 
 class WidgetSpec(KubeModel):
-    field_ref: str | None = Field(None, validation_alias="$ref", serialization_alias="$ref")
+    field_ref: str | None = Field(default=None, validation_alias="$ref", serialization_alias="$ref")
     anything: json.JSON | None = None
     """
     any JSON value
     """
-    class_: str | None = Field(None, validation_alias="class", serialization_alias="class")
+    class_: str | None = Field(default=None, validation_alias="class", serialization_alias="class")
     continue_: bool | None = Field(
-        None, validation_alias="continue", serialization_alias="continue"
+        default=None, validation_alias="continue", serialization_alias="continue"
     )
-    copy_: str | None = Field(None, validation_alias="copy", serialization_alias="copy")
-    from_: str | None = Field(None, validation_alias="from", serialization_alias="from")
-    json_: str | None = Field(None, validation_alias="json", serialization_alias="json")
+    copy_: str | None = Field(default=None, validation_alias="copy", serialization_alias="copy")
+    from_: str | None = Field(default=None, validation_alias="from", serialization_alias="from")
+    json_: str | None = Field(default=None, validation_alias="json", serialization_alias="json")
     mode: str | None = None
     """
     Known values: "Fast", "Slow".
@@ -31,30 +31,38 @@ class WidgetSpec(KubeModel):
     Server-side validation: pattern="^(?i)[a-z]+(?-i)X$".
     Server-side validation: maxLength=63.
     """
-    not_: str | None = Field(None, validation_alias="not", serialization_alias="not")
+    not_: str | None = Field(default=None, validation_alias="not", serialization_alias="not")
     payload: str | None = None
     """
     Base64-encoded bytes.
     """
     port: int_or_string.IntOrString | None = None
-    proxy_url: str | None = Field(None, validation_alias="proxyURL", serialization_alias="proxyURL")
+    proxy_url: str | None = Field(
+        default=None, validation_alias="proxyURL", serialization_alias="proxyURL"
+    )
     proxy_url_1: str | None = Field(
-        None, validation_alias="proxyUrl", serialization_alias="proxyUrl"
+        default=None, validation_alias="proxyUrl", serialization_alias="proxyUrl"
     )
     ratio: int | float | None = None
     """
     Server-side validation: minimum=0.
     """
     raw: object.Object | None = None
-    schema_: str | None = Field(None, validation_alias="schema", serialization_alias="schema")
+    schema_: str | None = Field(
+        default=None, validation_alias="schema", serialization_alias="schema"
+    )
     size: quantity.Quantity | None = None
     """
     Required.
     """
     template: object.Object | None = None
     type: str | None = None
-    validate_: str | None = Field(None, validation_alias="validate", serialization_alias="validate")
+    validate_: str | None = Field(
+        default=None, validation_alias="validate", serialization_alias="validate"
+    )
     when: micro_time.MicroTime | None = None
     x_kubernetes_thing: str | None = Field(
-        None, validation_alias="x-kubernetes-thing", serialization_alias="x-kubernetes-thing"
+        default=None,
+        validation_alias="x-kubernetes-thing",
+        serialization_alias="x-kubernetes-thing",
     )

@@ -10,6 +10,6 @@ from ..wiretypes import time
 
 class WidgetStatus(KubeModel):
     observed_at: time.Time | None = Field(
-        None, validation_alias="observedAt", serialization_alias="observedAt"
+        default=None, validation_alias="observedAt", serialization_alias="observedAt"
     )
     replicas: int | None = None
