@@ -55,7 +55,7 @@ e2e: install envtest ## the end-to-end tests only
 conformance: install envtest ## the conformance suite on envtest and on kubeset.fake (counts per backend)
 	$(PY) -m pytest tests/conformance
 
-envtest: ## build bin/kube-apiserver and bin/etcd from Go modules (seconds when the Go cache is warm)
+envtest: ## build bin/kube-apiserver, bin/etcd and bin/kubelet (the stand-in) from Go modules (seconds when warm)
 	bash envtest/build.sh
 
 cluster: install envtest ## run a control plane in the foreground; writes ./kubeconfig; Ctrl-C stops it

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds the test control plane binaries (kube-apiserver, etcd) from Go modules.
+# Builds the test control plane binaries (kube-apiserver, etcd, the kubelet stand-in) from Go
+# modules.
 #
 # Usage: envtest/build.sh [OUTPUT_DIR]    (default: <repo>/bin)
 #

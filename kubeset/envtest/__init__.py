@@ -13,7 +13,13 @@ generated certificates, provisions an admin user and writes a kubeconfig::
     with ControlPlane(token_users={"tina": ["testers"]}) as cp:
         tina = cp.token_user("tina")  # .token, .kubeconfig_path
 
-The binaries come from ``python -m kubeset.envtest build`` (built from the Go module
+    # The kubelet stand-in: pods with spec.nodeName = cp.node_name ("kubeset-node") get local
+    # processes, so exec, attach, port-forward, logs and node proxy work through the API server.
+    with ControlPlane(kubelet=True) as cp:
+        print(cp.node_name, cp.kubelet_port)
+
+The binaries (``etcd``, ``kube-apiserver`` and the ``kubelet`` stand-in) come from
+``python -m kubeset.envtest build`` (built from the Go module
 shipped with kubeset into a per-user cache directory; needs Go), ``make envtest`` in
 a checkout (into ``bin/``), or ``$KUBEBUILDER_ASSETS``. Starting a control plane
 needs the ``envtest`` extra (``pip install 'kubeset[envtest]'``, for

@@ -1,8 +1,9 @@
 """Command line for the test control plane.
 
-``python -m kubeset.envtest cluster``
+``python -m kubeset.envtest cluster [--kubelet]``
     Run etcd + kube-apiserver in the foreground and write an admin kubeconfig
-    (``./kubeconfig`` by default) until Ctrl-C or SIGTERM.
+    (``./kubeconfig`` by default) until Ctrl-C or SIGTERM. ``--kubelet`` also runs
+    the kubelet stand-in and registers its node (pods bound to it are exec-able).
 
 ``python -m kubeset.envtest openapi``
     Start a control plane with every API group/version and feature gate enabled
@@ -10,8 +11,9 @@
     stable formatting.
 
 ``python -m kubeset.envtest build [--out DIR]``
-    Build etcd and kube-apiserver from the Go module shipped with kubeset (needs
-    Go) into the per-user cache directory where the control plane looks for them.
+    Build etcd, kube-apiserver and the kubelet stand-in from the Go module shipped
+    with kubeset (needs Go) into the per-user cache directory where the control
+    plane looks for them.
 
 ``cluster`` and ``openapi`` need the ``envtest`` extra; without it (or without
 Go, for ``build``) the command prints one line saying what to install and exits
@@ -64,12 +66,15 @@ def v3_file_name(path: str) -> str:
     return path.replace("/", "__") + "_openapi.json"
 
 
-def _plane(args: argparse.Namespace, *, runtime_config_all: bool) -> ControlPlane:
+def _plane(
+    args: argparse.Namespace, *, runtime_config_all: bool, kubelet: bool = False
+) -> ControlPlane:
     return ControlPlane(
         binary_dir=args.binary_dir,
         extra_apiserver_flags=args.apiserver_flag,
         start_timeout=args.start_timeout,
         runtime_config_all=runtime_config_all,
+        kubelet=kubelet,
     )
 
 
@@ -103,7 +108,7 @@ def cmd_cluster(args: argparse.Namespace) -> int:
     """Run a control plane in the foreground until interrupted."""
     kubeconfig = Path(args.kubeconfig)
     previous = signal.signal(signal.SIGTERM, _on_sigterm)
-    plane = _plane(args, runtime_config_all=args.all_apis)
+    plane = _plane(args, runtime_config_all=args.all_apis, kubelet=args.kubelet)
     written = ""
     try:
         plane.start()
@@ -113,7 +118,15 @@ def cmd_cluster(args: argparse.Namespace) -> int:
         print(f"kube-apiserver {version} ready at {plane.host} ({plane.start_seconds:.1f}s)")
         print(f"admin kubeconfig: {args.kubeconfig} (user admin, group system:masters)")
         print(f"  KUBECONFIG={args.kubeconfig} python examples/list_pods.py")
-        print(f"logs: {plane.apiserver_log_path} {plane.etcd_log_path}")
+        if plane.kubelet_enabled:
+            print(
+                f"node {plane.node_name}: kubelet stand-in on 127.0.0.1:{plane.kubelet_port}; "
+                "pods with spec.nodeName set to it can exec, attach, port-forward and log"
+            )
+        logs = [plane.apiserver_log_path, plane.etcd_log_path]
+        if plane.kubelet_enabled:
+            logs.append(plane.kubelet_log_path)
+        print("logs:", *logs)
         print("Press Ctrl-C to stop.", flush=True)
         while plane.running:
             time.sleep(0.5)
@@ -210,7 +223,7 @@ def cmd_openapi(args: argparse.Namespace) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    """Build etcd and kube-apiserver (default: into the per-user cache directory)."""
+    """Build etcd, kube-apiserver and the kubelet stand-in (default: into the per-user cache)."""
     try:
         _gobuild.build(args.out, args.gomod)
     except _gobuild.GoBuildError as exc:
@@ -254,6 +267,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help="enable all API versions (incl. alpha/beta) and all alpha/beta feature gates",
     )
+    cluster.add_argument(
+        "--kubelet",
+        action="store_true",
+        help="also run the kubelet stand-in and register its node (kubeset-node)",
+    )
     cluster.set_defaults(func=cmd_cluster)
 
     openapi = sub.add_parser(
@@ -264,9 +282,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     build = sub.add_parser(
         "build",
-        help="build etcd and kube-apiserver from the shipped Go module (needs Go)",
-        description="Build etcd and kube-apiserver with `go build` from the Go module shipped "
-        "with kubeset (a copy of it, in a temporary directory).",
+        help="build etcd, kube-apiserver and the kubelet stand-in from the shipped Go module "
+        "(needs Go)",
+        description="Build etcd, kube-apiserver and the kubelet stand-in with `go build` from "
+        "the Go module shipped with kubeset (a copy of it, in a temporary directory).",
     )
     build.add_argument(
         "--out",

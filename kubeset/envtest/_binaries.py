@@ -1,9 +1,9 @@
-"""Locating the ``etcd`` and ``kube-apiserver`` binaries."""
+"""Locating the ``etcd``, ``kube-apiserver`` and ``kubelet`` (stand-in) binaries."""
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from kubeset.envtest import _gobuild
@@ -11,6 +11,7 @@ from kubeset.envtest._errors import BinariesNotFoundError
 
 ETCD = _gobuild.ETCD
 KUBE_APISERVER = _gobuild.KUBE_APISERVER
+KUBELET = _gobuild.KUBELET
 ASSETS_ENV = "KUBEBUILDER_ASSETS"
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -41,12 +42,26 @@ def user_cache_dir() -> Path:
     return builds[0] if builds else base
 
 
+def kubelet_how_to() -> str:
+    """How to get the kubelet stand-in (built with the other two since it was added)."""
+    build = "`python -m kubeset.envtest build`"
+    if _gobuild.checkout_root() is not None:
+        build = f"`make envtest` or {build}"
+    return f"rebuild the envtest binaries with {build}, which also builds {KUBELET}"
+
+
 @dataclass(frozen=True)
 class Binaries:
-    """Paths of the control plane executables."""
+    """Paths of the control plane executables.
+
+    ``kubelet`` is kubeset's kubelet stand-in (``envtest/cmd/kubelet``), found next to the
+    other two; None when that directory has none (binaries built before it existed). It is
+    left out of comparisons.
+    """
 
     etcd: Path
     kube_apiserver: Path
+    kubelet: Path | None = field(default=None, compare=False)
 
 
 def _is_executable(path: Path) -> bool:
@@ -69,8 +84,13 @@ def _from_dir(directory: Path) -> Binaries | None:
     etcd = directory / ETCD
     apiserver = directory / KUBE_APISERVER
     if _is_executable(etcd) and _is_executable(apiserver):
-        return Binaries(etcd=etcd, kube_apiserver=apiserver)
+        return Binaries(etcd=etcd, kube_apiserver=apiserver, kubelet=_kubelet_in(directory))
     return None
+
+
+def _kubelet_in(directory: Path) -> Path | None:
+    kubelet = directory / KUBELET
+    return kubelet if _is_executable(kubelet) else None
 
 
 def _missing_in(directory: Path) -> str:
@@ -82,8 +102,9 @@ def find_binaries(
     binary_dir: str | os.PathLike[str] | None = None,
     etcd_path: str | os.PathLike[str] | None = None,
     apiserver_path: str | os.PathLike[str] | None = None,
+    kubelet_path: str | os.PathLike[str] | None = None,
 ) -> Binaries:
-    """Find ``etcd`` and ``kube-apiserver``.
+    """Find ``etcd`` and ``kube-apiserver`` (and the ``kubelet`` stand-in beside them).
 
     Explicit paths win. Otherwise the binaries are looked up, in order, in
     ``binary_dir``, in ``$KUBEBUILDER_ASSETS``, in the ``bin/`` directory of the
@@ -91,7 +112,9 @@ def find_binaries(
     in the per-user cache directory that ``python -m kubeset.envtest build``
     writes (``$XDG_CACHE_HOME/kubeset/envtest/<version>``, else under ``~/.cache``).
     An explicitly given directory (``binary_dir`` or ``$KUBEBUILDER_ASSETS``)
-    must contain both binaries; the search does not fall through past it.
+    must contain both binaries; the search does not fall through past it. The kubelet
+    stand-in is ``kubelet_path`` if given, else the ``kubelet`` in the directory where the
+    other two were found (or next to an explicit ``apiserver_path``), else None.
 
     Raises:
         BinariesNotFoundError: with a message saying how to get the binaries.
@@ -114,15 +137,26 @@ def find_binaries(
 
     etcd = Path(etcd_path) if etcd_path is not None else None
     apiserver = Path(apiserver_path) if apiserver_path is not None else None
-    for explicit, label in ((etcd, "etcd_path"), (apiserver, "apiserver_path")):
+    kubelet = Path(kubelet_path) if kubelet_path is not None else None
+    for explicit, label in (
+        (etcd, "etcd_path"),
+        (apiserver, "apiserver_path"),
+        (kubelet, "kubelet_path"),
+    ):
         if explicit is not None and not _is_executable(explicit):
             raise BinariesNotFoundError(
                 f"{label}={str(explicit)!r} is not an executable file; {how_to()}"
             )
     if etcd is not None and apiserver is not None:
-        return Binaries(etcd=etcd, kube_apiserver=apiserver)
+        return Binaries(
+            etcd=etcd, kube_apiserver=apiserver, kubelet=kubelet or _kubelet_in(apiserver.parent)
+        )
     if found is not None:
-        return Binaries(etcd=etcd or found.etcd, kube_apiserver=apiserver or found.kube_apiserver)
+        return Binaries(
+            etcd=etcd or found.etcd,
+            kube_apiserver=apiserver or found.kube_apiserver,
+            kubelet=kubelet or found.kubelet,
+        )
 
     raise BinariesNotFoundError(
         f"envtest binaries not found (looked in {'; '.join(searched)}): {how_to()}"

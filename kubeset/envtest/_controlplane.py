@@ -1,4 +1,5 @@
-"""A throwaway etcd + kube-apiserver pair listening on 127.0.0.1 only."""
+"""A throwaway etcd + kube-apiserver pair listening on 127.0.0.1 only (plus, on request, the
+kubelet stand-in and the Node it registers)."""
 
 from __future__ import annotations
 
@@ -26,7 +27,12 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, NoReturn, Self
 
 from kubeset.envtest._binaries import Binaries, find_binaries
-from kubeset.envtest._errors import ControlPlaneStartError, EnvtestError, require_envtest_extra
+from kubeset.envtest._errors import (
+    BinariesNotFoundError,
+    ControlPlaneStartError,
+    EnvtestError,
+    require_envtest_extra,
+)
 
 if TYPE_CHECKING:
     import httpx
@@ -42,11 +48,23 @@ CLUSTER_NAME = "envtest"
 ADMIN_USER = "admin"
 ADMIN_GROUP = "system:masters"
 
+#: The Node that the kubelet stand-in (``ControlPlane(kubelet=True)``) registers.
+KUBELET_NODE_NAME = "kubeset-node"
+#: The node's InternalIP. kube-apiserver refuses to proxy ``nodes/proxy`` to a loopback node
+#: address, so the node gets a documentation address (RFC 5737 TEST-NET-1, never routed) that
+#: kube-apiserver reaches through its "cluster" egress: an HTTP CONNECT proxy on a unix socket,
+#: served by the stand-in, which maps it to 127.0.0.1 (see envtest/README.md).
+KUBELET_NODE_IP = "192.0.2.10"
+#: The user kube-apiserver authenticates as to the kubelet (--kubelet-client-certificate).
+KUBELET_CLIENT_USER = "kube-apiserver-kubelet-client"
+
 _BIND_ATTEMPTS = 3
 _STOP_TIMEOUT = 20.0
 _KILL_TIMEOUT = 5.0
 _PROBE_TIMEOUT = 2.0
 _POLL_INTERVAL = 0.1
+#: The stand-in stops within about 9 s of SIGTERM (5 s for connections, twice its 2 s kill grace).
+_KUBELET_KILL_GRACE = "2s"
 _TAIL_BYTES = 256 * 1024
 _ADDRESS_IN_USE = "address already in use"
 
@@ -281,8 +299,13 @@ class ControlPlane:
     own process groups and are stopped by :meth:`stop`, by leaving the ``with``
     block, or at interpreter exit.
 
-    There is no controller manager, scheduler or kubelet: objects are stored
-    and validated, but nothing acts on them.
+    There is no controller manager or scheduler: objects are stored and
+    validated, but nothing acts on them. With ``kubelet=True`` a kubelet
+    stand-in (``bin/kubelet``, built from ``envtest/cmd/kubelet``) runs too and
+    registers the Node :data:`KUBELET_NODE_NAME`; pods bound to it
+    (``spec.nodeName``) get local processes, so ``pods/exec``, ``attach``,
+    ``portforward``, ``log`` and ``nodes/proxy`` work through the API server
+    (see envtest/README.md for what the stand-in does and does not do).
 
     Args:
         binary_dir: directory holding ``etcd`` and ``kube-apiserver``.
@@ -296,6 +319,9 @@ class ControlPlane:
         token_users: users authenticated by static bearer tokens (name → groups),
             served through kube-apiserver's ``--token-auth-file``; see
             :meth:`token_user`.
+        kubelet: also start the kubelet stand-in and configure kube-apiserver to
+            reach it (this needs API server flags, so it is chosen here, not later).
+        kubelet_path: explicit path of the kubelet stand-in binary.
     """
 
     def __init__(
@@ -307,7 +333,11 @@ class ControlPlane:
         start_timeout: float = 60.0,
         runtime_config_all: bool = False,
         token_users: Mapping[str, Iterable[str]] | None = None,
+        kubelet: bool = False,
+        kubelet_path: str | os.PathLike[str] | None = None,
     ) -> None:
+        self._kubelet_enabled = bool(kubelet)
+        self._kubelet_path = kubelet_path
         self._binary_dir = binary_dir
         self._etcd_path = etcd_path
         self._apiserver_path = apiserver_path
@@ -333,6 +363,10 @@ class ControlPlane:
         self._tmp_dir: Path | None = None
         self._etcd: subprocess.Popen[bytes] | None = None
         self._apiserver: subprocess.Popen[bytes] | None = None
+        self._kubelet: subprocess.Popen[bytes] | None = None
+        self._kubelet_port: int | None = None
+        self._kubelet_log: Path | None = None
+        self._kubelet_user: User | None = None
         self._etcd_url: str | None = None
         self._host: str | None = None
         self._admin: User | None = None
@@ -354,9 +388,53 @@ class ControlPlane:
 
     @property
     def running(self) -> bool:
-        """True while both processes are alive."""
-        procs = (self._etcd, self._apiserver)
+        """True while both processes (and the kubelet stand-in, if enabled) are alive."""
+        procs = [self._etcd, self._apiserver]
+        if self._kubelet_enabled:
+            procs.append(self._kubelet)
         return all(p is not None and p.poll() is None for p in procs)
+
+    @property
+    def kubelet_enabled(self) -> bool:
+        """Whether this control plane runs the kubelet stand-in (``kubelet=True``)."""
+        return self._kubelet_enabled
+
+    def _require_kubelet(self) -> None:
+        if not self._kubelet_enabled:
+            raise EnvtestError(
+                "this control plane has no kubelet stand-in; use ControlPlane(kubelet=True)"
+            )
+
+    @property
+    def node_name(self) -> str:
+        """The Node the kubelet stand-in registered (:data:`KUBELET_NODE_NAME`); set a pod's
+        ``spec.nodeName`` to it to make the pod exec-able."""
+        self._require_kubelet()
+        return KUBELET_NODE_NAME
+
+    @property
+    def kubelet_port(self) -> int:
+        """The kubelet stand-in's HTTPS port on 127.0.0.1 (the node's kubelet endpoint port)."""
+        self._require_kubelet()
+        return int(self._require(self._kubelet_port, "kubelet"))
+
+    @property
+    def kubelet_log_path(self) -> Path:
+        """The kubelet stand-in's combined stdout/stderr."""
+        self._require_kubelet()
+        return Path(self._require(self._kubelet_log, "kubelet log"))
+
+    @property
+    def kubelet_root_dir(self) -> Path:
+        """The stand-in's directory: container logs under ``logs/<ns>_<pod>_<uid>/<container>/
+        0.log`` (CRI format), working directories under ``pods/``."""
+        self._require_kubelet()
+        return self.tmp_dir / "kubelet"
+
+    @property
+    def kubelet_pid(self) -> int | None:
+        """Process id (and process group id) of the kubelet stand-in, if started."""
+        return None if self._kubelet is None else self._kubelet.pid
 
     @property
     def host(self) -> str:
@@ -412,7 +490,10 @@ class ControlPlane:
     def logs_tail(self, n: int = 40) -> str:
         """The last ``n`` lines of the kube-apiserver and etcd logs."""
         parts = []
-        for label, path in (("kube-apiserver", self._apiserver_log), ("etcd", self._etcd_log)):
+        logs = [("kube-apiserver", self._apiserver_log), ("etcd", self._etcd_log)]
+        if self._kubelet_log is not None:
+            logs.append(("kubelet", self._kubelet_log))
+        for label, path in logs:
             where = f" ({path})" if path is not None else ""
             parts.append(f"--- {label} log, last {n} lines{where} ---\n{_tail(path, n)}")
         return "\n".join(parts)
@@ -445,7 +526,8 @@ class ControlPlane:
         self.stop()
 
     def start(self) -> Self:
-        """Start etcd and kube-apiserver and wait until the API server is ready.
+        """Start etcd and kube-apiserver and wait until the API server is ready (then, with
+        ``kubelet=True``, the kubelet stand-in, until its node answers through the API server).
 
         Returns ``self``.
 
@@ -459,7 +541,7 @@ class ControlPlane:
             if self._tmp_dir is not None:
                 raise EnvtestError("control plane already started")
             require_envtest_extra()
-            binaries = find_binaries(self._binary_dir, self._etcd_path, self._apiserver_path)
+            binaries = self._find_binaries()
             began = time.monotonic()
             deadline = began + self._start_timeout
             self._tmp_dir = Path(tempfile.mkdtemp(prefix="kubeset-envtest-"))
@@ -472,6 +554,8 @@ class ControlPlane:
                 self._write_pki()
                 self._start_etcd(binaries, deadline)
                 self._start_apiserver(binaries, deadline)
+                if self._kubelet_enabled:
+                    self._start_kubelet(binaries, deadline)
             except BaseException:
                 self.stop()
                 raise
@@ -479,21 +563,23 @@ class ControlPlane:
             return self
 
     def stop(self) -> None:
-        """Stop kube-apiserver, then etcd, and remove the temporary directory.
+        """Stop the kubelet stand-in (and every process it started), kube-apiserver, then etcd,
+        and remove the temporary directory.
 
         Safe to call more than once and on a control plane that failed to start.
         """
         with self._state_lock:
+            _terminate(self._kubelet, _STOP_TIMEOUT)
             _terminate(self._apiserver, _STOP_TIMEOUT)
             _terminate(self._etcd, _STOP_TIMEOUT)
             if self._tmp_dir is not None:
                 shutil.rmtree(self._tmp_dir, ignore_errors=True)
             with _live_lock:
                 _live.discard(self)
-            etcd, apiserver = self._etcd, self._apiserver
+            etcd, apiserver, kubelet = self._etcd, self._apiserver, self._kubelet
             self._reset()
             # Keep the finished processes so callers can still read their pids.
-            self._etcd, self._apiserver = etcd, apiserver
+            self._etcd, self._apiserver, self._kubelet = etcd, apiserver, kubelet
 
     # ------------------------------------------------------------------- PKI
 
@@ -529,6 +615,52 @@ class ControlPlane:
         # is written once the API server's address is known.
         self._issue_user(ADMIN_USER, (ADMIN_GROUP,), write_kubeconfig=False)
         self._write_token_file()
+        if self._kubelet_enabled:
+            self._write_kubelet_pki(serving_ca)
+
+    def _write_kubelet_pki(self, serving_ca: CertificateAuthority) -> None:
+        """Certificates of the kubelet stand-in and of kube-apiserver as its client, and the
+        egress configuration that routes the node's address to the stand-in."""
+        from kubeset.envtest._pki import write_private
+
+        pki = self.tmp_dir / "pki"
+        client_ca = self._client_ca
+        assert client_ca is not None
+        # The stand-in's serving certificate, for the node's addresses; kube-apiserver checks it
+        # (--kubelet-certificate-authority).
+        serving_ca.issue(
+            KUBELET_NODE_NAME,
+            dns_names=[KUBELET_NODE_NAME, "localhost"],
+            ip_addresses=[KUBELET_NODE_IP, LOOPBACK],
+            server=True,
+        ).write(pki / "kubelet-serving.crt", pki / "kubelet-serving.key")
+        # kube-apiserver's client certificate to the kubelet, which the stand-in requires.
+        client_ca.issue(KUBELET_CLIENT_USER, organizations=[ADMIN_GROUP], client=True).write(
+            pki / "apiserver-kubelet-client.crt", pki / "apiserver-kubelet-client.key"
+        )
+        # The stand-in's own identity to kube-apiserver (a node, allowed everything: RBAC is
+        # the only authorizer here, so the group system:masters rather than the Node authorizer).
+        self._kubelet_user = self._issue_user(
+            f"system:node:{KUBELET_NODE_NAME}",
+            ("system:nodes", ADMIN_GROUP),
+            write_kubeconfig=False,
+        )
+        egress = (
+            "apiVersion: apiserver.k8s.io/v1beta1\n"
+            "kind: EgressSelectorConfiguration\n"
+            "egressSelections:\n"
+            "- name: cluster\n"
+            "  connection:\n"
+            "    proxyProtocol: HTTPConnect\n"
+            "    transport:\n"
+            "      uds:\n"
+            f"        udsName: {json.dumps(str(self._egress_socket))}\n"
+        )
+        write_private(pki / "egress-selector.yaml", egress.encode())
+
+    @property
+    def _egress_socket(self) -> Path:
+        return self.tmp_dir / "egress.sock"
 
     def _write_token_file(self) -> None:
         """The ``--token-auth-file`` of the token users: ``token,user,uid,"group1,group2"``."""
@@ -720,6 +852,14 @@ class ControlPlane:
         ]
         if self._token_user_groups:
             argv.append(f"--token-auth-file={pki / 'tokens.csv'}")
+        if self._kubelet_enabled:
+            argv += [
+                f"--kubelet-client-certificate={pki / 'apiserver-kubelet-client.crt'}",
+                f"--kubelet-client-key={pki / 'apiserver-kubelet-client.key'}",
+                f"--kubelet-certificate-authority={self.ca_cert_path}",
+                "--kubelet-preferred-address-types=InternalIP",
+                f"--egress-selector-config-file={pki / 'egress-selector.yaml'}",
+            ]
         if self._runtime_config_all:
             argv += ["--runtime-config=api/all=true", "--feature-gates=AllAlpha=true,AllBeta=true"]
         argv += self._extra_apiserver_flags
@@ -753,7 +893,7 @@ class ControlPlane:
         were."""
         if self._apiserver is None or self._host is None:
             raise EnvtestError("the control plane is not running")
-        binaries = find_binaries(self._binary_dir, self._etcd_path, self._apiserver_path)
+        binaries = self._find_binaries()
         port = int(self._host.rsplit(":", 1)[1])
         _terminate(self._apiserver, 0.0 if crash else 5.0)
         if down > 0:
@@ -769,6 +909,67 @@ class ControlPlane:
                 break
             time.sleep(0.5)  # the old process's port is not free yet
         self._fail(f"kube-apiserver did not come back on port {port}")
+
+    def _find_binaries(self) -> Binaries:
+        return find_binaries(
+            self._binary_dir, self._etcd_path, self._apiserver_path, self._kubelet_path
+        )
+
+    # -------------------------------------------------------- kubelet stand-in
+
+    def _kubelet_argv(self, kubelet: Path, port: int, deadline: float) -> list[str]:
+        pki = self.tmp_dir / "pki"
+        remaining = max(1.0, deadline - time.monotonic())
+        user = self._kubelet_user
+        assert user is not None
+        return [
+            str(kubelet),
+            f"--kubeconfig={user.kubeconfig_path}",
+            f"--node-name={KUBELET_NODE_NAME}",
+            f"--node-ip={KUBELET_NODE_IP}",
+            f"--address={LOOPBACK}",
+            f"--port={port}",
+            f"--tls-cert-file={pki / 'kubelet-serving.crt'}",
+            f"--tls-private-key-file={pki / 'kubelet-serving.key'}",
+            f"--client-ca-file={pki / 'client-ca.crt'}",
+            f"--authorized-users={KUBELET_CLIENT_USER}",
+            f"--authorized-groups={ADMIN_GROUP}",
+            f"--root-dir={self.kubelet_root_dir}",
+            f"--egress-uds={self._egress_socket}",
+            f"--kill-grace={_KUBELET_KILL_GRACE}",
+            f"--start-timeout={remaining:.0f}s",
+        ]
+
+    def _start_kubelet(self, binaries: Binaries, deadline: float) -> None:
+        from kubeset.envtest._binaries import kubelet_how_to
+
+        if binaries.kubelet is None:
+            where = binaries.kube_apiserver.parent
+            raise BinariesNotFoundError(
+                f"the kubelet stand-in is not in {where} (next to kube-apiserver): "
+                f"{kubelet_how_to()}"
+            )
+        user = self._kubelet_user
+        assert user is not None
+        self._write_kubeconfig(user)
+        self._kubelet_log = log = self.tmp_dir / "kubelet.log"
+        self.kubelet_root_dir.mkdir(mode=0o700, exist_ok=True)
+        for attempt in range(1, _BIND_ATTEMPTS + 1):
+            (port,) = _free_ports(1)
+            self._kubelet_port = port
+            offset = log.stat().st_size if log.exists() else 0
+            self._kubelet = _spawn(self._kubelet_argv(binaries.kubelet, port, deadline), log)
+            if self._wait_ready("kubelet", self._kubelet, self._kubelet_ready, deadline):
+                return
+            if _ADDRESS_IN_USE in _read_from(log, offset) and attempt < _BIND_ATTEMPTS:
+                continue
+            self._fail(f"kubelet exited with code {self._kubelet.returncode} before becoming ready")
+
+    def _kubelet_ready(self, client: httpx.Client) -> bool:
+        # The whole path: the Node is registered, kube-apiserver reaches the stand-in through
+        # the egress proxy, trusts its certificate, and the stand-in accepts kube-apiserver's.
+        response = client.get(f"{self.host}/api/v1/nodes/{KUBELET_NODE_NAME}/proxy/healthz")
+        return response.status_code == 200 and response.text == "ok"
 
     def _apiserver_ready(self, client: httpx.Client) -> bool:
         response = client.get(f"{self.host}/readyz")
@@ -799,7 +1000,7 @@ class ControlPlane:
         import httpx
 
         verify: ssl.SSLContext | bool = False
-        if name == "kube-apiserver":
+        if name != "etcd":
             verify = self.ssl_context()
         with httpx.Client(trust_env=False, verify=verify, timeout=_PROBE_TIMEOUT) as client:
             while True:

@@ -1,4 +1,4 @@
-"""Building ``etcd`` and ``kube-apiserver`` from the envtest Go module.
+"""Building ``etcd``, ``kube-apiserver`` and the ``kubelet`` stand-in from the envtest Go module.
 
 ``python -m kubeset.envtest build`` and the checkout's ``envtest/build.sh`` (``make envtest``)
 both run this module; it imports only the standard library, so ``build.sh`` runs it as a plain
@@ -9,7 +9,8 @@ The Go module (``go.mod``, ``go.sum``, ``cmd/``) ships inside the package as
 ``kubeset/envtest/gomod/`` (see pyproject.toml); in a source checkout it is the repository's
 ``envtest/`` directory. It is copied to a temporary directory (the package may be read-only) and
 built there with ``CGO_ENABLED=0 go build -trimpath``, stamping the Kubernetes version of
-``k8s.io/kubernetes`` in go.mod so ``kube-apiserver --version`` and ``/version`` report it.
+``k8s.io/kubernetes`` in go.mod so ``kube-apiserver --version`` and ``/version`` report it (and
+the kubelet stand-in, ``cmd/kubelet``, reports it as its node's ``kubeletVersion``).
 The default output directory is the per-user cache, ``$XDG_CACHE_HOME/kubeset/envtest/<version>``
 (else ``~/.cache/kubeset/envtest/<version>``), where :func:`kubeset.envtest.find_binaries` looks.
 """
@@ -29,6 +30,7 @@ from pathlib import Path
 
 ETCD = "etcd"
 KUBE_APISERVER = "kube-apiserver"
+KUBELET = "kubelet"
 GO_DOWNLOAD = "https://go.dev/dl/"
 _MODULE_FILES = ("go.mod", "go.sum", "cmd")
 _VERSION_PKG = "k8s.io/component-base/version"
@@ -135,8 +137,9 @@ def build(
     gomod: str | os.PathLike[str] | None = None,
     log: Callable[[str], None] = _stderr,
 ) -> Path:
-    """Build ``etcd`` and ``kube-apiserver`` into ``out`` (default: the per-user cache
-    directory for the Kubernetes version) and return that directory.
+    """Build ``etcd``, ``kube-apiserver`` and ``kubelet`` (kubeset's kubelet stand-in) into
+    ``out`` (default: the per-user cache directory for the Kubernetes version) and return that
+    directory.
 
     Raises:
         GoBuildError: no Go module, no ``go`` on PATH, or a failing ``go`` command.
@@ -168,7 +171,12 @@ def build(
         target.mkdir(parents=True, exist_ok=True)
         target = target.resolve()
 
-        for name, ldflags in ((ETCD, "-s -w"), (KUBE_APISERVER, _ldflags(version, date))):
+        builds = (
+            (ETCD, "-s -w"),
+            (KUBE_APISERVER, _ldflags(version, date)),
+            (KUBELET, f"-s -w -X main.version={version}"),
+        )
+        for name, ldflags in builds:
             began = time.monotonic()
             log(f"building {name} -> {target / name}")
             # Build next to the target, then rename: a half-written binary is never found.
@@ -183,14 +191,17 @@ def build(
 
     apiserver = _run([str(target / KUBE_APISERVER), "--version"], target, env).split()[-1]
     etcd = _run([str(target / ETCD), "--version"], target, env)
-    log(f"kube-apiserver {apiserver}, {etcd}")
+    kubelet = _run([str(target / KUBELET), "--version"], target, env).split()[1]
+    log(f"kube-apiserver {apiserver}, {etcd}, kubelet stand-in {kubelet}")
     log(f"envtest binaries ready in {target} ({time.monotonic() - started:.1f}s)")
     return target
 
 
 def main(argv: Sequence[str] | None = None, prog: str = "envtest/build.sh") -> int:
     """``python3 kubeset/envtest/_gobuild.py [--gomod DIR] [--out DIR]`` (what build.sh runs)."""
-    parser = argparse.ArgumentParser(prog=prog, description="Build etcd and kube-apiserver.")
+    parser = argparse.ArgumentParser(
+        prog=prog, description="Build etcd, kube-apiserver and the kubelet stand-in."
+    )
     parser.add_argument("--gomod", help="the envtest Go module (default: the shipped one)")
     parser.add_argument("--out", help="output directory (default: the per-user cache)")
     args = parser.parse_args(argv)
