@@ -151,6 +151,13 @@ class FieldSelector:
         """Selects everything."""
         return not self.terms
 
+    def pinned(self, field: str) -> str | None:
+        """The value an equality term requires of ``field`` (``metadata.name=x``), if any."""
+        for term in self.terms:
+            if term.field == field and not term.negated:
+                return term.value
+        return None
+
 
 def _unsupported(field: str, group: str, version: str, kind: str, style: str) -> StatusError:
     if style == "label":
