@@ -82,6 +82,7 @@ class Settings:
         "generate",
         "informer",
         "fake",
+        "stream",
     )
 
     @classmethod

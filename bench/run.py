@@ -156,6 +156,7 @@ def main() -> int:
             ("generate", []),
             ("informer", [str(workdir)]),
             ("fake", []),
+            ("stream", []),
         ]
         for name, args in plan:
             if name not in settings.sections:

@@ -2,7 +2,9 @@
 
 ``WithGet``, ``WithList`` … are the verb mixins a generated resource client is composed of;
 ``WithStatus``, ``WithScale`` and ``WithLogs`` serve the common subresources, and
-``GetSubresource`` … declare the others in one line each; ``ClientsetBase`` is the base of a
+``GetSubresource`` … declare the others in one line each; ``WithExec``, ``WithAttach``,
+``WithPortForward`` and ``WithProxy`` serve the connect subresources (exec, attach, port-forward,
+proxy); ``ClientsetBase`` is the base of a
 generated ``Clientset``. The ``Async`` twins are the same API with ``async``/``await``.
 """
 
@@ -20,6 +22,17 @@ from kubeset._async.client import (
     AsyncWithWatch,
 )
 from kubeset._async.clientset import AsyncClientsetBase
+from kubeset._async.connect import (
+    AsyncExecSession,
+    AsyncPortForward,
+    AsyncPortForwardStream,
+    AsyncWithAttach,
+    AsyncWithConnect,
+    AsyncWithExec,
+    AsyncWithPortForward,
+    AsyncWithProxy,
+    ExecResult,
+)
 from kubeset._async.discovery import AsyncDiscoveryClient
 from kubeset._async.subresources import (
     AsyncApplySubresource,
@@ -46,6 +59,16 @@ from kubeset._sync.client import (
     WithWatch,
 )
 from kubeset._sync.clientset import ClientsetBase
+from kubeset._sync.connect import (
+    ExecSession,
+    PortForward,
+    PortForwardStream,
+    WithAttach,
+    WithConnect,
+    WithExec,
+    WithPortForward,
+    WithProxy,
+)
 from kubeset._sync.discovery import DiscoveryClient
 from kubeset._sync.subresources import (
     ApplySubresource,
@@ -65,21 +88,29 @@ __all__ = [
     "AsyncClientsetBase",
     "AsyncCreateSubresource",
     "AsyncDiscoveryClient",
+    "AsyncExecSession",
     "AsyncGetSubresource",
     "AsyncLineStream",
     "AsyncPatchSubresource",
+    "AsyncPortForward",
+    "AsyncPortForwardStream",
     "AsyncResourceClient",
     "AsyncUpdateSubresource",
     "AsyncWatch",
     "AsyncWithAllVerbs",
     "AsyncWithApply",
+    "AsyncWithAttach",
+    "AsyncWithConnect",
     "AsyncWithCreate",
     "AsyncWithDelete",
     "AsyncWithDeleteCollection",
+    "AsyncWithExec",
     "AsyncWithGet",
     "AsyncWithList",
     "AsyncWithLogs",
     "AsyncWithPatch",
+    "AsyncWithPortForward",
+    "AsyncWithProxy",
     "AsyncWithScale",
     "AsyncWithStatus",
     "AsyncWithUpdate",
@@ -87,21 +118,30 @@ __all__ = [
     "ClientsetBase",
     "CreateSubresource",
     "DiscoveryClient",
+    "ExecResult",
+    "ExecSession",
     "GetSubresource",
     "LineStream",
     "PatchSubresource",
+    "PortForward",
+    "PortForwardStream",
     "ResourceClient",
     "UpdateSubresource",
     "Watch",
     "WithAllVerbs",
     "WithApply",
+    "WithAttach",
+    "WithConnect",
     "WithCreate",
     "WithDelete",
     "WithDeleteCollection",
+    "WithExec",
     "WithGet",
     "WithList",
     "WithLogs",
     "WithPatch",
+    "WithPortForward",
+    "WithProxy",
     "WithScale",
     "WithStatus",
     "WithUpdate",

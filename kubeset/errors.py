@@ -30,6 +30,7 @@ __all__ = [
     "MethodNotAllowed",
     "NotAcceptable",
     "NotFound",
+    "PortForwardError",
     "RequestInfo",
     "RequestTimeout",
     "ServerTimeout",
@@ -303,6 +304,18 @@ class RequestTimeout(TransportError):
 class InvalidRequest(TransportError):
     """The request could not be sent as built: an invalid URL or an invalid header (the message
     never shows header values, which may be credentials)."""
+
+
+class PortForwardError(KubesetError):
+    """The pod's side of a forwarded port reported an error (nothing listens on the port, the
+    pod is gone …): ``message`` is its text, ``port`` the pod's port."""
+
+    def __init__(self, message: str, *, port: int, request: RequestInfo | None = None) -> None:
+        self.message = message
+        self.port = port
+        self.request = request
+        where = f"{request}: " if request is not None else ""
+        super().__init__(f"{where}port {port}: {message}")
 
 
 _BY_REASON: dict[str, type[ApiError]] = {

@@ -42,10 +42,12 @@ if TYPE_CHECKING:
 __all__ = [
     "STREAM_EXTENSION",
     "STREAMS_PER_HTTP2_CONNECTION",
+    "UPGRADE_EXTENSION",
     "AsyncLaneTransport",
     "AsyncStreamLines",
     "LaneTransport",
     "StreamLines",
+    "Upgrades",
     "check_transport",
     "client_options",
     "keepalive_socket_options",
@@ -253,6 +255,47 @@ def transport_error(
 STREAMS_PER_HTTP2_CONNECTION = 100
 #: The request extension that marks a stream (watch, followed log): it goes to the stream pools.
 STREAM_EXTENSION = "kubeset.stream"
+#: The request extension that marks a WebSocket upgrade (exec, attach, port-forward): it goes to
+#: an HTTP/1.1 pool of httpx's own (:class:`Upgrades`).
+UPGRADE_EXTENSION = "kubeset.upgrade"
+
+
+class Upgrades:
+    """The HTTP/1.1 httpx transport of a kubeset transport's WebSocket upgrades (requests marked
+    with :data:`UPGRADE_EXTENSION`), made on first use with the same TLS and proxy settings: an
+    upgrade needs httpx's own network stream, which neither HTTP/2 nor the aiohttp and urllib3
+    transports give. An upgraded connection never goes back to the pool."""
+
+    def __init__(self, options: dict[str, Any]) -> None:
+        self._options = {**options, "http2": False}
+        self._lock = threading.Lock()
+        self._sync: httpx.HTTPTransport | None = None
+        self._async: httpx.AsyncHTTPTransport | None = None
+
+    @staticmethod
+    def wanted(request: httpx.Request) -> bool:
+        return bool(request.extensions.get(UPGRADE_EXTENSION))
+
+    def sync(self) -> httpx.HTTPTransport:
+        with self._lock:
+            if self._sync is None:
+                self._sync = httpx.HTTPTransport(**self._options)
+            return self._sync
+
+    def asynchronous(self) -> httpx.AsyncHTTPTransport:
+        with self._lock:
+            if self._async is None:
+                self._async = httpx.AsyncHTTPTransport(**self._options)
+            return self._async
+
+    def close(self) -> None:
+        if self._sync is not None:
+            self._sync.close()
+
+    async def aclose(self) -> None:
+        if self._async is not None:
+            await self._async.aclose()
+
 
 AnyTransport = TypeVar("AnyTransport", httpx.HTTPTransport, httpx.AsyncHTTPTransport)
 
@@ -418,6 +461,7 @@ class AsyncLaneTransport(httpx.AsyncBaseTransport):
     ) -> None:
         options = _transport_options(config, verify, proxy)
         self._lanes = _Lanes(config, lambda: httpx.AsyncHTTPTransport(**options))
+        self._upgrades = Upgrades(options)
         self._waiters: dict[bool, deque[asyncio.Future[None]]] = {False: deque(), True: deque()}
 
     def _wake(self, stream: bool, count: int = 1) -> None:
@@ -471,6 +515,8 @@ class AsyncLaneTransport(httpx.AsyncBaseTransport):
                 return lane
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if Upgrades.wanted(request):
+            return await self._upgrades.asynchronous().handle_async_request(request)
         stream = bool(request.extensions.get(STREAM_EXTENSION))
         timeouts = request.extensions.get("timeout")
         pool = timeouts.get("pool") if isinstance(timeouts, dict) else None
@@ -490,6 +536,7 @@ class AsyncLaneTransport(httpx.AsyncBaseTransport):
     async def aclose(self) -> None:
         for transport in self._lanes.close_all():
             await transport.aclose()
+        await self._upgrades.aclose()
 
 
 class LaneTransport(httpx.BaseTransport):
@@ -502,8 +549,11 @@ class LaneTransport(httpx.BaseTransport):
     ) -> None:
         options = _transport_options(config, verify, proxy)
         self._lanes = _Lanes(config, lambda: httpx.HTTPTransport(**options))
+        self._upgrades = Upgrades(options)
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if Upgrades.wanted(request):
+            return self._upgrades.sync().handle_request(request)
         stream = bool(request.extensions.get(STREAM_EXTENSION))
         lane = self._lanes.take(stream, force=True)
         assert lane is not None
@@ -519,6 +569,7 @@ class LaneTransport(httpx.BaseTransport):
     def close(self) -> None:
         for transport in self._lanes.close_all():
             transport.close()
+        self._upgrades.close()
 
 
 def remember_missing_sniffio() -> None:

@@ -33,7 +33,10 @@ __all__ = [
     "METADATA_LIST_ACCEPT",
     "Request",
     "apply_body",
+    "attach_params",
+    "connect_request",
     "create_request",
+    "exec_params",
     "delete_collection_request",
     "delete_request",
     "get_request",
@@ -90,6 +93,11 @@ class Request:
     content_type: str | None = None
     accept: str | None = None
     """An ``Accept`` header other than plain JSON (metadata-only reads)."""
+    headers: tuple[tuple[str, str], ...] = ()
+    """Further headers (a proxied request's own)."""
+    websocket: tuple[str, ...] = ()
+    """For a WebSocket upgrade (``connect`` subresources): the subprotocols to offer, preferred
+    first."""
 
     @property
     def url_path(self) -> str:
@@ -356,3 +364,77 @@ def delete_collection_request(
     return Request(
         "DELETE", resource_path(info, namespace), tuple(params), body, "application/json"
     )
+
+
+def connect_request(
+    info: ResourceInfo,
+    namespace: str | None,
+    name: str,
+    subresource: str,
+    method: str = "GET",
+    *,
+    path: str | None = None,
+    params: Sequence[tuple[str, str]] = (),
+    body: bytes | None = None,
+    content_type: str | None = None,
+    headers: Sequence[tuple[str, str]] = (),
+    websocket: Sequence[str] = (),
+) -> Request:
+    """A request to a ``connect`` subresource (``exec``, ``attach``, ``portforward``, ``proxy``).
+
+    ``path`` (proxies): the path below the subresource, ``/proxy/{path}``; its ``/`` separate
+    segments and characters already percent-encoded stay so. ``method`` must be one the spec
+    declares for the subresource (``ResourceInfo.connect``); ``websocket`` makes it an upgrade
+    offering those subprotocols.
+    """
+    method = method.upper()
+    key = f"{subresource}/{{path}}" if path else subresource
+    if method not in info.connect.get(key, frozenset()):
+        raise ValueError(f"{info.plural}/{key} does not support {method}")
+    url = resource_path(info, namespace, name, subresource)
+    if path:
+        url += "/" + quote(path.lstrip("/"), safe="/:@!$&'()*+,;=%~")
+    return Request(
+        method,
+        url,
+        tuple(params),
+        body=body,
+        content_type=content_type,
+        headers=tuple(headers),
+        websocket=tuple(websocket),
+    )
+
+
+def exec_params(
+    command: Sequence[str],
+    *,
+    container: str | None,
+    stdin: bool,
+    stdout: bool,
+    stderr: bool,
+    tty: bool,
+) -> Params:
+    """The query of an ``exec``: one ``command`` parameter per argument, then the streams."""
+    if isinstance(command, str | bytes) or not command:
+        raise ValueError("command must be a non-empty list of arguments, e.g. ['ls', '-l']")
+    params = [("command", str(arg)) for arg in command]
+    return tuple(params) + attach_params(
+        container=container, stdin=stdin, stdout=stdout, stderr=stderr, tty=tty
+    )
+
+
+def attach_params(
+    *, container: str | None, stdin: bool, stdout: bool, stderr: bool, tty: bool
+) -> Params:
+    """The query of an ``attach`` (and the streams of an ``exec``): ``stdout`` and ``stderr``
+    always (the server's defaults differ between exec and attach), ``stdin`` and ``tty`` when
+    true."""
+    params: list[tuple[str, str]] = []
+    _flag(params, "container", container)
+    if stdin:
+        params.append(("stdin", "true"))
+    _flag(params, "stdout", stdout)
+    _flag(params, "stderr", stderr)
+    if tty:
+        params.append(("tty", "true"))
+    return tuple(params)

@@ -16,6 +16,7 @@ from pydantic import BaseModel
 
 __all__ = [
     "ALL_PATCH_TYPES",
+    "CONNECT_METHODS",
     "CUSTOM_PATCH_TYPES",
     "GET_UPDATE_PATCH",
     "STANDARD_VERBS",
@@ -75,6 +76,8 @@ ALL_PATCH_TYPES = frozenset(PatchType)
 CUSTOM_PATCH_TYPES = frozenset({PatchType.JSON, PatchType.MERGE, PatchType.APPLY})
 #: The verbs of a ``status``- or ``scale``-like subresource.
 GET_UPDATE_PATCH = frozenset({"get", "update", "patch"})
+#: Every HTTP method a ``connect`` subresource may declare (proxies declare them all).
+CONNECT_METHODS = frozenset({"GET", "PUT", "POST", "PATCH", "DELETE", "HEAD", "OPTIONS"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +87,9 @@ class ResourceInfo:
     ``subresources`` maps a subresource name (``status``, ``scale`` …) to its verbs;
     ``subresource_kinds`` gives the ``(apiVersion, kind)`` of the body a subresource takes when it
     is not the resource's own kind (``scale``: ``("autoscaling/v1", "Scale")``).
+    ``connect`` maps each ``connect`` subresource (``exec``, ``attach``, ``portforward``,
+    ``proxy``, and ``proxy/{path}`` for the form with a path below it) to the HTTP methods the
+    spec declares for it (``GET``, ``POST`` …).
     """
 
     group: str
@@ -96,6 +102,7 @@ class ResourceInfo:
     subresources: Mapping[str, frozenset[str]] = field(default_factory=dict)
     list_kind: str = ""
     subresource_kinds: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    connect: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
     @property
     def api_version(self) -> str:

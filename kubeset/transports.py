@@ -67,6 +67,8 @@ if TYPE_CHECKING:
     import urllib3
     from urllib3.connectionpool import HTTPConnectionPool
 
+    from kubeset.httpclient import Upgrades
+
 __all__ = ["AiohttpTransport", "Urllib3Transport"]
 
 #: Bytes asked for per read of a response body (less is returned as soon as it arrives).
@@ -87,6 +89,15 @@ def _check_options(package: str, transport: str, max_connections: int) -> None:
         )
     if max_connections < 1:
         raise ValueError("max_connections must be at least 1")
+
+
+def _upgrades(verify: ssl.SSLContext | bool, proxy: str | httpx.URL | None, limit: int) -> Upgrades:
+    """The HTTP/1.1 httpx transport WebSocket upgrades go through (same TLS and proxy)."""
+    from kubeset.httpclient import Upgrades
+
+    return Upgrades(
+        {"verify": verify, "proxy": proxy, "limits": httpx.Limits(max_connections=limit)}
+    )
 
 
 def _timeouts(request: httpx.Request) -> Mapping[str, float | None]:
@@ -274,6 +285,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         _check_options("aiohttp", "AiohttpTransport", max_connections)
         self._verify = verify
         self._proxies = _Proxies(proxy, trust_env)
+        self._upgrades = _upgrades(verify, proxy, max_connections)
         self._max_connections = max_connections
         self._session: aiohttp.ClientSession | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -312,6 +324,8 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         return session
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if self._upgrades.wanted(request):  # WebSockets: through httpx's own HTTP/1.1
+            return await self._upgrades.asynchronous().handle_async_request(request)
         import aiohttp
         import yarl
         from multidict import CIMultiDict
@@ -379,6 +393,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         session, self._session = self._session, None
         if session is not None:
             await session.close()
+        await self._upgrades.aclose()
 
 
 # --- urllib3 --------------------------------------------------------------------------------------
@@ -491,6 +506,7 @@ class Urllib3Transport(httpx.BaseTransport):
         _check_options("urllib3", "Urllib3Transport", max_connections)
         self._verify = verify
         self._proxies = _Proxies(proxy, trust_env)
+        self._upgrades = _upgrades(verify, proxy, max_connections)
         self._max_connections = max_connections
         self._managers: dict[str | None, urllib3.PoolManager] = {}
         self._pools: dict[tuple[str | None, str, str, int | None, str | None], Any] = {}
@@ -558,6 +574,8 @@ class Urllib3Transport(httpx.BaseTransport):
         return timeout
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if self._upgrades.wanted(request):  # WebSockets: through httpx's own HTTP/1.1
+            return self._upgrades.sync().handle_request(request)
         import urllib3
         from urllib3.exceptions import HTTPError
 
@@ -621,6 +639,7 @@ class Urllib3Transport(httpx.BaseTransport):
         )
 
     def close(self) -> None:
+        self._upgrades.close()
         with self._lock:
             self._closed = True
             managers, self._managers = list(self._managers.values()), {}

@@ -19,6 +19,7 @@ from kubeset.patchmeta import TypeMeta
 
 __all__ = [
     "Clientset",
+    "Connect",
     "GroupVersion",
     "ModelRef",
     "Resource",
@@ -58,7 +59,23 @@ _PATH = re.compile(
     r"/(?P<plural>[^/{}]+)"
     r"(?:/\{name\}(?:/(?P<sub>[^/{}]+))?)?$"
 )
-_METHODS = ("get", "put", "post", "patch", "delete")
+_METHODS = ("get", "put", "post", "patch", "delete", "head", "options")
+#: ``connect`` operations: exec, attach, portforward and proxy, whose proxy also has a form with a
+#: path below it (``/pods/{name}/proxy/{path}``).
+_CONNECT_PATH = re.compile(
+    r"^/(?:api/(?P<core>v1)|apis/(?P<group>[^/{}]+)/(?P<version>[^/{}]+))"
+    r"(?P<ns>/namespaces/\{namespace\})?"
+    r"/(?P<plural>[^/{}]+)/\{name\}/(?P<sub>[^/{}]+)(?P<tail>/\{path\})?$"
+)
+#: The order HTTP methods of a connect subresource are listed in.
+CONNECT_METHOD_ORDER = ("GET", "PUT", "POST", "PATCH", "DELETE", "HEAD", "OPTIONS")
+#: Connect subresources the runtime serves with a mixin of its own (anything else: ``connect``).
+CONNECT_MIXINS = {
+    "exec": "WithExec",
+    "attach": "WithAttach",
+    "portforward": "WithPortForward",
+    "proxy": "WithProxy",
+}
 
 
 @dataclass(frozen=True, order=True)
@@ -117,6 +134,23 @@ class Subresource:
 
 
 @dataclass(frozen=True)
+class Connect:
+    """One ``connect`` subresource (``exec``, ``attach``, ``portforward``, ``proxy``) of a
+    resource: the HTTP methods the spec declares for it, and for the form with a path below it
+    (``proxy/{path}``: ``path_methods``)."""
+
+    name: str
+    methods: tuple[str, ...]
+    path_methods: tuple[str, ...] = ()
+
+    @property
+    def runtime_mixin(self) -> str:
+        """The runtime mixin serving it (``WithExec`` …; ``WithConnect`` for any other name:
+        its raw ``connect()`` request)."""
+        return CONNECT_MIXINS.get(self.name, "WithConnect")
+
+
+@dataclass(frozen=True)
 class Resource:
     """One resource type of a group-version, with exactly the verbs its paths declare."""
 
@@ -130,6 +164,7 @@ class Resource:
     model: ModelRef
     list_model: ModelRef | None
     subresources: tuple[Subresource, ...] = ()
+    connect: tuple[Connect, ...] = ()
 
     @property
     def api_version(self) -> str:
@@ -228,6 +263,7 @@ class _Res:
     list_model: str | None = None
     patch_types: set[str] = field(default_factory=set)
     subs: dict[str, _Sub] = field(default_factory=dict)
+    connect: dict[str, set[str]] = field(default_factory=dict)
 
 
 def _schema_ref(schema: Any) -> str | None:
@@ -293,6 +329,21 @@ def _verb(method: str, action: str, named: bool, sub: str | None, watch: bool) -
     return {"get": "list", "post": "create", "delete": "deletecollection"}.get(method)
 
 
+def _connects(found: dict[str, set[str]]) -> tuple[Connect, ...]:
+    """The connect subresources of one resource, by name, the ``/{path}`` forms folded in."""
+
+    def ordered(methods: set[str]) -> tuple[str, ...]:
+        return tuple(m for m in CONNECT_METHOD_ORDER if m in methods)
+
+    names = sorted({name.removesuffix("/{path}") for name in found})
+    return tuple(
+        Connect(
+            name, ordered(found.get(name, set())), ordered(found.get(f"{name}/{{path}}", set()))
+        )
+        for name in names
+    )
+
+
 Naming = Callable[[str], tuple[str, str]]
 
 
@@ -355,6 +406,7 @@ def build_ir(spec: LoadedSpec, package: str, naming: Naming = model_module) -> C
 
     found: dict[tuple[str, str, str], _Res] = {}
     skipped: list[str] = []
+    connect: list[tuple[str, str]] = []
     watch_paths = any(
         isinstance(op, dict) and op.get("x-kubernetes-action") in ("watch", "watchlist")
         for item in spec.paths.values()
@@ -376,7 +428,10 @@ def build_ir(spec: LoadedSpec, package: str, naming: Naming = model_module) -> C
                 if not isinstance(op, dict):
                     continue
                 action = op.get("x-kubernetes-action")
-                if action is None or action == "connect":
+                if action == "connect":
+                    connect.append((path, method))
+                    continue
+                if action is None:
                     continue
                 if match is None:
                     skipped.append(f"{method.upper()} {path}")
@@ -421,6 +476,22 @@ def build_ir(spec: LoadedSpec, package: str, naming: Naming = model_module) -> C
                     res.model_by_verb.setdefault(verb, ref)
                 if verb == "patch":
                     res.patch_types |= patch_types
+        for path, method in connect:
+            at[:] = ["paths", path, method]
+            cmatch = _CONNECT_PATH.match(path)
+            key = None
+            if cmatch is not None:
+                group = cmatch.group("group") or ""
+                key = (
+                    group,
+                    cmatch.group("core") or cmatch.group("version"),
+                    cmatch.group("plural"),
+                )
+            if cmatch is None or key not in found:
+                skipped.append(f"{method.upper()} {path}")
+                continue
+            sub = cmatch.group("sub") + ("/{path}" if cmatch.group("tail") else "")
+            found[key].connect.setdefault(sub, set()).add(method.upper())
     except (TypeError, KeyError, AttributeError, ValueError) as exc:
         # A malformed operation (``consumes: null``, a parameter that is not an object …).
         reason = f"malformed operation ({type(exc).__name__}: {exc})"
@@ -473,6 +544,7 @@ def build_ir(spec: LoadedSpec, package: str, naming: Naming = model_module) -> C
                 model=model,
                 list_model=_ref(res.list_model) if res.list_model else None,
                 subresources=tuple(subs),
+                connect=_connects(res.connect),
             )
         )
     ordered = sorted(by_gv.items(), key=lambda kv: (accessors[kv[0][0]], kv[0][1]))

@@ -77,6 +77,7 @@ def _py_set(items: list[str]) -> str:
     return "{" + ", ".join(items) + "}" if items else "()"
 
 
+_CONNECT_METHODS = {"GET", "PUT", "POST", "PATCH", "DELETE", "HEAD", "OPTIONS"}
 _STANDARD_VERBS = {
     "get",
     "list",
@@ -113,6 +114,24 @@ def _verbs_literal(verbs: tuple[str, ...]) -> str:
     return f"frozenset({_py_set([json.dumps(v) for v in verbs])})"
 
 
+def _methods_literal(methods: tuple[str, ...]) -> str:
+    if set(methods) == _CONNECT_METHODS:
+        return "CONNECT_METHODS"
+    return f"frozenset({_py_set([json.dumps(m) for m in methods])})"
+
+
+def _connect_items(r: Resource) -> list[str]:
+    """``ResourceInfo.connect``: each connect subresource and its methods, the ``/{path}`` form
+    under its own key."""
+    items = []
+    for c in r.connect:
+        if c.methods:
+            items.append(f"{json.dumps(c.name)}: {_methods_literal(c.methods)}")
+        if c.path_methods:
+            items.append(f"{json.dumps(c.name + '/{path}')}: {_methods_literal(c.path_methods)}")
+    return items
+
+
 def _info_fields(r: Resource) -> list[tuple[str, str]]:
     """The keyword arguments of the resource's ``ResourceInfo``, as source text."""
     fields = [
@@ -138,6 +157,8 @@ def _info_fields(r: Resource) -> list[tuple[str, str]]:
     if kinds:
         fields.append(("subresource_kinds", "{" + ", ".join(kinds) + "}"))
     fields.append(("list_kind", json.dumps(r.list_kind)))
+    if r.connect:
+        fields.append(("connect", "{" + ", ".join(_connect_items(r)) + "}"))
     return fields
 
 
@@ -187,6 +208,10 @@ def _resource(r: Resource) -> dict[str, Any]:
         elif mixin is not None:
             bases.append(f'{mixin}["{model}", "{list_model}"]')
         declarations.extend(_declarations(sub))
+    connect_mixins = sorted({c.runtime_mixin for c in r.connect})
+    if len(connect_mixins) > 1 and "WithConnect" in connect_mixins:
+        connect_mixins.remove("WithConnect")  # every connect mixin has connect()
+    bases += [f'{m}["{model}", "{list_model}"]' for m in connect_mixins]
     scope = "namespaced" if r.namespaced else "cluster-scoped"
     gv = f"{r.group}/{r.version}" if r.group else r.version
     return {
@@ -252,7 +277,13 @@ class Renderer:
         runtime |= {d["kind"] for r in resources for d in r["declarations"]}
         info_text = " ".join(v for r in resources for _, v in r["info_fields"])
         resource_imports = {"ResourceInfo"}
-        for name in ("STANDARD_VERBS", "GET_UPDATE_PATCH", "ALL_PATCH_TYPES", "CUSTOM_PATCH_TYPES"):
+        for name in (
+            "STANDARD_VERBS",
+            "GET_UPDATE_PATCH",
+            "ALL_PATCH_TYPES",
+            "CUSTOM_PATCH_TYPES",
+            "CONNECT_METHODS",
+        ):
             if name in info_text:
                 resource_imports.add(name)
         if "PatchType." in info_text:

@@ -47,7 +47,7 @@ _PATCH_TYPES = [
     "application/json-patch+json",
     "application/merge-patch+json",
 ]
-_METHODS = ("get", "put", "post", "patch", "delete")
+_METHODS = ("get", "put", "post", "patch", "delete", "head", "options")
 
 
 def definition_name(group: str, version: str, kind: str) -> str:

@@ -6,15 +6,18 @@ import threading
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from types import EllipsisType
 from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from kubeset._wsio import AsyncWebSocketConn, check_handshake, handshake_headers
 from kubeset.config import Config, ConfigError
 from kubeset.errors import InvalidRequest, RequestTimeout, error_from_response
 from kubeset.httpclient import (
     STREAM_EXTENSION,
+    UPGRADE_EXTENSION,
     AsyncLaneTransport,
     AsyncStreamLines,
     Phase,
@@ -226,10 +229,13 @@ class AsyncRESTClient:
             headers.append(("Content-Type", req.content_type))
         if req.accept:
             headers.append(("Accept", req.accept))
+        headers.extend(req.headers)
         extensions: dict[str, Any] = {}
         if self.config.tls_server_name:
             extensions["sni_hostname"] = self.config.tls_server_name
-        if stream:
+        if req.websocket:
+            extensions[UPGRADE_EXTENSION] = True
+        elif stream:
             extensions[STREAM_EXTENSION] = True
         return http.build_request(
             req.method,
@@ -293,7 +299,7 @@ class AsyncRESTClient:
                     )
                     response = await http.send(request, stream=True)
                     phase = "body"
-                    if response.status_code >= 400 or not stream:
+                    if response.status_code >= 400 or not (stream or req.websocket):
                         await response.aread()
                 except (httpx.HTTPError, httpx.InvalidURL) as exc:
                     if response is not None:
@@ -307,7 +313,7 @@ class AsyncRESTClient:
                 else:
                     self._warn(response)
                     if response.status_code < 400:
-                        handed_over = stream
+                        handed_over = stream or bool(req.websocket)
                         return response, http
                     if response.status_code == 401 and not reauthenticated:
                         try:
@@ -355,6 +361,37 @@ class AsyncRESTClient:
             timeouts["read"] = idle if isinstance(read_timeout, EllipsisType) else read_timeout
         try:
             yield response
+        finally:
+            try:
+                await response.aclose()
+            finally:
+                await self._release(http)
+
+    @asynccontextmanager
+    async def websocket(self, req: Request) -> AsyncIterator[AsyncWebSocketConn]:
+        """Open a WebSocket (``req.websocket``: the subprotocols to offer, preferred first) and
+        yield it; closed on exit.
+
+        The upgrade is a request like any other (rate limit, credentials and their refresh
+        after a 401, retries, typed errors, ``Config.timeout`` and ``call_timeout``), sent over
+        an HTTP/1.1 connection of httpx's own with the client's TLS and proxy settings. A
+        response that is not a valid upgrade to one of the offered subprotocols raises
+        :class:`~kubeset.errors.ConnectionFailed`.
+        """
+        key, headers = handshake_headers(req.websocket)
+        response, http = await self._send(replace(req, headers=(*req.headers, *headers)))
+        try:
+            info = req.info(response.status_code)
+            url = self._url(http, req)
+            chosen = check_handshake(response, key, req.websocket, info, url)
+            conn = AsyncWebSocketConn(
+                response, info, url, subprotocol=chosen, write_timeout=self.config.timeout
+            )
+            await conn.start()
+            try:
+                yield conn
+            finally:
+                await conn.aclose()
         finally:
             try:
                 await response.aclose()

@@ -7,15 +7,18 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from types import EllipsisType
 from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from kubeset._wsio import WebSocketConn, check_handshake, handshake_headers
 from kubeset.config import Config, ConfigError
 from kubeset.errors import InvalidRequest, RequestTimeout, error_from_response
 from kubeset.httpclient import (
     STREAM_EXTENSION,
+    UPGRADE_EXTENSION,
     LaneTransport,
     Phase,
     StreamLines,
@@ -225,10 +228,13 @@ class RESTClient:
             headers.append(("Content-Type", req.content_type))
         if req.accept:
             headers.append(("Accept", req.accept))
+        headers.extend(req.headers)
         extensions: dict[str, Any] = {}
         if self.config.tls_server_name:
             extensions["sni_hostname"] = self.config.tls_server_name
-        if stream:
+        if req.websocket:
+            extensions[UPGRADE_EXTENSION] = True
+        elif stream:
             extensions[STREAM_EXTENSION] = True
         return http.build_request(
             req.method,
@@ -290,7 +296,7 @@ class RESTClient:
                     )
                     response = http.send(request, stream=True)
                     phase = "body"
-                    if response.status_code >= 400 or not stream:
+                    if response.status_code >= 400 or not (stream or req.websocket):
                         response.read()
                 except (httpx.HTTPError, httpx.InvalidURL) as exc:
                     if response is not None:
@@ -304,7 +310,7 @@ class RESTClient:
                 else:
                     self._warn(response)
                     if response.status_code < 400:
-                        handed_over = stream
+                        handed_over = stream or bool(req.websocket)
                         return response, http
                     if response.status_code == 401 and not reauthenticated:
                         try:
@@ -352,6 +358,37 @@ class RESTClient:
             timeouts["read"] = idle if isinstance(read_timeout, EllipsisType) else read_timeout
         try:
             yield response
+        finally:
+            try:
+                response.close()
+            finally:
+                self._release(http)
+
+    @contextmanager
+    def websocket(self, req: Request) -> Iterator[WebSocketConn]:
+        """Open a WebSocket (``req.websocket``: the subprotocols to offer, preferred first) and
+        yield it; closed on exit.
+
+        The upgrade is a request like any other (rate limit, credentials and their refresh
+        after a 401, retries, typed errors, ``Config.timeout`` and ``call_timeout``), sent over
+        an HTTP/1.1 connection of httpx's own with the client's TLS and proxy settings. A
+        response that is not a valid upgrade to one of the offered subprotocols raises
+        :class:`~kubeset.errors.ConnectionFailed`.
+        """
+        key, headers = handshake_headers(req.websocket)
+        response, http = self._send(replace(req, headers=(*req.headers, *headers)))
+        try:
+            info = req.info(response.status_code)
+            url = self._url(http, req)
+            chosen = check_handshake(response, key, req.websocket, info, url)
+            conn = WebSocketConn(
+                response, info, url, subprotocol=chosen, write_timeout=self.config.timeout
+            )
+            conn.start()
+            try:
+                yield conn
+            finally:
+                conn.close()
         finally:
             try:
                 response.close()

@@ -1,5 +1,6 @@
 """Every resource and verb of the spec is reachable through the generated clientset, and sends exactly
-the method, path, query and content type the spec declares.
+the method, path, query and content type the spec declares — the ``connect`` operations (exec,
+attach, portforward over WebSocket; proxy, with and without a path) included.
 
 The cases come straight from the spec's ``paths`` (independently of the generator's IR); each is
 called through ``kubeset_k8s.Clientset`` against an in-memory transport that records the request.
@@ -19,10 +20,11 @@ import pytest
 
 from kubeset import Config, PatchType
 from kubeset_k8s import Clientset
+from tests.fake_websocket import FakeServer, upgrade
 from tests.specs import k8s_spec
 
 NS, NAME = "ns1", "n1"
-METHODS = ("get", "put", "post", "patch", "delete")
+METHODS = ("get", "put", "post", "patch", "delete", "head", "options")
 # Subresource method names chosen to match client-go's (Evict, Bind, CreateToken, Finalize, GetLogs).
 SPECIAL = {
     ("eviction", "post"): "evict",
@@ -39,8 +41,11 @@ PATCH_NAMES = {
 }
 PATH = re.compile(
     r"^/(?:api/v1|apis/(?P<group>[^/]+)/(?P<version>[^/]+))(?P<watch>/watch)?"
-    r"(?P<ns>/namespaces/\{namespace\})?/(?P<plural>[^/{}]+)(?P<named>/\{name\})?(?:/(?P<sub>[^/{}]+))?$"
+    r"(?P<ns>/namespaces/\{namespace\})?/(?P<plural>[^/{}]+)(?P<named>/\{name\})?(?:/(?P<sub>[^/{}]+))?"
+    r"(?P<tail>/\{path\})?$"
 )
+#: The path below a proxy subresource the connect cases send to.
+PROXY_PATH = "some/path"
 
 
 @dataclass(frozen=True)
@@ -61,9 +66,11 @@ def _cases() -> Iterator[Case]:
     for path, item in sorted(spec["paths"].items()):
         for method in METHODS:
             op = item.get(method)
-            if not op or op.get("x-kubernetes-action") in (None, "connect"):
+            if not op or op.get("x-kubernetes-action") is None:
                 continue
-            if method == "patch":
+            if op["x-kubernetes-action"] == "connect":
+                yield Case(path, method, op, "connect")
+            elif method == "patch":
                 for content_type in op.get("consumes", []):
                     if content_type in PATCH_NAMES:
                         yield Case(path, method, op, "patch", content_type)
@@ -84,6 +91,13 @@ class Recorder:
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         self.requests.append(request)
+        if request.headers.get("upgrade") == "websocket":
+            if request.url.path.endswith("/portforward"):
+                port = int(request.url.params["ports"]).to_bytes(2, "little")
+                script = [b"\x00" + port, b"\x01" + port, b"\x00data"]
+            else:
+                script = [b"\x01out", b'\x03{"status": "Success"}']
+            return upgrade(request, FakeServer(script))
         if request.url.params.get("watch") == "true":
             event = {
                 "type": "ADDED",
@@ -142,9 +156,37 @@ def _sub_method(sub: str, verb: str) -> str:
     return f"{prefix}_{WORDS.get(sub, sub)}"
 
 
+def _connect(client: Any, case: Case, sub: str, tail: bool) -> None:
+    """A connect operation: exec, attach and port-forward as WebSockets (GET), their POST forms
+    (SPDY upgrades kubeset does not speak) through the raw ``connect``, proxies through
+    ``proxy`` with every method."""
+    method = case.method.upper()
+    if sub == "proxy":
+        response = client.proxy(NAME, PROXY_PATH if tail else "", method=method)
+        assert response.status_code == 200
+    elif method == "POST":
+        client.connect(NAME, sub, method="POST")
+    elif sub == "exec":
+        result = client.exec(NAME, ["echo", "hi"])
+        assert (result.stdout, result.exit_code) == (b"out", 0)
+    elif sub == "attach":
+        with client.attach(NAME, stdin=True) as session:
+            assert session.read() == ("stdout", b"out")
+            assert session.wait() == 0
+    elif sub == "portforward":
+        with client.port_forward_stream(NAME, 8080) as stream:
+            assert stream.recv() == b"data"
+            assert stream.recv() == b""
+    else:
+        raise AssertionError(f"no call for connect subresource {sub!r}")
+
+
 def _invoke(client: Any, case: Case, match: re.Match[str]) -> None:
     sub, named = match.group("sub"), bool(match.group("named"))
     action = case.op["x-kubernetes-action"]
+    if action == "connect":
+        _connect(client, case, sub, bool(match.group("tail")))
+        return
     body = {"metadata": {"name": NAME}}
     if action in ("watch", "watchlist"):
         selector = f"metadata.name={NAME}" if named else None
@@ -215,11 +257,15 @@ def test_operation_is_reachable(case: Case, clients: Any) -> None:
         if match.group("named"):
             assert request.url.params["fieldSelector"] == f"metadata.name={NAME}"
     expected_path = expected_path.replace("{namespace}", NS).replace("{name}", NAME)
+    expected_path = expected_path.replace("{path}", PROXY_PATH)
     assert request.method == case.method.upper()
     assert request.url.path == expected_path
     declared = _declared_params(case.op, k8s_spec()["paths"][case.path])
     sent = set(request.url.params.keys())
     assert sent <= declared, f"query {sorted(sent - declared)} not declared by the spec"
+    if case.call == "connect":
+        _check_connect(case, match, request)
+        return
     consumes = case.op.get("consumes", [])
     if case.method in ("post", "put", "patch"):
         content_type = request.headers["content-type"]
@@ -233,6 +279,47 @@ def test_operation_is_reachable(case: Case, clients: Any) -> None:
             assert request.url.params["fieldManager"] == "reach"
 
 
+#: The query each WebSocket connect call above sends, exactly.
+CONNECT_QUERIES = {
+    "exec": [("command", "echo"), ("command", "hi"), ("stdout", "true"), ("stderr", "true")],
+    "attach": [("stdin", "true"), ("stdout", "true"), ("stderr", "true")],
+    "portforward": [("ports", "8080")],
+}
+
+
+def _check_connect(case: Case, match: re.Match[str], request: httpx.Request) -> None:
+    sub = match.group("sub")
+    websocket = request.headers.get("upgrade") == "websocket"
+    if case.method == "get" and sub in CONNECT_QUERIES:
+        assert websocket and request.headers["sec-websocket-version"] == "13"
+        offered = request.headers["sec-websocket-protocol"]
+        expected = (
+            "v4.channel.k8s.io" if sub == "portforward" else "v5.channel.k8s.io, v4.channel.k8s.io"
+        )
+        assert offered == expected
+        assert list(request.url.params.multi_items()) == CONNECT_QUERIES[sub]
+    else:
+        assert not websocket
+        assert list(request.url.params.multi_items()) == []
+
+
+def test_connect_methods_are_declared_in_resource_info(clients: Any) -> None:
+    """``ResourceInfo.connect`` lists exactly the connect operations of the spec."""
+    _, _, table = clients
+    declared: dict[tuple[str, str, str], dict[str, set[str]]] = {}
+    for case in CASES:
+        if case.call != "connect":
+            continue
+        match = PATH.match(case.path)
+        assert match
+        key = (match.group("group") or "", match.group("version") or "v1", match.group("plural"))
+        sub = match.group("sub") + ("/{path}" if match.group("tail") else "")
+        declared.setdefault(key, {}).setdefault(sub, set()).add(case.method.upper())
+    for key, factory in table.items():
+        info = factory(NS).info
+        assert {k: set(v) for k, v in info.connect.items()} == declared.get(key, {}), key
+
+
 def test_clients_offer_only_declared_verbs(clients: Any) -> None:
     """A resource client has a verb method exactly when the spec declares that verb."""
     _, _, table = clients
@@ -241,7 +328,7 @@ def test_clients_offer_only_declared_verbs(clients: Any) -> None:
     for case in CASES:
         match = PATH.match(case.path)
         assert match
-        if match.group("sub"):
+        if match.group("sub") or case.call == "connect":
             continue
         key = (match.group("group") or "", match.group("version") or "v1", match.group("plural"))
         action = case.op["x-kubernetes-action"]
@@ -270,13 +357,16 @@ def test_clients_offer_only_declared_verbs(clients: Any) -> None:
 
 
 def test_coverage_figure(clients: Any) -> None:
-    """Every non-connect operation of the spec is a case above (the coverage figure)."""
+    """Every operation of the spec, connect operations included, is a case above (the coverage
+    figure)."""
     spec = k8s_spec()
     total = sum(
         1
         for item in spec["paths"].values()
         for m in METHODS
-        if item.get(m) and item[m].get("x-kubernetes-action") not in (None, "connect")
+        if item.get(m) and item[m].get("x-kubernetes-action") is not None
     )
     operations = {(c.path, c.method) for c in CASES}
     assert len(operations) == total
+    connect = {(c.path, c.method) for c in CASES if c.call == "connect"}
+    assert len(connect) == 48  # exec, attach, portforward (GET, POST); proxy (7 methods, 2 forms)

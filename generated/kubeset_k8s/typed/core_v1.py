@@ -14,12 +14,16 @@ from kubeset.client import (
     AsyncUpdateSubresource,
     AsyncWithAllVerbs,
     AsyncWithApply,
+    AsyncWithAttach,
     AsyncWithCreate,
     AsyncWithDelete,
+    AsyncWithExec,
     AsyncWithGet,
     AsyncWithList,
     AsyncWithLogs,
     AsyncWithPatch,
+    AsyncWithPortForward,
+    AsyncWithProxy,
     AsyncWithScale,
     AsyncWithStatus,
     AsyncWithUpdate,
@@ -30,19 +34,29 @@ from kubeset.client import (
     UpdateSubresource,
     WithAllVerbs,
     WithApply,
+    WithAttach,
     WithCreate,
     WithDelete,
+    WithExec,
     WithGet,
     WithList,
     WithLogs,
     WithPatch,
+    WithPortForward,
+    WithProxy,
     WithScale,
     WithStatus,
     WithUpdate,
     WithWatch,
 )
 from kubeset.model import KubeModel
-from kubeset.resource import ALL_PATCH_TYPES, GET_UPDATE_PATCH, STANDARD_VERBS, ResourceInfo
+from kubeset.resource import (
+    ALL_PATCH_TYPES,
+    CONNECT_METHODS,
+    GET_UPDATE_PATCH,
+    STANDARD_VERBS,
+    ResourceInfo,
+)
 from kubeset.rest import AsyncRESTClient, RESTClient
 
 from ..expansions.core_v1 import AsyncNodesExpansion, NodesExpansion
@@ -209,6 +223,7 @@ _NODES = ResourceInfo(
     patch_types=ALL_PATCH_TYPES,
     subresources={"status": GET_UPDATE_PATCH},
     list_kind="NodeList",
+    connect={"proxy": CONNECT_METHODS, "proxy/{path}": CONNECT_METHODS},
 )
 
 _PERSISTENT_VOLUME_CLAIMS = ResourceInfo(
@@ -253,6 +268,13 @@ _PODS = ResourceInfo(
     },
     subresource_kinds={"binding": ("v1", "Binding"), "eviction": ("policy/v1", "Eviction")},
     list_kind="PodList",
+    connect={
+        "attach": frozenset({"GET", "POST"}),
+        "exec": frozenset({"GET", "POST"}),
+        "portforward": frozenset({"GET", "POST"}),
+        "proxy": CONNECT_METHODS,
+        "proxy/{path}": CONNECT_METHODS,
+    },
 )
 
 _POD_TEMPLATES = ResourceInfo(
@@ -325,6 +347,7 @@ _SERVICES = ResourceInfo(
     patch_types=ALL_PATCH_TYPES,
     subresources={"status": GET_UPDATE_PATCH},
     list_kind="ServiceList",
+    connect={"proxy": CONNECT_METHODS, "proxy/{path}": CONNECT_METHODS},
 )
 
 
@@ -397,6 +420,7 @@ class NamespacesClient(
 class NodesClient(
     WithAllVerbs["core_v1.Node", "core_v1.NodeList"],
     WithStatus["core_v1.Node", "core_v1.NodeList"],
+    WithProxy["core_v1.Node", "core_v1.NodeList"],
     NodesExpansion,
 ):
     """Nodes: v1 Node, cluster-scoped; verbs get, list, watch, create, update, patch, delete, deletecollection."""
@@ -426,6 +450,10 @@ class PodsClient(
     WithAllVerbs["core_v1.Pod", "core_v1.PodList"],
     WithLogs["core_v1.Pod", "core_v1.PodList"],
     WithStatus["core_v1.Pod", "core_v1.PodList"],
+    WithAttach["core_v1.Pod", "core_v1.PodList"],
+    WithExec["core_v1.Pod", "core_v1.PodList"],
+    WithPortForward["core_v1.Pod", "core_v1.PodList"],
+    WithProxy["core_v1.Pod", "core_v1.PodList"],
 ):
     """Pods: v1 Pod, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
@@ -491,6 +519,7 @@ class ServiceAccountsClient(
 class ServicesClient(
     WithAllVerbs["core_v1.Service", "core_v1.ServiceList"],
     WithStatus["core_v1.Service", "core_v1.ServiceList"],
+    WithProxy["core_v1.Service", "core_v1.ServiceList"],
 ):
     """Services: v1 Service, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
@@ -766,6 +795,7 @@ class AsyncNamespacesClient(
 class AsyncNodesClient(
     AsyncWithAllVerbs["core_v1.Node", "core_v1.NodeList"],
     AsyncWithStatus["core_v1.Node", "core_v1.NodeList"],
+    AsyncWithProxy["core_v1.Node", "core_v1.NodeList"],
     AsyncNodesExpansion,
 ):
     """Nodes: v1 Node, cluster-scoped; verbs get, list, watch, create, update, patch, delete, deletecollection."""
@@ -795,6 +825,10 @@ class AsyncPodsClient(
     AsyncWithAllVerbs["core_v1.Pod", "core_v1.PodList"],
     AsyncWithLogs["core_v1.Pod", "core_v1.PodList"],
     AsyncWithStatus["core_v1.Pod", "core_v1.PodList"],
+    AsyncWithAttach["core_v1.Pod", "core_v1.PodList"],
+    AsyncWithExec["core_v1.Pod", "core_v1.PodList"],
+    AsyncWithPortForward["core_v1.Pod", "core_v1.PodList"],
+    AsyncWithProxy["core_v1.Pod", "core_v1.PodList"],
 ):
     """Pods: v1 Pod, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
@@ -860,6 +894,7 @@ class AsyncServiceAccountsClient(
 class AsyncServicesClient(
     AsyncWithAllVerbs["core_v1.Service", "core_v1.ServiceList"],
     AsyncWithStatus["core_v1.Service", "core_v1.ServiceList"],
+    AsyncWithProxy["core_v1.Service", "core_v1.ServiceList"],
 ):
     """Services: v1 Service, namespaced; verbs get, list, watch, create, update, patch, delete, deletecollection."""
 
