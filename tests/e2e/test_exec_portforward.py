@@ -409,7 +409,7 @@ def test_logs_follow_tail_since_timestamps(cs: Clientset, plane: ControlPlane) -
     pod = _pod(
         cs,
         plane.node_name,
-        ["sh", "-c", "seq 1 5; sleep 1; echo 6; sleep 1; echo 7"],
+        ["sh", "-c", "seq 1 5; sleep 1; echo 6; sleep 1; echo 7; sleep 1"],
         wait="Running",
     )
     started = time.monotonic()
@@ -431,7 +431,7 @@ def test_logs_follow_tail_since_timestamps(cs: Clientset, plane: ControlPlane) -
 
 
 async def test_logs_follow_async(acs: AsyncClientset, cs: Clientset, plane: ControlPlane) -> None:
-    pod = _pod(cs, plane.node_name, ["sh", "-c", "echo a; sleep 1; echo b"], wait="Running")
+    pod = _pod(cs, plane.node_name, ["sh", "-c", "echo a; sleep 1; echo b; sleep 1"], wait="Running")
     lines = []
     async with acs.core_v1().pods(NS).stream_logs(pod, timestamps=True) as stream:
         async for line in stream.lines():

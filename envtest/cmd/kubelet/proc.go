@@ -20,8 +20,10 @@ import (
 
 // outputDrain bounds how long a finished process's output is still copied:
 // a background child that inherited stdout/stderr could keep the pipe open
-// forever.
-const outputDrain = time.Second
+// forever. The copy normally ends as soon as the process does; the bound is
+// generous so that a loaded machine does not lose the last lines of a log
+// (a following log stream ends once the process is marked done).
+const outputDrain = 5 * time.Second
 
 // procGroup is a process the stand-in started, leading its own process group
 // (exec and main processes alike). Signalling the group is safe while the
@@ -475,21 +477,32 @@ func (s *standin) startMain(p *podState, c *containerState) (*mainProcess, error
 		if err != nil {
 			return nil, err
 		}
-		stdout, err := cmd.StdoutPipe()
+		// Pipes of our own, not cmd.StdoutPipe: cmd.Wait closes the pipes it made as soon
+		// as the process exits, dropping output not yet read (a log's last lines). Ours
+		// reach EOF when the process and every child holding them have gone.
+		stdout, stdoutW, err := os.Pipe()
 		if err != nil {
 			return nil, err
 		}
-		stderr, err := cmd.StderrPipe()
+		stderr, stderrW, err := os.Pipe()
 		if err != nil {
+			_ = stdout.Close()
+			_ = stdoutW.Close()
 			return nil, err
 		}
-		if err := cmd.Start(); err != nil {
+		cmd.Stdout, cmd.Stderr = stdoutW, stderrW
+		err = cmd.Start()
+		_ = stdoutW.Close() // the child has its copies
+		_ = stderrW.Close()
+		if err != nil {
+			_ = stdout.Close()
+			_ = stderr.Close()
 			return nil, err
 		}
 		m.stdin = stdin
 		outputs.Add(2)
-		go func() { defer outputs.Done(); m.fanOut(stdout, c.log, "stdout") }()
-		go func() { defer outputs.Done(); m.fanOut(stderr, c.log, "stderr") }()
+		go func() { defer outputs.Done(); defer stdout.Close(); m.fanOut(stdout, c.log, "stdout") }()
+		go func() { defer outputs.Done(); defer stderr.Close(); m.fanOut(stderr, c.log, "stderr") }()
 	}
 	m.startedAt = time.Now()
 	g, waited := s.started(p, cmd)
