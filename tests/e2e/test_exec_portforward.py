@@ -431,7 +431,9 @@ def test_logs_follow_tail_since_timestamps(cs: Clientset, plane: ControlPlane) -
 
 
 async def test_logs_follow_async(acs: AsyncClientset, cs: Clientset, plane: ControlPlane) -> None:
-    pod = _pod(cs, plane.node_name, ["sh", "-c", "echo a; sleep 1; echo b; sleep 1"], wait="Running")
+    pod = _pod(
+        cs, plane.node_name, ["sh", "-c", "echo a; sleep 1; echo b; sleep 1"], wait="Running"
+    )
     lines = []
     async with acs.core_v1().pods(NS).stream_logs(pod, timestamps=True) as stream:
         async for line in stream.lines():
