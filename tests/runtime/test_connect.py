@@ -74,10 +74,12 @@ def test_exec_collects_output_and_exit_code(serve: Any) -> None:
 
 
 def test_exec_writes_stdin_and_closes_it_on_v5_only(serve: Any) -> None:
-    v5 = FakeServer([SUCCESS])
+    # The status comes once stdin is in (as from a real `cat`), not before: a client that has
+    # its status needs to send nothing more.
+    v5 = FakeServer([], close=False, reply=lambda m: [SUCCESS] if m == b"\xff\x00" else [])
     serve(_ws(v5)).core_v1().pods("ns").exec("p", ["cat"], stdin="hé")
     assert v5.received == [b"\x00" + "hé".encode(), b"\xff\x00"]
-    v4 = FakeServer([SUCCESS])
+    v4 = FakeServer([], close=False, reply=lambda m: [SUCCESS] if m == b"\x00x" else [])
     serve(_ws(v4, "v4.channel.k8s.io")).core_v1().pods("ns").exec("p", ["cat"], stdin=b"x")
     assert v4.received == [b"\x00x"]  # v4 cannot close stdin
 
